@@ -1,0 +1,31 @@
+//===- Registration.cpp - Everything a Weft tool registers ----------------===//
+
+#include "backends/Registration.h"
+
+#include "backends/cpu/CpuPipeline.h"
+#include "dialects/weft/IR/WeftDialect.h"
+#include "passes/Passes.h"
+
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+
+void mlir::weft::registerWeftDialects(DialectRegistry &registry) {
+  // The upstream sets are what the lowering passes need (bufferization
+  // models, to-LLVM interfaces, inliner extensions); the cost is start-up
+  // time only, and it keeps weftc and weft-opt in step with mlir-opt.
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<WeftDialect>();
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+}
+
+void mlir::weft::registerWeftPassesAndPipelines() {
+  registerAllPasses();
+  registerWeftPasses();
+  registerWeftPipelines();
+  registerCpuPipeline();
+}

@@ -1,0 +1,65 @@
+//===- CpuPipeline.cpp - From weft to the LLVM dialect for CPUs -----------===//
+//
+// Upstream passes only: Weft's own work ends at linalg on tensors, and from
+// there MLIR's fusion, one-shot bufferization, ownership-based deallocation
+// and standard to-LLVM conversions take over.
+//
+//===----------------------------------------------------------------------===//
+
+#include "backends/cpu/CpuPipeline.h"
+
+#include "passes/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm) {
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void mlir::weft::buildWeftCpuPipeline(OpPassManager &pm) {
+  buildWeftTrainingPipeline(pm);
+  buildWeftToLinalgPipeline(pm);
+  buildLinalgToLLVMPipeline(pm);
+}
+
+void mlir::weft::registerCpuPipeline() {
+  PassPipelineRegistration<>(
+      "weft-linalg-to-llvm-pipeline",
+      "Bufferize linalg on tensors and lower it to the LLVM dialect (CPU)",
+      buildLinalgToLLVMPipeline);
+  PassPipelineRegistration<>(
+      "weft-cpu-pipeline",
+      "Everything weftc runs for a CPU target, weft dialect to LLVM dialect",
+      buildWeftCpuPipeline);
+}

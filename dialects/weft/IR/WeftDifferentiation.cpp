@@ -1,0 +1,125 @@
+//===- WeftDifferentiation.cpp - Vector-Jacobian products of weft ops -----===//
+//
+// Each differentiable op says here how the gradient of the loss flows back
+// from its results to its operands, in weft ops, so the backward pass is
+// lowered and optimised exactly like the forward pass. The autodiff pass only
+// walks the graph and accumulates; it never switches over op kinds.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/weft/IR/WeftOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+using namespace mlir;
+using namespace mlir::weft;
+
+#include "dialects/weft/IR/WeftInterfaces.cpp.inc"
+
+namespace mlir::weft {
+/// The location of the ops that differentiate `forwardOp`:
+/// `loc("vjp(fc1)"("model.weft":8:3))` for an op of layer fc1, so that the
+/// backward pass still points at the source line and names the layer.
+Location getGradientLoc(Operation *forwardOp) {
+  Location loc = forwardOp->getLoc();
+  std::string name;
+  Location child = loc;
+  if (auto named = dyn_cast<NameLoc>(loc)) {
+    name = named.getName().str();
+    child = named.getChildLoc();
+  } else {
+    name = forwardOp->getName().getStringRef().str();
+  }
+  return NameLoc::get(StringAttr::get(loc.getContext(), "vjp(" + name + ")"),
+                      child);
+}
+} // namespace mlir::weft
+
+/// Prepares `operandGrads` for `op` and tells whether there is anything to
+/// propagate. A single-result op whose result gradient is null contributes
+/// nothing to any operand.
+static bool startVjp(Operation *op, ValueRange resultGrads,
+                     SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.assign(op->getNumOperands(), Value());
+  return llvm::any_of(resultGrads, [](Value v) { return bool(v); });
+}
+
+LogicalResult DenseOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  if (!startVjp(*this, resultGrads, grads))
+    return success();
+  Location loc = getGradientLoc(*this);
+  Value dy = resultGrads[0];
+  // y = x W^T + b  =>  dx = dy W,  dW = dy^T x,  db = sum_batch dy.
+  grads[0] = MatmulOp::create(b, loc, dy, getWeight(), false, false);
+  grads[1] = MatmulOp::create(b, loc, dy, getInput(), true, false);
+  if (getBias())
+    grads[2] = ReduceSumOp::create(b, loc, dy, b.getDenseI64ArrayAttr({0}));
+  return success();
+}
+
+LogicalResult ReluOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  if (!startVjp(*this, resultGrads, grads))
+    return success();
+  grads[0] = ReluGradOp::create(b, getGradientLoc(*this), getType(),
+                                getInput(), resultGrads[0]);
+  return success();
+}
+
+LogicalResult ReshapeOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  if (!startVjp(*this, resultGrads, grads))
+    return success();
+  grads[0] = ReshapeOp::create(b, getGradientLoc(*this), getInput().getType(),
+                               resultGrads[0]);
+  return success();
+}
+
+LogicalResult AddOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  if (!startVjp(*this, resultGrads, grads))
+    return success();
+  grads[0] = grads[1] = resultGrads[0];
+  return success();
+}
+
+LogicalResult MatmulOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  if (!startVjp(*this, resultGrads, grads))
+    return success();
+  Location loc = getGradientLoc(*this);
+  Value dc = resultGrads[0], a = getLhs(), bm = getRhs();
+  bool ta = getTransposeLhs(), tb = getTransposeRhs();
+  // C = op(A) op(B). Each case writes dA and dB so that no explicit
+  // transpose is materialised:
+  //   C = A B      : dA = dC B^T,      dB = A^T dC
+  //   C = A^T B    : dA = B dC^T,      dB = A dC
+  //   C = A B^T    : dA = dC B,        dB = dC^T A
+  //   C = A^T B^T  : dA = B^T dC^T,    dB = dC^T A^T
+  if (!ta && !tb) {
+    grads[0] = MatmulOp::create(b, loc, dc, bm, false, true);
+    grads[1] = MatmulOp::create(b, loc, a, dc, true, false);
+  } else if (ta && !tb) {
+    grads[0] = MatmulOp::create(b, loc, bm, dc, false, true);
+    grads[1] = MatmulOp::create(b, loc, a, dc, false, false);
+  } else if (!ta && tb) {
+    grads[0] = MatmulOp::create(b, loc, dc, bm, false, false);
+    grads[1] = MatmulOp::create(b, loc, dc, a, true, false);
+  } else {
+    grads[0] = MatmulOp::create(b, loc, bm, dc, true, true);
+    grads[1] = MatmulOp::create(b, loc, dc, a, true, true);
+  }
+  return success();
+}
+
+LogicalResult SoftmaxCrossEntropyOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  if (!startVjp(*this, resultGrads, grads))
+    return success();
+  // The labels (operand 1) are class indices: not differentiable.
+  grads[0] = SoftmaxCrossEntropyGradOp::create(
+      b, getGradientLoc(*this), getLogits(), getLabels(), resultGrads[0]);
+  return success();
+}

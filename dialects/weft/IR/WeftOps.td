@@ -1,0 +1,310 @@
+//===- WeftOps.td - Operations of the weft dialect ---------*- tablegen -*-===//
+//
+// Conventions: tensors are ranked f32 tensors whose leading dimension is the
+// (dynamic) batch where an op says so; class labels are i32 tensors; scalar
+// hyperparameters are plain f32 values so that they can change at run time.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_OPS
+#define WEFT_OPS
+
+include "dialects/weft/IR/WeftDialect.td"
+include "dialects/weft/IR/WeftInterfaces.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+class Weft_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Weft_Dialect, mnemonic, traits>;
+
+def Weft_F32Tensor : RankedTensorOf<[F32]>;
+def Weft_LabelTensor : RankedTensorOf<[I32]>;
+
+//===----------------------------------------------------------------------===//
+// Model state: parameters and optimizer state
+//===----------------------------------------------------------------------===//
+
+def Weft_ParameterOp : Weft_Op<"parameter",
+    [Symbol, HasParent<"::mlir::ModuleOp">]> {
+  let summary = "A trainable parameter of the model";
+  let description = [{
+    Declares a trainable tensor. The symbol is the parameter's checkpoint
+    name (`fc1.weight`), its type the PyTorch layout (`nn.Linear.weight` is
+    `[out, in]`). `init` names the initialiser the runtime applies:
+    `uniform_fan_in` draws from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), which is
+    PyTorch's default for `nn.Linear` weight and bias; `zeros` and `ones`
+    are constants.
+
+    ```mlir
+    weft.parameter @"fc1.weight" : tensor<256x784xf32> {fan_in = 784 : i64, init = "uniform_fan_in"}
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       TypeAttrOf<Weft_F32Tensor>:$type,
+                       StrAttr:$init,
+                       I64Attr:$fan_in);
+  let assemblyFormat = "$sym_name `:` $type attr-dict";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::RankedTensorType getTensorType() {
+      return ::llvm::cast<::mlir::RankedTensorType>(getType());
+    }
+  }];
+}
+
+def Weft_StateOp : Weft_Op<"state",
+    [Symbol, HasParent<"::mlir::ModuleOp">]> {
+  let summary = "Optimizer state kept between training steps";
+  let description = [{
+    Declares a zero-initialised tensor that an optimizer carries from step to
+    step (SGD's momentum buffer, Adam's first and second moments). `group`
+    names the optimizer that owns it: states of different groups are never
+    live in the same run, so they may share storage.
+
+    ```mlir
+    weft.state @"fc1.weight.exp_avg" : tensor<256x784xf32> {group = "adam"}
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       TypeAttrOf<Weft_F32Tensor>:$type,
+                       StrAttr:$group);
+  let assemblyFormat = "$sym_name `:` $type attr-dict";
+  let extraClassDeclaration = [{
+    ::mlir::RankedTensorType getTensorType() {
+      return ::llvm::cast<::mlir::RankedTensorType>(getType());
+    }
+  }];
+}
+
+def Weft_LoadOp : Weft_Op<"load",
+    [DeclareOpInterfaceMethods<SymbolUserOpInterface>,
+     MemoryEffects<[MemRead]>]> {
+  let summary = "Reads the current value of a parameter or state";
+  let description = [{
+    ```mlir
+    %w = weft.load @"fc1.weight" : tensor<256x784xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$variable);
+  let results = (outs Weft_F32Tensor:$result);
+  let assemblyFormat = "$variable attr-dict `:` type($result)";
+}
+
+def Weft_StoreOp : Weft_Op<"store",
+    [DeclareOpInterfaceMethods<SymbolUserOpInterface>,
+     MemoryEffects<[MemWrite]>]> {
+  let summary = "Replaces the value of a parameter or state";
+  let description = [{
+    Only the training step writes; a store takes effect for the next step.
+
+    ```mlir
+    weft.store %new, @"fc1.weight" : tensor<256x784xf32>
+    ```
+  }];
+  let arguments = (ins Weft_F32Tensor:$value, FlatSymbolRefAttr:$variable);
+  let assemblyFormat = "$value `,` $variable attr-dict `:` type($value)";
+}
+
+//===----------------------------------------------------------------------===//
+// Layers
+//===----------------------------------------------------------------------===//
+
+def Weft_DenseOp : Weft_Op<"dense",
+    [Pure, InferTypeOpAdaptor,
+     DeclareOpInterfaceMethods<Weft_DifferentiableOpInterface>]> {
+  let summary = "Fully connected layer: input * weight^T + bias";
+  let description = [{
+    `y[b, o] = sum_i x[b, i] * weight[o, i] + bias[o]`, PyTorch's
+    `nn.Linear`. Input `[B, in]`, weight `[out, in]`, optional bias `[out]`,
+    result `[B, out]`.
+
+    ```mlir
+    %y = weft.dense %x, %w, %b : (tensor<?x784xf32>, tensor<256x784xf32>, tensor<256xf32>) -> tensor<?x256xf32>
+    ```
+  }];
+  let arguments = (ins Weft_F32Tensor:$input, Weft_F32Tensor:$weight,
+                       Optional<Weft_F32Tensor>:$bias);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat =
+      "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
+}
+
+def Weft_ReluOp : Weft_Op<"relu",
+    [Pure, SameOperandsAndResultType,
+     DeclareOpInterfaceMethods<Weft_DifferentiableOpInterface>]> {
+  let summary = "Rectified linear unit, max(x, 0)";
+  let description = [{
+    Elementwise `max(x, 0)`, PyTorch's `torch.relu`.
+
+    ```mlir
+    %y = weft.relu %x : tensor<?x256xf32>
+    ```
+  }];
+  let arguments = (ins Weft_F32Tensor:$input);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Weft_ReshapeOp : Weft_Op<"reshape",
+    [Pure, DeclareOpInterfaceMethods<Weft_DifferentiableOpInterface>]> {
+  let summary = "Reshapes the per-example dimensions, keeping the batch";
+  let description = [{
+    Keeps the leading (batch) dimension and gives the remaining dimensions,
+    which must hold the same number of elements, a new static shape in
+    row-major order. `flatten` is a reshape to `[B, N]`.
+
+    ```mlir
+    %y = weft.reshape %x : tensor<?x1x28x28xf32> -> tensor<?x784xf32>
+    ```
+  }];
+  let arguments = (ins Weft_F32Tensor:$input);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def Weft_AddOp : Weft_Op<"add",
+    [Pure, SameOperandsAndResultType, Commutative,
+     DeclareOpInterfaceMethods<Weft_DifferentiableOpInterface>]> {
+  let summary = "Elementwise sum of two tensors of the same shape";
+  let description = [{
+    ```mlir
+    %c = weft.add %a, %b : tensor<?x256xf32>
+    ```
+  }];
+  let arguments = (ins Weft_F32Tensor:$lhs, Weft_F32Tensor:$rhs);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($output)";
+}
+
+//===----------------------------------------------------------------------===//
+// Losses
+//===----------------------------------------------------------------------===//
+
+def Weft_SoftmaxCrossEntropyOp : Weft_Op<"softmax_cross_entropy",
+    [Pure, InferTypeOpAdaptor,
+     DeclareOpInterfaceMethods<Weft_DifferentiableOpInterface>]> {
+  let summary = "Mean softmax cross-entropy of logits against class indices";
+  let description = [{
+    `mean_b (logsumexp(logits[b, :]) - logits[b, labels[b]])`, PyTorch's
+    `nn.functional.cross_entropy(logits, labels)` with the default mean
+    reduction. Logits `[B, C]`, labels `[B]` of i32 in `[0, C)`, result a
+    rank-0 tensor. The labels are not differentiable.
+
+    ```mlir
+    %l = weft.softmax_cross_entropy %logits, %labels : (tensor<?x10xf32>, tensor<?xi32>) -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Weft_F32Tensor:$logits, Weft_LabelTensor:$labels);
+  let results = (outs Weft_F32Tensor:$loss);
+  let assemblyFormat = "$logits `,` $labels attr-dict `:` functional-type(operands, results)";
+}
+
+//===----------------------------------------------------------------------===//
+// Gradient building blocks (what vector-Jacobian products are made of)
+//===----------------------------------------------------------------------===//
+
+def Weft_MatmulOp : Weft_Op<"matmul",
+    [Pure, InferTypeOpAdaptor,
+     DeclareOpInterfaceMethods<Weft_DifferentiableOpInterface>]> {
+  let summary = "Matrix product of two 2-D tensors, optionally transposed";
+  let description = [{
+    `op(lhs) * op(rhs)` where `op` transposes when `transpose_lhs` /
+    `transpose_rhs` is set: `torch.matmul(a.T if ta else a, b.T if tb else b)`.
+
+    ```mlir
+    %dw = weft.matmul %dy, %x {transpose_lhs} : (tensor<?x256xf32>, tensor<?x784xf32>) -> tensor<256x784xf32>
+    ```
+  }];
+  let arguments = (ins Weft_F32Tensor:$lhs, Weft_F32Tensor:$rhs,
+                       UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+def Weft_ReduceSumOp : Weft_Op<"reduce_sum",
+    [Pure, InferTypeOpAdaptor]> {
+  let summary = "Sums a tensor over the given dimensions, dropping them";
+  let description = [{
+    `torch.sum(x, dim=dims)`. The gradient of a bias is the batch sum of the
+    output gradient.
+
+    ```mlir
+    %db = weft.reduce_sum %dy {dims = array<i64: 0>} : (tensor<?x256xf32>) -> tensor<256xf32>
+    ```
+  }];
+  let arguments = (ins Weft_F32Tensor:$input, DenseI64ArrayAttr:$dims);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Weft_ReluGradOp : Weft_Op<"relu_grad",
+    [Pure, AllTypesMatch<["input", "grad", "output"]>]> {
+  let summary = "Gradient of relu: grad where input > 0, else 0";
+  let arguments = (ins Weft_F32Tensor:$input, Weft_F32Tensor:$grad);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat = "$input `,` $grad attr-dict `:` type($output)";
+}
+
+def Weft_SoftmaxCrossEntropyGradOp : Weft_Op<"softmax_cross_entropy_grad",
+    [Pure, InferTypeOpAdaptor]> {
+  let summary = "Gradient of the mean softmax cross-entropy w.r.t. the logits";
+  let description = [{
+    `(softmax(logits) - one_hot(labels)) * loss_grad / B`.
+  }];
+  let arguments = (ins Weft_F32Tensor:$logits, Weft_LabelTensor:$labels,
+                       Weft_F32Tensor:$loss_grad);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat = "$logits `,` $labels `,` $loss_grad attr-dict `:` functional-type(operands, results)";
+}
+
+//===----------------------------------------------------------------------===//
+// Optimizer updates
+//===----------------------------------------------------------------------===//
+
+def Weft_SgdUpdateOp : Weft_Op<"sgd_update",
+    [Pure, AllTypesMatch<["param", "grad", "momentum_buffer", "new_param",
+                          "new_momentum_buffer"]>]> {
+  let summary = "One step of SGD with momentum and weight decay";
+  let description = [{
+    PyTorch's `torch.optim.SGD` (dampening 0, not Nesterov):
+    `g' = grad + weight_decay * param`, `buf' = momentum * buf + g'`,
+    `param' = param - lr * buf'`. With momentum 0 this is plain SGD.
+  }];
+  let arguments = (ins Weft_F32Tensor:$param, Weft_F32Tensor:$grad,
+                       Weft_F32Tensor:$momentum_buffer,
+                       F32:$lr, F32:$momentum, F32:$weight_decay);
+  let results = (outs Weft_F32Tensor:$new_param,
+                      Weft_F32Tensor:$new_momentum_buffer);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $momentum_buffer `lr` `(` $lr `)` `momentum` `(`
+    $momentum `)` `weight_decay` `(` $weight_decay `)` attr-dict `:` type($param)
+  }];
+}
+
+def Weft_AdamUpdateOp : Weft_Op<"adam_update",
+    [Pure, AllTypesMatch<["param", "grad", "exp_avg", "exp_avg_sq",
+                          "new_param", "new_exp_avg", "new_exp_avg_sq"]>]> {
+  let summary = "One step of Adam with bias correction";
+  let description = [{
+    PyTorch's `torch.optim.Adam` (L2 weight decay, not AdamW), with `step`
+    the 1-based step number:
+    `g' = grad + weight_decay * param`, `m' = beta1 m + (1 - beta1) g'`,
+    `v' = beta2 v + (1 - beta2) g'^2`,
+    `param' = param - lr / (1 - beta1^step) * m' / (sqrt(v') / sqrt(1 - beta2^step) + eps)`.
+  }];
+  let arguments = (ins Weft_F32Tensor:$param, Weft_F32Tensor:$grad,
+                       Weft_F32Tensor:$exp_avg, Weft_F32Tensor:$exp_avg_sq,
+                       F32:$lr, F32:$beta1, F32:$beta2, F32:$eps,
+                       F32:$weight_decay, F32:$step);
+  let results = (outs Weft_F32Tensor:$new_param, Weft_F32Tensor:$new_exp_avg,
+                      Weft_F32Tensor:$new_exp_avg_sq);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $exp_avg `,` $exp_avg_sq `lr` `(` $lr `)` `betas` `(`
+    $beta1 `,` $beta2 `)` `eps` `(` $eps `)` `weight_decay` `(` $weight_decay
+    `)` `step` `(` $step `)` attr-dict `:` type($param)
+  }];
+}
+
+#endif // WEFT_OPS

@@ -1,0 +1,579 @@
+//===- WeftToLinalg.cpp - Lower weft ops to linalg on tensors -------------===//
+//
+// Each weft op becomes linalg.generic ops (plus tensor reshapes), so that
+// upstream elementwise fusion, tiling, vectorisation and bufferization apply
+// unchanged. The patterns share a few builders (elementwise maps,
+// contractions, row reductions); an op's pattern only says what its loops
+// compute.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+#include "passes/TensorUtils.h"
+
+#include "dialects/weft/IR/WeftOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::weft {
+#define GEN_PASS_DEF_CONVERTWEFTTOLINALGPASS
+#include "passes/Passes.h.inc"
+} // namespace mlir::weft
+
+using namespace mlir;
+using namespace mlir::weft;
+
+namespace {
+
+using BodyBuilder = function_ref<void(OpBuilder &, Location, ValueRange)>;
+
+//===----------------------------------------------------------------------===//
+// Shared builders
+//===----------------------------------------------------------------------===//
+
+Value f32Const(OpBuilder &b, Location loc, double value) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
+}
+
+/// An empty tensor of `type`, its dynamic dimensions taken from `like`.
+/// `dimsOfLike[i]` names the dimension of `like` that dimension i of `type`
+/// has when it is dynamic.
+Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type, Value like,
+                  ArrayRef<int64_t> dimsOfLike) {
+  SmallVector<Value> dynamic;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    if (type.isDynamicDim(i))
+      dynamic.push_back(tensor::DimOp::create(b, loc, like, dimsOfLike[i]));
+  return tensor::EmptyOp::create(b, loc, type, dynamic);
+}
+
+/// A tensor of `type` filled with `value`.
+Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type, Value like,
+                   ArrayRef<int64_t> dimsOfLike, double value) {
+  Value empty = emptyTensor(b, loc, type, like, dimsOfLike);
+  return linalg::FillOp::create(b, loc, ValueRange{f32Const(b, loc, value)},
+                                ValueRange{empty})
+      .getResult(0);
+}
+
+SmallVector<int64_t> identityDims(int64_t rank) {
+  SmallVector<int64_t> dims;
+  for (int64_t i = 0; i < rank; ++i)
+    dims.push_back(i);
+  return dims;
+}
+
+/// An elementwise linalg.generic over operands of one shape; `body` receives
+/// one scalar per input and returns one per result (via linalg.yield).
+SmallVector<Value> elementwise(OpBuilder &b, Location loc, ValueRange inputs,
+                               unsigned numResults, BodyBuilder body) {
+  auto type = cast<RankedTensorType>(inputs.front().getType());
+  int64_t rank = type.getRank();
+  SmallVector<Value> inits;
+  for (unsigned i = 0; i < numResults; ++i)
+    inits.push_back(
+        emptyTensor(b, loc, type, inputs.front(), identityDims(rank)));
+  SmallVector<AffineMap> maps(inputs.size() + numResults,
+                              b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto op = linalg::GenericOp::create(b, loc, TypeRange(ValueRange(inits)),
+                                      inputs, inits, maps, iterators, body);
+  return op.getResults();
+}
+
+/// `op(lhs) * op(rhs)` accumulated into `init` ([M, N]), where op transposes
+/// when asked. Iteration space (m, n, k).
+Value contraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                  bool transposeLhs, bool transposeRhs, Value init) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  auto map = [&](ArrayRef<AffineExpr> exprs) {
+    return AffineMap::get(3, 0, exprs, ctx);
+  };
+  SmallVector<AffineMap> maps{
+      transposeLhs ? map({k, m}) : map({m, k}),
+      transposeRhs ? map({n, k}) : map({k, n}),
+      map({m, n}),
+  };
+  SmallVector<utils::IteratorType> iterators{utils::IteratorType::parallel,
+                                             utils::IteratorType::parallel,
+                                             utils::IteratorType::reduction};
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{lhs, rhs}, ValueRange{init},
+             maps, iterators,
+             [](OpBuilder &nb, Location nloc, ValueRange args) {
+               Value product = arith::MulFOp::create(nb, nloc, args[0], args[1]);
+               Value sum = arith::AddFOp::create(nb, nloc, args[2], product);
+               linalg::YieldOp::create(nb, nloc, sum);
+             })
+      .getResult(0);
+}
+
+/// Reduces each row of the [B, C] tensor `x` to one value: `combine(acc,
+/// element(x[b, c], c))` starting from `initial`. Returns a [B] tensor.
+/// `extraRowInputs` are [B] tensors whose row value `element` also receives.
+Value reduceRows(OpBuilder &b, Location loc, Value x, ValueRange extraRowInputs,
+                 double initial,
+                 function_ref<Value(OpBuilder &, Location, Value element,
+                                    ValueRange rowValues, Value column)>
+                     element,
+                 function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  MLIRContext *ctx = b.getContext();
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto rowType = RankedTensorType::get({xType.getDimSize(0)}, b.getF32Type());
+  Value init = filledTensor(b, loc, rowType, x, {0}, initial);
+  AffineExpr r, c;
+  bindDims(ctx, r, c);
+  SmallVector<Value> inputs{x};
+  inputs.append(extraRowInputs.begin(), extraRowInputs.end());
+  SmallVector<AffineMap> maps{AffineMap::get(2, 0, {r, c}, ctx)};
+  maps.append(extraRowInputs.size() + 1, AffineMap::get(2, 0, {r}, ctx));
+  return linalg::GenericOp::create(
+             b, loc, rowType, inputs, ValueRange{init}, maps,
+             {utils::IteratorType::parallel, utils::IteratorType::reduction},
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               Value column = linalg::IndexOp::create(nb, nloc, 1);
+               Value e = element(nb, nloc, args[0], args.drop_front().drop_back(),
+                                 column);
+               linalg::YieldOp::create(nb, nloc, combine(nb, nloc, args.back(), e));
+             })
+      .getResult(0);
+}
+
+/// Row maxima and sums of exp(x - max): the stable softmax denominators.
+std::pair<Value, Value> softmaxStatistics(OpBuilder &b, Location loc, Value x) {
+  auto identity = [](OpBuilder &, Location, Value e, ValueRange, Value) {
+    return e;
+  };
+  Value rowMax = reduceRows(
+      b, loc, x, {}, -std::numeric_limits<double>::infinity(), identity,
+      [](OpBuilder &nb, Location nloc, Value acc, Value e) -> Value {
+        return arith::MaximumFOp::create(nb, nloc, acc, e);
+      });
+  Value sumExp = reduceRows(
+      b, loc, x, {rowMax}, 0.0,
+      [](OpBuilder &nb, Location nloc, Value e, ValueRange row, Value) -> Value {
+        return math::ExpOp::create(nb, nloc,
+                                   arith::SubFOp::create(nb, nloc, e, row[0]));
+      },
+      [](OpBuilder &nb, Location nloc, Value acc, Value e) -> Value {
+        return arith::AddFOp::create(nb, nloc, acc, e);
+      });
+  return {rowMax, sumExp};
+}
+
+/// Whether `column` (an index) equals the class label `label` (an i32).
+Value isLabel(OpBuilder &b, Location loc, Value column, Value label) {
+  Value labelIndex =
+      arith::IndexCastOp::create(b, loc, b.getIndexType(), label);
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, column,
+                               labelIndex);
+}
+
+/// The batch size of `x` (dimension 0) as an f32.
+Value batchSizeAsF32(OpBuilder &b, Location loc, Value x) {
+  Value n = tensor::DimOp::create(b, loc, x, 0);
+  Value n64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), n);
+  return arith::SIToFPOp::create(b, loc, b.getF32Type(), n64);
+}
+
+//===----------------------------------------------------------------------===//
+// Patterns
+//===----------------------------------------------------------------------===//
+
+struct DenseLowering : OpConversionPattern<DenseOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(DenseOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = op.getType();
+    Value init;
+    if (Value bias = adaptor.getBias()) {
+      // Start the accumulation from the bias broadcast over the batch.
+      MLIRContext *ctx = rewriter.getContext();
+      AffineExpr r, c;
+      bindDims(ctx, r, c);
+      Value empty = emptyTensor(rewriter, loc, type, adaptor.getInput(), {0, 0});
+      init = linalg::GenericOp::create(
+                 rewriter, loc, type, ValueRange{bias}, ValueRange{empty},
+                 SmallVector<AffineMap>{AffineMap::get(2, 0, {c}, ctx),
+                                        AffineMap::get(2, 0, {r, c}, ctx)},
+                 {utils::IteratorType::parallel, utils::IteratorType::parallel},
+                 [](OpBuilder &nb, Location nloc, ValueRange args) {
+                   linalg::YieldOp::create(nb, nloc, args[0]);
+                 })
+                 .getResult(0);
+    } else {
+      init = filledTensor(rewriter, loc, type, adaptor.getInput(), {0, 0}, 0.0);
+    }
+    rewriter.replaceOp(op, contraction(rewriter, loc, adaptor.getInput(),
+                                       adaptor.getWeight(), false, true, init));
+    return success();
+  }
+};
+
+struct MatmulLowering : OpConversionPattern<MatmulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    bool tl = op.getTransposeLhs(), tr = op.getTransposeRhs();
+    // Dynamic result dimensions come from the operands' matching dimensions.
+    auto type = op.getType();
+    SmallVector<Value> dynamic;
+    if (type.isDynamicDim(0))
+      dynamic.push_back(tensor::DimOp::create(rewriter, loc, adaptor.getLhs(), tl ? 1 : 0));
+    if (type.isDynamicDim(1))
+      dynamic.push_back(tensor::DimOp::create(rewriter, loc, adaptor.getRhs(), tr ? 0 : 1));
+    Value empty = tensor::EmptyOp::create(rewriter, loc, type, dynamic);
+    Value init = linalg::FillOp::create(rewriter, loc,
+                                        ValueRange{f32Const(rewriter, loc, 0.0)},
+                                        ValueRange{empty})
+                     .getResult(0);
+    rewriter.replaceOp(op, contraction(rewriter, loc, adaptor.getLhs(),
+                                       adaptor.getRhs(), tl, tr, init));
+    return success();
+  }
+};
+
+struct ReluLowering : OpConversionPattern<ReluOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ReluOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(
+        op, elementwise(rewriter, op.getLoc(), {adaptor.getInput()}, 1,
+                        [](OpBuilder &nb, Location nloc, ValueRange args) {
+                          Value zero = f32Const(nb, nloc, 0.0);
+                          linalg::YieldOp::create(
+                              nb, nloc,
+                              arith::MaximumFOp::create(nb, nloc, args[0], zero)
+                                  .getResult());
+                        }));
+    return success();
+  }
+};
+
+struct ReluGradLowering : OpConversionPattern<ReluGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ReluGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(
+        op, elementwise(rewriter, op.getLoc(),
+                        {adaptor.getInput(), adaptor.getGrad()}, 1,
+                        [](OpBuilder &nb, Location nloc, ValueRange args) {
+                          Value zero = f32Const(nb, nloc, 0.0);
+                          Value positive = arith::CmpFOp::create(
+                              nb, nloc, arith::CmpFPredicate::OGT, args[0], zero);
+                          linalg::YieldOp::create(
+                              nb, nloc,
+                              arith::SelectOp::create(nb, nloc, positive, args[1],
+                                                      zero)
+                                  .getResult());
+                        }));
+    return success();
+  }
+};
+
+struct AddLowering : OpConversionPattern<AddOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(AddOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(
+        op, elementwise(rewriter, op.getLoc(),
+                        {adaptor.getLhs(), adaptor.getRhs()}, 1,
+                        [](OpBuilder &nb, Location nloc, ValueRange args) {
+                          linalg::YieldOp::create(
+                              nb, nloc,
+                              arith::AddFOp::create(nb, nloc, args[0], args[1])
+                                  .getResult());
+                        }));
+    return success();
+  }
+};
+
+struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ReshapeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    // Collapse the per-example dimensions into one, then expand them into
+    // the target shape; the batch dimension passes through.
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto inType = cast<RankedTensorType>(x.getType());
+    auto outType = op.getType();
+    if (inType == outType) {
+      rewriter.replaceOp(op, x);
+      return success();
+    }
+    if (inType.getRank() < 2 || outType.getRank() < 2)
+      return rewriter.notifyMatchFailure(op, "needs per-example dimensions");
+    Value batch = tensor::DimOp::create(rewriter, loc, x, 0);
+    if (inType.getRank() > 2) {
+      ReassociationIndices rest;
+      for (int64_t i = 1; i < inType.getRank(); ++i)
+        rest.push_back(i);
+      x = tensor::CollapseShapeOp::create(
+          rewriter, loc, x, SmallVector<ReassociationIndices>{{0}, rest});
+    }
+    if (outType.getRank() > 2) {
+      ReassociationIndices rest;
+      SmallVector<OpFoldResult> sizes{batch};
+      for (int64_t i = 1; i < outType.getRank(); ++i) {
+        rest.push_back(i);
+        sizes.push_back(rewriter.getIndexAttr(outType.getDimSize(i)));
+      }
+      x = tensor::ExpandShapeOp::create(
+          rewriter, loc, outType, x,
+          SmallVector<ReassociationIndices>{{0}, rest}, sizes);
+    }
+    if (x.getType() != outType)
+      x = tensor::CastOp::create(rewriter, loc, outType, x);
+    rewriter.replaceOp(op, x);
+    return success();
+  }
+};
+
+struct ReduceSumLowering : OpConversionPattern<ReduceSumOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ReduceSumOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getInput();
+    int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+    llvm::SmallDenseSet<int64_t> reduced(op.getDims().begin(), op.getDims().end());
+    SmallVector<AffineExpr> kept;
+    SmallVector<int64_t> keptDims;
+    SmallVector<utils::IteratorType> iterators;
+    for (int64_t i = 0; i < rank; ++i) {
+      bool isReduced = reduced.contains(i);
+      iterators.push_back(isReduced ? utils::IteratorType::reduction
+                                    : utils::IteratorType::parallel);
+      if (!isReduced) {
+        kept.push_back(getAffineDimExpr(i, ctx));
+        keptDims.push_back(i);
+      }
+    }
+    Value init = filledTensor(rewriter, loc, op.getType(), x, keptDims, 0.0);
+    SmallVector<AffineMap> maps{rewriter.getMultiDimIdentityMap(rank),
+                                AffineMap::get(rank, 0, kept, ctx)};
+    rewriter.replaceOp(
+        op, linalg::GenericOp::create(
+                rewriter, loc, op.getType(), ValueRange{x}, ValueRange{init},
+                maps, iterators,
+                [](OpBuilder &nb, Location nloc, ValueRange args) {
+                  linalg::YieldOp::create(
+                      nb, nloc,
+                      arith::AddFOp::create(nb, nloc, args[1], args[0]).getResult());
+                })
+                .getResult(0));
+    return success();
+  }
+};
+
+struct SoftmaxCrossEntropyLowering
+    : OpConversionPattern<SoftmaxCrossEntropyOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(SoftmaxCrossEntropyOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getLogits(), labels = adaptor.getLabels();
+    auto [rowMax, sumExp] = softmaxStatistics(rewriter, loc, x);
+    // The logit of each example's own class.
+    Value picked = reduceRows(
+        rewriter, loc, x, {labels}, 0.0,
+        [](OpBuilder &nb, Location nloc, Value e, ValueRange row,
+           Value column) -> Value {
+          return arith::SelectOp::create(nb, nloc,
+                                         isLabel(nb, nloc, column, row[0]), e,
+                                         f32Const(nb, nloc, 0.0));
+        },
+        [](OpBuilder &nb, Location nloc, Value acc, Value e) -> Value {
+          return arith::AddFOp::create(nb, nloc, acc, e);
+        });
+    // loss = mean_b(log(sumExp) + max - picked).
+    auto scalar = RankedTensorType::get({}, rewriter.getF32Type());
+    Value init = filledTensor(rewriter, loc, scalar, x, {}, 0.0);
+    AffineExpr r;
+    bindDims(ctx, r);
+    auto rowMap = AffineMap::get(1, 0, {r}, ctx);
+    Value total =
+        linalg::GenericOp::create(
+            rewriter, loc, scalar, ValueRange{rowMax, sumExp, picked},
+            ValueRange{init},
+            SmallVector<AffineMap>{rowMap, rowMap, rowMap, AffineMap::get(1, 0, {}, ctx)},
+            {utils::IteratorType::reduction},
+            [](OpBuilder &nb, Location nloc, ValueRange args) {
+              Value lse = arith::AddFOp::create(
+                  nb, nloc, math::LogOp::create(nb, nloc, args[1]), args[0]);
+              Value term = arith::SubFOp::create(nb, nloc, lse, args[2]);
+              linalg::YieldOp::create(
+                  nb, nloc, arith::AddFOp::create(nb, nloc, args[3], term).getResult());
+            })
+            .getResult(0);
+    Value n = batchSizeAsF32(rewriter, loc, x);
+    Value mean =
+        elementwise(rewriter, loc, {total}, 1,
+                    [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                      linalg::YieldOp::create(
+                          nb, nloc,
+                          arith::DivFOp::create(nb, nloc, args[0], n).getResult());
+                    })[0];
+    rewriter.replaceOp(op, mean);
+    return success();
+  }
+};
+
+struct SoftmaxCrossEntropyGradLowering
+    : OpConversionPattern<SoftmaxCrossEntropyGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(SoftmaxCrossEntropyGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getLogits();
+    auto [rowMax, sumExp] = softmaxStatistics(rewriter, loc, x);
+    // scale = loss_grad / B, a rank-0 tensor read inside the loop.
+    Value n = batchSizeAsF32(rewriter, loc, x);
+    Value scale =
+        elementwise(rewriter, loc, {adaptor.getLossGrad()}, 1,
+                    [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                      linalg::YieldOp::create(
+                          nb, nloc,
+                          arith::DivFOp::create(nb, nloc, args[0], n).getResult());
+                    })[0];
+    auto type = op.getType();
+    Value empty = emptyTensor(rewriter, loc, type, x, {0, 1});
+    AffineExpr r, c;
+    bindDims(ctx, r, c);
+    auto full = AffineMap::get(2, 0, {r, c}, ctx);
+    auto row = AffineMap::get(2, 0, {r}, ctx);
+    auto none = AffineMap::get(2, 0, {}, ctx);
+    Value grad =
+        linalg::GenericOp::create(
+            rewriter, loc, type,
+            ValueRange{x, rowMax, sumExp, adaptor.getLabels(), scale},
+            ValueRange{empty}, SmallVector<AffineMap>{full, row, row, row, none, full},
+            {utils::IteratorType::parallel, utils::IteratorType::parallel},
+            [](OpBuilder &nb, Location nloc, ValueRange args) {
+              Value column = linalg::IndexOp::create(nb, nloc, 1);
+              Value p = arith::DivFOp::create(
+                  nb, nloc,
+                  math::ExpOp::create(nb, nloc,
+                                      arith::SubFOp::create(nb, nloc, args[0], args[1])),
+                  args[2]);
+              Value target = arith::SelectOp::create(
+                  nb, nloc, isLabel(nb, nloc, column, args[3]),
+                  f32Const(nb, nloc, 1.0), f32Const(nb, nloc, 0.0));
+              Value diff = arith::SubFOp::create(nb, nloc, p, target);
+              linalg::YieldOp::create(
+                  nb, nloc, arith::MulFOp::create(nb, nloc, diff, args[4]).getResult());
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, grad);
+    return success();
+  }
+};
+
+struct SgdUpdateLowering : OpConversionPattern<SgdUpdateOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(SgdUpdateOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Value lr = adaptor.getLr(), momentum = adaptor.getMomentum(),
+          decay = adaptor.getWeightDecay();
+    rewriter.replaceOp(
+        op, elementwise(
+                rewriter, op.getLoc(),
+                {adaptor.getParam(), adaptor.getGrad(), adaptor.getMomentumBuffer()},
+                2, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                  Value p = args[0], g = args[1], buf = args[2];
+                  // g' = g + wd p;  buf' = momentum buf + g';  p' = p - lr buf'.
+                  g = arith::AddFOp::create(nb, nloc, g,
+                                            arith::MulFOp::create(nb, nloc, decay, p));
+                  Value newBuf = arith::AddFOp::create(
+                      nb, nloc, arith::MulFOp::create(nb, nloc, momentum, buf), g);
+                  Value newP = arith::SubFOp::create(
+                      nb, nloc, p, arith::MulFOp::create(nb, nloc, lr, newBuf));
+                  linalg::YieldOp::create(nb, nloc, ValueRange{newP, newBuf});
+                }));
+    return success();
+  }
+};
+
+struct AdamUpdateLowering : OpConversionPattern<AdamUpdateOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(AdamUpdateOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value beta1 = adaptor.getBeta1(), beta2 = adaptor.getBeta2(),
+          eps = adaptor.getEps(), decay = adaptor.getWeightDecay();
+    // Bias corrections, once per tensor: step_size = lr / (1 - beta1^t),
+    // and sqrt(1 - beta2^t), as torch.optim.Adam computes them.
+    Value one = f32Const(rewriter, loc, 1.0);
+    Value bc1 = arith::SubFOp::create(
+        rewriter, loc, one, math::PowFOp::create(rewriter, loc, beta1, adaptor.getStep()));
+    Value bc2 = arith::SubFOp::create(
+        rewriter, loc, one, math::PowFOp::create(rewriter, loc, beta2, adaptor.getStep()));
+    Value stepSize = arith::DivFOp::create(rewriter, loc, adaptor.getLr(), bc1);
+    Value bc2Sqrt = math::SqrtOp::create(rewriter, loc, bc2);
+    Value oneMinusBeta1 = arith::SubFOp::create(rewriter, loc, one, beta1);
+    Value oneMinusBeta2 = arith::SubFOp::create(rewriter, loc, one, beta2);
+    rewriter.replaceOp(
+        op, elementwise(
+                rewriter, loc,
+                {adaptor.getParam(), adaptor.getGrad(), adaptor.getExpAvg(),
+                 adaptor.getExpAvgSq()},
+                3, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                  Value p = args[0], g = args[1], m = args[2], v = args[3];
+                  g = arith::AddFOp::create(nb, nloc, g,
+                                            arith::MulFOp::create(nb, nloc, decay, p));
+                  Value newM = arith::AddFOp::create(
+                      nb, nloc, arith::MulFOp::create(nb, nloc, beta1, m),
+                      arith::MulFOp::create(nb, nloc, oneMinusBeta1, g));
+                  Value g2 = arith::MulFOp::create(nb, nloc, g, g);
+                  Value newV = arith::AddFOp::create(
+                      nb, nloc, arith::MulFOp::create(nb, nloc, beta2, v),
+                      arith::MulFOp::create(nb, nloc, oneMinusBeta2, g2));
+                  Value denom = arith::AddFOp::create(
+                      nb, nloc,
+                      arith::DivFOp::create(nb, nloc, math::SqrtOp::create(nb, nloc, newV),
+                                            bc2Sqrt),
+                      eps);
+                  Value newP = arith::SubFOp::create(
+                      nb, nloc, p,
+                      arith::MulFOp::create(nb, nloc, stepSize,
+                                            arith::DivFOp::create(nb, nloc, newM, denom)));
+                  linalg::YieldOp::create(nb, nloc, ValueRange{newP, newM, newV});
+                }));
+    return success();
+  }
+};
+
+struct ConvertWeftToLinalgPass
+    : public weft::impl::ConvertWeftToLinalgPassBase<ConvertWeftToLinalgPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    ConversionTarget target(*ctx);
+    target.addLegalDialect<arith::ArithDialect, bufferization::BufferizationDialect,
+                           func::FuncDialect, linalg::LinalgDialect,
+                           math::MathDialect, memref::MemRefDialect,
+                           tensor::TensorDialect>();
+    target.addIllegalDialect<WeftDialect>();
+    RewritePatternSet patterns(ctx);
+    patterns.add<AddLowering, AdamUpdateLowering, DenseLowering, MatmulLowering,
+                 ReduceSumLowering, ReluGradLowering, ReluLowering,
+                 ReshapeLowering, SgdUpdateLowering,
+                 SoftmaxCrossEntropyGradLowering, SoftmaxCrossEntropyLowering>(ctx);
+    if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

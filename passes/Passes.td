@@ -1,0 +1,118 @@
+//===- Passes.td - Weft passes -----------------------------*- tablegen -*-===//
+
+#ifndef WEFT_PASSES
+#define WEFT_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+//===----------------------------------------------------------------------===//
+// Training: differentiation and optimizers
+//===----------------------------------------------------------------------===//
+
+def WeftAutodiffPass : Pass<"weft-autodiff", "::mlir::ModuleOp"> {
+  let summary = "Builds the gradient function by reverse-mode differentiation";
+  let description = [{
+    Differentiates the loss function (`@loss`, whose first result is the
+    rank-0 loss) with respect to every `weft.parameter` and adds
+    `@loss_grad`, which returns the loss followed by one gradient per
+    parameter in declaration order (listed in its `weft.gradients`
+    attribute). The function must be a single block without calls (run
+    `inline` first). Each op supplies its own vector-Jacobian product through
+    `DifferentiableOpInterface`; the pass walks the ops in reverse, sums the
+    gradients of values with several uses with `weft.add`, and gives every
+    gradient op the location of the op it differentiates, named `vjp(layer)`.
+    A parameter the loss does not depend on gets a zero gradient.
+  }];
+  let options = [
+    Option<"lossFunction", "function", "std::string", "\"loss\"",
+           "Name of the function to differentiate">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::weft::WeftDialect"];
+}
+
+def WeftOptimizersPass : Pass<"weft-optimizers", "::mlir::ModuleOp"> {
+  let summary = "Builds one training step per optimizer";
+  let description = [{
+    For each optimizer named in `optimizers`, adds
+    `@train_step_<name>(inputs..., hyperparameters...) -> loss` that calls
+    `@loss_grad`, applies the optimizer's update op to every parameter and
+    stores the new parameters and optimizer state. Hyperparameters are
+    function arguments, not constants, so a compiled model can be trained
+    with another learning rate without recompiling:
+      sgd:  lr, momentum, weight_decay
+      adam: lr, beta1, beta2, eps, weight_decay, step
+    Optimizer state is declared as `weft.state` (momentum_buffer; exp_avg and
+    exp_avg_sq), named after PyTorch's optimizer state.
+  }];
+  let options = [
+    ListOption<"optimizers", "optimizers", "std::string",
+               "Optimizers to build training steps for (sgd, adam)">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::weft::WeftDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// The compiled model's C ABI
+//===----------------------------------------------------------------------===//
+
+def WeftEntryPointsPass : Pass<"weft-entry-points", "::mlir::ModuleOp"> {
+  let summary = "Wraps the model functions in entry points with a flat C ABI";
+  let description = [{
+    Lays out every `weft.parameter` in one contiguous f32 buffer and every
+    `weft.state` in another (each optimizer's state from offset 0), recording
+    each offset on its declaration, and adds for each of `@forward`,
+    `@loss`, `@loss_grad` and `@train_step_*` a public entry point
+    `@weft_<name>` with the uniform signature
+
+      (params, state, hyper, grads, in_0, ..., in_k, out_0, ..., out_m)
+
+    where every argument is a flat `memref<?xT>`. Inputs are the function's
+    tensor arguments in order (the batch size is read from the first one's
+    length); scalar arguments are read from `hyper` in order; gradient
+    results are written into `grads` at their parameter's offset and every
+    other result into its own output buffer. The model functions become
+    private, to be inlined and removed.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def WeftBindVariablesPass : Pass<"weft-bind-variables", "::mlir::ModuleOp"> {
+  let summary = "Turns parameter and state loads and stores into buffer accesses";
+  let description = [{
+    Inside each entry point made by `weft-entry-points` (after inlining),
+    replaces `weft.load` by a slice of the `params` or `state` buffer and
+    `weft.store` by a write into it, then records the layout as the module
+    attributes `weft.parameters` and `weft.state_size` and erases the
+    declarations. Stores are moved after every load so that a step reads the
+    parameters as they were when it began.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// Conversion
+//===----------------------------------------------------------------------===//
+
+def ConvertWeftToLinalgPass : Pass<"convert-weft-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Lowers weft ops to linalg, tensor, arith and math";
+  let description = [{
+    Every weft layer, loss, gradient and optimizer op becomes linalg
+    operations on tensors (mostly `linalg.generic`), ready for upstream
+    fusion, tiling, vectorisation and bufferization. Each generated op keeps
+    the location of the weft op it came from.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+#endif // WEFT_PASSES

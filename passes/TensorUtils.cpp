@@ -1,0 +1,72 @@
+//===- TensorUtils.cpp - Reshaping between flat buffers and tensors -------===//
+
+#include "passes/TensorUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::weft;
+
+/// One reassociation group holding every dimension of a rank-`rank` tensor.
+static SmallVector<ReassociationIndices> allInOneGroup(int64_t rank) {
+  ReassociationIndices group;
+  for (int64_t i = 0; i < rank; ++i)
+    group.push_back(i);
+  return {group};
+}
+
+Value mlir::weft::flattenTensor(OpBuilder &b, Location loc, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  if (type.getRank() == 1)
+    return tensor;
+  if (type.getRank() == 0)
+    return tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({1}, type.getElementType()), tensor,
+        SmallVector<ReassociationIndices>{}, ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+  return tensor::CollapseShapeOp::create(b, loc, tensor,
+                                         allInOneGroup(type.getRank()));
+}
+
+Value mlir::weft::unflattenTensor(OpBuilder &b, Location loc, Value flat,
+                                  RankedTensorType type, Value batch) {
+  auto flatType = cast<RankedTensorType>(flat.getType());
+  if (type.hasStaticShape() && !flatType.hasStaticShape()) {
+    flat = tensor::CastOp::create(
+        b, loc,
+        RankedTensorType::get({type.getNumElements()}, type.getElementType()),
+        flat);
+    flatType = cast<RankedTensorType>(flat.getType());
+  }
+  if (type.getRank() == 1)
+    return flatType == type ? flat
+                            : tensor::CastOp::create(b, loc, type, flat).getResult();
+  if (type.getRank() == 0)
+    return tensor::CollapseShapeOp::create(b, loc, type, flat,
+                                           SmallVector<ReassociationIndices>{});
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d : type.getShape())
+    sizes.push_back(ShapedType::isDynamic(d) ? OpFoldResult(batch)
+                                             : OpFoldResult(b.getIndexAttr(d)));
+  return tensor::ExpandShapeOp::create(b, loc, type, flat,
+                                       allInOneGroup(type.getRank()), sizes);
+}
+
+Value mlir::weft::batchSizeOf(OpBuilder &b, Location loc, Value flat,
+                              RankedTensorType type) {
+  if (type.getRank() == 0 || !ShapedType::isDynamic(type.getDimSize(0)))
+    return Value();
+  int64_t perExample = 1;
+  for (int64_t d : type.getShape().drop_front())
+    perExample *= d;
+  Value length = tensor::DimOp::create(b, loc, flat, 0);
+  if (perExample == 1)
+    return length;
+  return arith::DivUIOp::create(
+      b, loc, length, arith::ConstantIndexOp::create(b, loc, perExample));
+}
+
+SmallVector<OpFoldResult> mlir::weft::sizesOf(OpBuilder &b, Location loc,
+                                              Value tensor) {
+  return tensor::getMixedSizes(b, loc, tensor);
+}
