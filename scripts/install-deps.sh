@@ -16,7 +16,7 @@ packages=(
   # Frontend generators and the build.
   flex bison cmake ninja-build ccache make
   # Runtime and unit tests.
-  zlib1g-dev libgtest-dev
+  zlib1g-dev libgtest-dev nlohmann-json3-dev
   # Numerical reference and demo data.
   python3 python3-torch python3-numpy dataset-fashion-mnist
   # PyTorch measured at its best (Debian's reference BLAS is far slower).

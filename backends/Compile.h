@@ -1,0 +1,42 @@
+//===- Compile.h - Running Weft's pipelines with IR inspection --*- C++ -*-===//
+//
+// What weftc does between MLIRGen and the linker, as library calls: run the
+// pipelines up to a stage, with the pass manager's IR printing and timing.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_BACKENDS_COMPILE_H
+#define WEFT_BACKENDS_COMPILE_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::weft {
+
+/// How far to lower a weft module.
+enum class Stage {
+  Weft,        // MLIRGen's output, verified.
+  Linalg,      // Trained (autodiff, optimizers) and lowered to linalg.
+  LLVMDialect, // Bufferized and lowered to the LLVM dialect.
+};
+
+/// IR inspection, through MLIR's pass manager instrumentation.
+struct InspectionOptions {
+  bool printAfterAll = false;
+  /// Pass arguments (as in `weft-opt --help`), e.g. "weft-autodiff".
+  std::vector<std::string> printAfter, printBefore;
+  /// One numbered file per pass under this folder.
+  std::string printTreeDir;
+  bool timing = false;
+};
+
+/// Lowers `module` in place to `stage`. Diagnostics go to the context's
+/// handler; returns failure if a pass failed.
+LogicalResult lowerToStage(ModuleOp module, Stage stage,
+                           const InspectionOptions &inspection);
+
+} // namespace mlir::weft
+
+#endif // WEFT_BACKENDS_COMPILE_H

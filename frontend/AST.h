@@ -1,0 +1,228 @@
+//===- AST.h - The syntax tree of a model file ------------------*- C++ -*-===//
+//
+// Plain classes, as in MLIR's Toy tutorial: the parser builds them, Sema
+// fills in what it infers (shapes, resolved layers), MLIRGen reads them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_FRONTEND_AST_H
+#define WEFT_FRONTEND_AST_H
+
+#include "frontend/Diagnostics.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace weft::ast {
+
+//===----------------------------------------------------------------------===//
+// Expressions
+//===----------------------------------------------------------------------===//
+
+/// What Sema knows about the value of an expression in a forward section:
+/// a float tensor with an implicit leading batch dimension.
+struct ValueType {
+  std::vector<int64_t> shape; // Per example, without the batch.
+  std::string str() const;    // "f32[?, 1, 28, 28]"
+};
+
+class Expr {
+public:
+  enum class Kind { Number, String, Ident, Call, List, Binary, Negate };
+  Expr(Kind kind, SourceRange range) : range(range), kind(kind) {}
+  virtual ~Expr() = default;
+  Kind getKind() const { return kind; }
+
+  SourceRange range;
+  /// Set by Sema on forward-section expressions.
+  std::optional<ValueType> type;
+  /// Prints the expression as it would be written in a model file.
+  virtual void print(llvm::raw_ostream &os) const = 0;
+
+private:
+  Kind kind;
+};
+using ExprPtr = std::unique_ptr<Expr>;
+
+class NumberExpr : public Expr {
+public:
+  NumberExpr(SourceRange range, double value, bool isInteger, std::string text)
+      : Expr(Kind::Number, range), value(value), isInteger(isInteger),
+        text(std::move(text)) {}
+  void print(llvm::raw_ostream &os) const override { os << text; }
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Number; }
+  double value;
+  bool isInteger;
+  std::string text;
+};
+
+class StringExpr : public Expr {
+public:
+  StringExpr(SourceRange range, std::string value)
+      : Expr(Kind::String, range), value(std::move(value)) {}
+  void print(llvm::raw_ostream &os) const override;
+  static bool classof(const Expr *e) { return e->getKind() == Kind::String; }
+  std::string value;
+};
+
+class IdentExpr : public Expr {
+public:
+  IdentExpr(SourceRange range, std::string name)
+      : Expr(Kind::Ident, range), name(std::move(name)) {}
+  void print(llvm::raw_ostream &os) const override { os << name; }
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Ident; }
+  std::string name;
+};
+
+/// A positional (`keyword` empty) or keyword argument of a call.
+struct Argument {
+  std::string keyword;
+  SourceRange keywordRange;
+  ExprPtr value;
+};
+
+class CallExpr : public Expr {
+public:
+  CallExpr(SourceRange range, std::string callee, SourceRange calleeRange,
+           std::vector<Argument> args)
+      : Expr(Kind::Call, range), callee(std::move(callee)),
+        calleeRange(calleeRange), args(std::move(args)) {}
+  void print(llvm::raw_ostream &os) const override;
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Call; }
+  std::string callee;
+  SourceRange calleeRange;
+  std::vector<Argument> args;
+};
+
+class ListExpr : public Expr {
+public:
+  ListExpr(SourceRange range, std::vector<ExprPtr> elements)
+      : Expr(Kind::List, range), elements(std::move(elements)) {}
+  void print(llvm::raw_ostream &os) const override;
+  static bool classof(const Expr *e) { return e->getKind() == Kind::List; }
+  std::vector<ExprPtr> elements;
+};
+
+class BinaryExpr : public Expr {
+public:
+  BinaryExpr(SourceRange range, char op, ExprPtr lhs, ExprPtr rhs)
+      : Expr(Kind::Binary, range), op(op), lhs(std::move(lhs)),
+        rhs(std::move(rhs)) {}
+  void print(llvm::raw_ostream &os) const override;
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Binary; }
+  char op;
+  ExprPtr lhs, rhs;
+};
+
+class NegateExpr : public Expr {
+public:
+  NegateExpr(SourceRange range, ExprPtr operand)
+      : Expr(Kind::Negate, range), operand(std::move(operand)) {}
+  void print(llvm::raw_ostream &os) const override;
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Negate; }
+  ExprPtr operand;
+};
+
+//===----------------------------------------------------------------------===//
+// Declarations
+//===----------------------------------------------------------------------===//
+
+/// `f32[1, 28, 28]` or `class(10)`.
+struct TypeExpr {
+  SourceRange range;
+  std::string name;           // "f32", "class"
+  bool bracketed = false;     // f32[...] rather than class(...)
+  std::vector<ExprPtr> args;
+};
+
+/// `name = value`: a forward statement or a train setting.
+struct Assignment {
+  std::string name;
+  SourceRange range;
+  ExprPtr value;
+};
+
+/// `classes: int = 10` in a model's parameter list.
+struct ModelParam {
+  std::string name, typeName;
+  SourceRange range;
+  ExprPtr defaultValue; // May be null.
+  int64_t value = 0;    // Set by Sema.
+};
+
+struct InputDecl {
+  std::string name;
+  SourceRange range;
+  TypeExpr type;
+  // Set by Sema.
+  bool isClassLabel = false;
+  std::vector<int64_t> shape; // Per example (data inputs).
+  int64_t numClasses = 0;     // Class labels.
+};
+
+/// `layer fc1 = Dense(256, activation: relu)`, resolved by Sema.
+struct LayerDecl {
+  std::string name;
+  SourceRange range;
+  std::unique_ptr<CallExpr> call;
+  // Set by Sema.
+  std::string kind;         // "Dense"
+  int64_t units = 0;
+  bool useBias = true;
+  std::string activation;   // "" or "relu"
+  int64_t inFeatures = -1;  // Inferred from the first use.
+  bool used = false;
+};
+
+struct ModelDecl {
+  std::string name;
+  SourceRange range;
+  std::vector<ModelParam> params;
+  std::vector<InputDecl> inputs;
+  std::vector<LayerDecl> layers;
+  std::vector<Assignment> forward;
+  SourceRange forwardRange;
+  bool hasForward = false;
+  ExprPtr loss;
+  SourceRange lossRange;
+  // Set by Sema: the model's output, the first argument of the loss.
+  std::string outputName;
+  ValueType outputType;
+};
+
+struct TrainDecl {
+  std::string modelName;
+  SourceRange range;
+  std::vector<Assignment> settings;
+};
+
+/// Training settings after Sema: the train block with defaults filled in.
+struct TrainConfig {
+  std::string dataFormat = "idx";
+  std::string dataPath = "/usr/share/datasets/fashion-mnist";
+  std::string optimizer = "adam";
+  double lr = 1e-3, momentum = 0.0, beta1 = 0.9, beta2 = 0.999, eps = 1e-8,
+         weightDecay = 0.0;
+  int64_t batch = 32, epochs = 1, seed = 0;
+  std::vector<std::string> metrics;
+};
+
+struct Module {
+  std::vector<std::unique_ptr<ModelDecl>> models;
+  std::vector<std::unique_ptr<TrainDecl>> trains;
+  // Set by Sema: the model to compile and its training configuration.
+  ModelDecl *selected = nullptr;
+  TrainConfig train;
+
+  /// Prints the tree with source locations, for `weftc --emit=ast`.
+  void dump(llvm::raw_ostream &os) const;
+};
+
+} // namespace weft::ast
+
+#endif // WEFT_FRONTEND_AST_H

@@ -1,0 +1,35 @@
+//===- Diagnostics.cpp - Messages about a model file ----------------------===//
+
+#include "frontend/Diagnostics.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+using namespace weft;
+
+void Diagnostics::report(SourceRange range, llvm::SourceMgr::DiagKind kind,
+                         const llvm::Twine &message) {
+  llvm::SMLoc start =
+      range.line > 0
+          ? sourceMgr.FindLocForLineAndColumn(bufferId, range.line, range.column)
+          : llvm::SMLoc();
+  llvm::SmallVector<llvm::SMRange, 1> ranges;
+  if (start.isValid() && range.endLine == range.line &&
+      range.endColumn > range.column + 1)
+    ranges.push_back(llvm::SMRange(
+        start, llvm::SMLoc::getFromPointer(start.getPointer() +
+                                           (range.endColumn - range.column))));
+  sourceMgr.PrintMessage(llvm::errs(), start, kind, message, ranges);
+}
+
+void Diagnostics::error(SourceRange range, const llvm::Twine &message) {
+  ++errors;
+  report(range, llvm::SourceMgr::DK_Error, message);
+}
+
+void Diagnostics::warning(SourceRange range, const llvm::Twine &message) {
+  report(range, llvm::SourceMgr::DK_Warning, message);
+}
+
+void Diagnostics::note(SourceRange range, const llvm::Twine &message) {
+  report(range, llvm::SourceMgr::DK_Note, message);
+}

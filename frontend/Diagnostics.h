@@ -1,0 +1,47 @@
+//===- Diagnostics.h - Messages about a model file --------------*- C++ -*-===//
+//
+// One engine for every frontend message: `file:line:col: error: ...`, the
+// source line and a caret under the span, through llvm::SourceMgr.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_FRONTEND_DIAGNOSTICS_H
+#define WEFT_FRONTEND_DIAGNOSTICS_H
+
+#include "llvm/Support/SourceMgr.h"
+
+#include <string>
+
+namespace weft {
+
+/// A span of the source: 1-based lines and columns, end exclusive.
+struct SourceRange {
+  int line = 0, column = 0, endLine = 0, endColumn = 0;
+};
+
+class Diagnostics {
+public:
+  Diagnostics(llvm::SourceMgr &sourceMgr, unsigned bufferId)
+      : sourceMgr(sourceMgr), bufferId(bufferId) {}
+
+  void error(SourceRange range, const llvm::Twine &message);
+  void warning(SourceRange range, const llvm::Twine &message);
+  /// Attaches to the error or warning just reported.
+  void note(SourceRange range, const llvm::Twine &message);
+
+  unsigned errorCount() const { return errors; }
+  llvm::SourceMgr &getSourceMgr() { return sourceMgr; }
+  unsigned getBufferId() const { return bufferId; }
+
+private:
+  void report(SourceRange range, llvm::SourceMgr::DiagKind kind,
+              const llvm::Twine &message);
+
+  llvm::SourceMgr &sourceMgr;
+  unsigned bufferId;
+  unsigned errors = 0;
+};
+
+} // namespace weft
+
+#endif // WEFT_FRONTEND_DIAGNOSTICS_H

@@ -1,0 +1,24 @@
+//===- Frontend.cpp - Model file to checked AST ---------------------------===//
+
+#include "frontend/Frontend.h"
+
+#include "frontend/ParseDriver.h"
+#include "frontend/Sema.h"
+
+using namespace weft;
+
+std::unique_ptr<ast::Module> weft::parseModelFile(llvm::SourceMgr &sourceMgr,
+                                                  bool check) {
+  unsigned bufferId = sourceMgr.getMainFileID();
+  Diagnostics diagnostics(sourceMgr, bufferId);
+  auto module = std::make_unique<ast::Module>();
+  ParseDriver driver(*module, diagnostics);
+  std::string name =
+      sourceMgr.getMemoryBuffer(bufferId)->getBufferIdentifier().str();
+  driver.location.initialize(&name);
+  if (!driver.parse(sourceMgr.getMemoryBuffer(bufferId)->getBuffer()))
+    return nullptr;
+  if (check && !analyze(*module, diagnostics))
+    return nullptr;
+  return module;
+}

@@ -1,0 +1,275 @@
+/*===- Parser.y - The grammar of Weft model files --------------*- bison -*-===*
+ *
+ * Bison's C++ skeleton with typed semantic values and locations, as in the
+ * manual's calc++ example. The parser only builds the AST; names, shapes and
+ * layer arguments are Sema's business, so every message about meaning comes
+ * from one place.
+ *
+ *===----------------------------------------------------------------------===*/
+
+%require "3.8"
+%language "c++"
+%skeleton "lalr1.cc"
+%header
+
+%define api.namespace {weft}
+%define api.parser.class {Parser}
+%define api.value.type variant
+%define api.token.constructor
+%define api.token.prefix {TOK_}
+%define parse.assert
+%define parse.error detailed
+%define parse.lac full
+%locations
+
+%param { ParseDriver &driver }
+
+%code requires {
+#include "frontend/AST.h"
+namespace weft { class ParseDriver; }
+}
+
+%code {
+#include "frontend/ParseDriver.h"
+
+namespace weft {
+Parser::symbol_type yylex(ParseDriver &driver);
+}
+
+using namespace weft;
+using namespace weft::ast;
+
+/// The AST's view of a Bison location.
+static SourceRange rangeOf(const weft::location &loc) {
+  return SourceRange{loc.begin.line, loc.begin.column, loc.end.line,
+                     loc.end.column};
+}
+}
+
+%token
+  MODEL   "model"
+  INPUT   "input"
+  LAYER   "layer"
+  FORWARD "forward"
+  LOSS    "loss"
+  TRAIN   "train"
+  LBRACE  "{"
+  RBRACE  "}"
+  LPAREN  "("
+  RPAREN  ")"
+  LBRACKET "["
+  RBRACKET "]"
+  COMMA   ","
+  COLON   ":"
+  ASSIGN  "="
+  PLUS    "+"
+  MINUS   "-"
+  STAR    "*"
+  SLASH   "/"
+;
+%token <std::string> IDENT "identifier"
+%token <std::string> STRING "string"
+%token <std::string> INTEGER "integer"
+%token <std::string> REAL "number"
+%token END 0 "end of file"
+
+%type <ast::ExprPtr> expr primary
+%type <std::unique_ptr<ast::CallExpr>> call
+%type <std::vector<ast::Argument>> args args_opt
+%type <ast::Argument> arg
+%type <std::vector<ast::ExprPtr>> exprs exprs_opt
+%type <ast::TypeExpr> type
+%type <ast::Assignment> assignment
+%type <std::vector<ast::Assignment>> assignments
+%type <ast::ModelParam> param
+%type <std::vector<ast::ModelParam>> params params_opt model_params
+
+%left "+" "-"
+%left "*" "/"
+%precedence NEG
+
+%start file
+
+%%
+
+file:
+  %empty
+| file model
+| file train
+;
+
+/*===------------------------------------------------------------------===*/
+/* Models                                                                 */
+/*===------------------------------------------------------------------===*/
+
+model:
+  "model" IDENT model_params "{"
+    {
+      auto model = std::make_unique<ModelDecl>();
+      model->name = $2;
+      model->range = rangeOf(@2);
+      model->params = std::move($3);
+      driver.currentModel = model.get();
+      driver.module.models.push_back(std::move(model));
+    }
+  model_items "}"
+    { driver.currentModel = nullptr; }
+;
+
+model_params:
+  %empty               { }
+| "(" params_opt ")"   { $$ = std::move($2); }
+;
+
+params_opt:
+  %empty               { }
+| params               { $$ = std::move($1); }
+;
+
+params:
+  param                { $$.push_back(std::move($1)); }
+| params "," param     { $$ = std::move($1); $$.push_back(std::move($3)); }
+;
+
+param:
+  IDENT ":" IDENT
+    { $$.name = $1; $$.typeName = $3; $$.range = rangeOf(@1); }
+| IDENT ":" IDENT "=" expr
+    { $$.name = $1; $$.typeName = $3; $$.range = rangeOf(@1);
+      $$.defaultValue = std::move($5); }
+;
+
+model_items:
+  %empty
+| model_items model_item
+;
+
+model_item:
+  "input" IDENT ":" type
+    {
+      InputDecl input;
+      input.name = $2;
+      input.range = rangeOf(@2);
+      input.type = std::move($4);
+      driver.currentModel->inputs.push_back(std::move(input));
+    }
+| "layer" IDENT "=" call
+    {
+      LayerDecl layer;
+      layer.name = $2;
+      layer.range = rangeOf(@2);
+      layer.call = std::move($4);
+      driver.currentModel->layers.push_back(std::move(layer));
+    }
+| "forward" "{" assignments "}"
+    {
+      ModelDecl &m = *driver.currentModel;
+      if (m.hasForward)
+        driver.diagnostics.error(rangeOf(@1),
+                                 "model '" + m.name + "' has a second forward section");
+      m.hasForward = true;
+      m.forwardRange = rangeOf(@1);
+      m.forward = std::move($3);
+    }
+| "loss" "=" expr
+    {
+      ModelDecl &m = *driver.currentModel;
+      if (m.loss)
+        driver.diagnostics.error(rangeOf(@1),
+                                 "model '" + m.name + "' has a second loss");
+      m.loss = std::move($3);
+      m.lossRange = rangeOf(@1);
+    }
+;
+
+type:
+  IDENT "[" exprs "]"
+    { $$.name = $1; $$.range = rangeOf(@$); $$.bracketed = true;
+      $$.args = std::move($3); }
+| IDENT "(" exprs ")"
+    { $$.name = $1; $$.range = rangeOf(@$); $$.args = std::move($3); }
+;
+
+/*===------------------------------------------------------------------===*/
+/* Training                                                               */
+/*===------------------------------------------------------------------===*/
+
+train:
+  "train" IDENT "{" assignments "}"
+    {
+      auto train = std::make_unique<TrainDecl>();
+      train->modelName = $2;
+      train->range = rangeOf(@2);
+      train->settings = std::move($4);
+      driver.module.trains.push_back(std::move(train));
+    }
+;
+
+assignments:
+  %empty                   { }
+| assignments assignment   { $$ = std::move($1); $$.push_back(std::move($2)); }
+;
+
+assignment:
+  IDENT "=" expr
+    { $$.name = $1; $$.range = rangeOf(@1); $$.value = std::move($3); }
+;
+
+/*===------------------------------------------------------------------===*/
+/* Expressions                                                            */
+/*===------------------------------------------------------------------===*/
+
+expr:
+  primary              { $$ = std::move($1); }
+| expr "+" expr        { $$ = std::make_unique<BinaryExpr>(rangeOf(@$), '+', std::move($1), std::move($3)); }
+| expr "-" expr        { $$ = std::make_unique<BinaryExpr>(rangeOf(@$), '-', std::move($1), std::move($3)); }
+| expr "*" expr        { $$ = std::make_unique<BinaryExpr>(rangeOf(@$), '*', std::move($1), std::move($3)); }
+| expr "/" expr        { $$ = std::make_unique<BinaryExpr>(rangeOf(@$), '/', std::move($1), std::move($3)); }
+| "-" expr %prec NEG   { $$ = std::make_unique<NegateExpr>(rangeOf(@$), std::move($2)); }
+;
+
+primary:
+  INTEGER              { $$ = std::make_unique<NumberExpr>(rangeOf(@$), std::strtod($1.c_str(), nullptr), true, $1); }
+| REAL                 { $$ = std::make_unique<NumberExpr>(rangeOf(@$), std::strtod($1.c_str(), nullptr), false, $1); }
+| STRING               { $$ = std::make_unique<StringExpr>(rangeOf(@$), $1); }
+| IDENT                { $$ = std::make_unique<IdentExpr>(rangeOf(@$), $1); }
+| call                 { $$ = std::move($1); }
+| "[" exprs_opt "]"    { $$ = std::make_unique<ListExpr>(rangeOf(@$), std::move($2)); }
+| "(" expr ")"         { $$ = std::move($2); }
+;
+
+call:
+  IDENT "(" args_opt ")"
+    { $$ = std::make_unique<CallExpr>(rangeOf(@$), $1, rangeOf(@1), std::move($3)); }
+;
+
+args_opt:
+  %empty               { }
+| args                 { $$ = std::move($1); }
+;
+
+args:
+  arg                  { $$.push_back(std::move($1)); }
+| args "," arg         { $$ = std::move($1); $$.push_back(std::move($3)); }
+;
+
+arg:
+  expr                 { $$.value = std::move($1); }
+| IDENT ":" expr       { $$.keyword = $1; $$.keywordRange = rangeOf(@1); $$.value = std::move($3); }
+;
+
+exprs_opt:
+  %empty               { }
+| exprs                { $$ = std::move($1); }
+;
+
+exprs:
+  expr                 { $$.push_back(std::move($1)); }
+| exprs "," expr       { $$ = std::move($1); $$.push_back(std::move($3)); }
+;
+
+%%
+
+void weft::Parser::error(const location_type &loc, const std::string &message) {
+  driver.diagnostics.error(rangeOf(loc), message);
+}

@@ -1,0 +1,639 @@
+//===- Sema.cpp - Names, shapes and arguments of a model file -------------===//
+//
+// Everything wrong with a model is reported here, at its source location and
+// before any IR exists: unknown names (with the nearest known one), wrong
+// keyword arguments (with the accepted ones), shape mismatches (with both
+// shapes). On success every forward expression has a type and every used
+// layer knows its input size, so MLIRGen never fails.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/Sema.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Casting.h"
+
+#include <cmath>
+
+using namespace weft;
+using namespace weft::ast;
+using llvm::cast;
+using llvm::dyn_cast;
+using llvm::isa;
+
+namespace {
+
+/// The closest of `candidates` to `name`, if close enough to be a typo.
+std::string nearest(llvm::StringRef name,
+                    const std::vector<std::string> &candidates) {
+  std::string best;
+  unsigned bestDistance = std::max<unsigned>(2, name.size() / 3) + 1;
+  for (const std::string &c : candidates) {
+    unsigned d = name.edit_distance(c, true, bestDistance);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+std::string didYouMean(llvm::StringRef name,
+                       const std::vector<std::string> &candidates) {
+  std::string best = nearest(name, candidates);
+  return best.empty() ? "" : "; did you mean '" + best + "'?";
+}
+
+std::string joinNames(const std::vector<std::string> &names) {
+  std::string s;
+  for (const std::string &n : names)
+    s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
+class Sema {
+public:
+  Sema(Module &module, Diagnostics &diag) : module(module), diag(diag) {}
+  bool run();
+
+private:
+  // Constants (layer arguments, shapes, settings).
+  std::optional<int64_t> constInt(const Expr &e, const char *what);
+  std::optional<double> constReal(const Expr &e, const char *what);
+
+  // Declarations.
+  void checkParams(ModelDecl &model);
+  void checkInputs(ModelDecl &model);
+  void checkLayers(ModelDecl &model);
+  bool checkCallArgs(const CallExpr &call,
+                     const std::vector<std::string> &positional,
+                     const std::vector<std::string> &keywords,
+                     std::vector<const Expr *> &out);
+
+  // Forward and loss.
+  void checkForward(ModelDecl &model);
+  std::optional<ValueType> typeOf(Expr &e);
+  std::optional<ValueType> applyLayer(LayerDecl &layer, CallExpr &call);
+  void checkLoss(ModelDecl &model);
+
+  // Training.
+  void checkTrain(ModelDecl &model);
+  void checkOptimizer(const Expr &e);
+
+  Module &module;
+  Diagnostics &diag;
+  ModelDecl *model = nullptr;
+  llvm::StringMap<ValueType> values;     // Forward values in scope.
+  llvm::StringMap<SourceRange> valueDefs;
+  llvm::StringMap<LayerDecl *> layers;
+};
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+std::optional<int64_t> Sema::constInt(const Expr &e, const char *what) {
+  if (auto *n = dyn_cast<NumberExpr>(&e)) {
+    if (!n->isInteger) {
+      diag.error(e.range, std::string(what) + " must be an integer, got " + n->text);
+      return std::nullopt;
+    }
+    if (n->value > 9.0e15) {
+      diag.error(e.range, std::string(what) + " " + n->text + " is too large");
+      return std::nullopt;
+    }
+    return int64_t(n->value);
+  }
+  if (auto *id = dyn_cast<IdentExpr>(&e)) {
+    for (const ModelParam &p : model->params)
+      if (p.name == id->name)
+        return p.value;
+    std::vector<std::string> names;
+    for (const ModelParam &p : model->params)
+      names.push_back(p.name);
+    diag.error(e.range, "unknown name '" + id->name + "' in " + what +
+                            didYouMean(id->name, names));
+    return std::nullopt;
+  }
+  if (auto *neg = dyn_cast<NegateExpr>(&e)) {
+    auto v = constInt(*neg->operand, what);
+    return v ? std::optional<int64_t>(-*v) : std::nullopt;
+  }
+  if (auto *bin = dyn_cast<BinaryExpr>(&e)) {
+    auto l = constInt(*bin->lhs, what), r = constInt(*bin->rhs, what);
+    if (!l || !r)
+      return std::nullopt;
+    if (std::llabs(*l) > (1ll << 31) || std::llabs(*r) > (1ll << 31)) {
+      diag.error(e.range, std::string(what) + " is too large");
+      return std::nullopt;
+    }
+    switch (bin->op) {
+    case '+': return *l + *r;
+    case '-': return *l - *r;
+    case '*': return *l * *r;
+    default:
+      if (*r == 0 || *l % *r != 0) {
+        diag.error(e.range, std::string(what) + ": " + std::to_string(*l) +
+                                " / " + std::to_string(*r) +
+                                " is not a whole number");
+        return std::nullopt;
+      }
+      return *l / *r;
+    }
+  }
+  diag.error(e.range, std::string(what) + " must be a constant integer");
+  return std::nullopt;
+}
+
+std::optional<double> Sema::constReal(const Expr &e, const char *what) {
+  if (auto *n = dyn_cast<NumberExpr>(&e))
+    return n->value;
+  if (auto *neg = dyn_cast<NegateExpr>(&e)) {
+    auto v = constReal(*neg->operand, what);
+    return v ? std::optional<double>(-*v) : std::nullopt;
+  }
+  diag.error(e.range, std::string(what) + " must be a number");
+  return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
+// Declarations
+//===----------------------------------------------------------------------===//
+
+void Sema::checkParams(ModelDecl &m) {
+  llvm::StringMap<SourceRange> seen;
+  for (ModelParam &p : m.params) {
+    if (!seen.insert({p.name, p.range}).second) {
+      diag.error(p.range, "model parameter '" + p.name + "' is declared twice");
+      diag.note(seen[p.name], "'" + p.name + "' first declared here");
+    }
+    if (p.typeName != "int") {
+      diag.error(p.range, "model parameter '" + p.name + "' has type '" +
+                              p.typeName + "'; only 'int' is supported");
+      continue;
+    }
+    if (!p.defaultValue) {
+      diag.error(p.range, "model parameter '" + p.name +
+                              "' needs a default value ('" + p.name +
+                              ": int = 10')");
+      continue;
+    }
+    if (auto v = constInt(*p.defaultValue, "a model parameter's default"))
+      p.value = *v;
+  }
+}
+
+void Sema::checkInputs(ModelDecl &m) {
+  llvm::StringMap<SourceRange> seen;
+  for (InputDecl &in : m.inputs) {
+    if (!seen.insert({in.name, in.range}).second) {
+      diag.error(in.range, "input '" + in.name + "' is declared twice");
+      diag.note(seen[in.name], "'" + in.name + "' first declared here");
+    }
+    const TypeExpr &t = in.type;
+    if (t.name == "f32" && t.bracketed) {
+      for (const ExprPtr &d : t.args) {
+        auto v = constInt(*d, "a dimension size");
+        if (v && *v <= 0)
+          diag.error(d->range, "dimension sizes must be positive, got " +
+                                   std::to_string(*v));
+        in.shape.push_back(v.value_or(1));
+      }
+    } else if (t.name == "class" && !t.bracketed) {
+      in.isClassLabel = true;
+      if (t.args.size() != 1) {
+        diag.error(t.range, "class(N) takes the number of classes");
+        continue;
+      }
+      auto v = constInt(*t.args[0], "the number of classes");
+      if (v && *v < 2)
+        diag.error(t.args[0]->range, "a class label needs at least 2 classes, got " +
+                                         std::to_string(*v));
+      in.numClasses = v.value_or(2);
+    } else {
+      diag.error(t.range, "unknown input type '" + t.name +
+                              "'; expected f32[d1, d2, ...] or class(N)");
+    }
+  }
+}
+
+/// Collects positional and keyword arguments in declaration order into
+/// `out` (null where absent); reports extra, unknown and repeated ones.
+bool Sema::checkCallArgs(const CallExpr &call,
+                         const std::vector<std::string> &positional,
+                         const std::vector<std::string> &keywords,
+                         std::vector<const Expr *> &out) {
+  std::vector<std::string> all(positional);
+  all.insert(all.end(), keywords.begin(), keywords.end());
+  out.assign(all.size(), nullptr);
+  bool ok = true;
+  size_t nextPositional = 0;
+  for (const Argument &arg : call.args) {
+    if (arg.keyword.empty()) {
+      if (nextPositional >= positional.size()) {
+        diag.error(arg.value->range,
+                   call.callee + " takes " + std::to_string(positional.size()) +
+                       " positional argument(s); pass the others by keyword (" +
+                       joinNames(keywords) + ")");
+        ok = false;
+        continue;
+      }
+      out[nextPositional++] = arg.value.get();
+      continue;
+    }
+    auto it = llvm::find(all, arg.keyword);
+    if (it == all.end()) {
+      diag.error(arg.keywordRange, call.callee + " has no argument '" +
+                                       arg.keyword + "'" +
+                                       didYouMean(arg.keyword, all) +
+                                       " (accepted: " + joinNames(all) + ")");
+      ok = false;
+      continue;
+    }
+    size_t index = size_t(it - all.begin());
+    if (out[index]) {
+      diag.error(arg.keywordRange, "argument '" + arg.keyword + "' of " +
+                                       call.callee + " is given twice");
+      ok = false;
+      continue;
+    }
+    out[index] = arg.value.get();
+  }
+  return ok;
+}
+
+void Sema::checkLayers(ModelDecl &m) {
+  const std::vector<std::string> kinds{"Dense"};
+  for (LayerDecl &layer : m.layers) {
+    auto [it, inserted] = layers.insert({layer.name, &layer});
+    if (!inserted) {
+      diag.error(layer.range, "layer '" + layer.name + "' is declared twice");
+      diag.note(it->second->range, "'" + layer.name + "' first declared here");
+      continue;
+    }
+    const CallExpr &call = *layer.call;
+    if (call.callee != "Dense") {
+      diag.error(call.calleeRange, "unknown layer type '" + call.callee + "'" +
+                                       didYouMean(call.callee, kinds) +
+                                       " (known: " + joinNames(kinds) + ")");
+      continue;
+    }
+    layer.kind = "Dense";
+    std::vector<const Expr *> args;
+    if (!checkCallArgs(call, {"units"}, {"activation", "use_bias"}, args))
+      continue;
+    if (!args[0]) {
+      diag.error(call.range, "Dense needs the number of output features, "
+                             "e.g. Dense(128)");
+      continue;
+    }
+    if (auto units = constInt(*args[0], "Dense's units")) {
+      if (*units <= 0)
+        diag.error(args[0]->range, "Dense needs a positive number of units, got " +
+                                       std::to_string(*units));
+      layer.units = *units;
+    }
+    if (const Expr *act = args[1]) {
+      auto *id = dyn_cast<IdentExpr>(act);
+      if (!id || (id->name != "relu" && id->name != "none"))
+        diag.error(act->range, "unsupported activation; expected relu or none");
+      else if (id->name == "relu")
+        layer.activation = "relu";
+    }
+    if (const Expr *bias = args[2]) {
+      auto *id = dyn_cast<IdentExpr>(bias);
+      if (!id || (id->name != "true" && id->name != "false"))
+        diag.error(bias->range, "use_bias expects true or false");
+      else
+        layer.useBias = id->name == "true";
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Forward
+//===----------------------------------------------------------------------===//
+
+std::optional<ValueType> Sema::applyLayer(LayerDecl &layer, CallExpr &call) {
+  if (call.args.size() != 1 || !call.args[0].keyword.empty()) {
+    diag.error(call.range, "layer '" + layer.name + "' takes one input, as in " +
+                               layer.name + "(x)");
+    return std::nullopt;
+  }
+  auto input = typeOf(*call.args[0].value);
+  if (!input || layer.kind.empty())
+    return std::nullopt;
+  if (input->shape.size() != 1) {
+    diag.error(call.args[0].value->range,
+               "Dense layer '" + layer.name + "' expects a flat input f32[?, N], "
+               "got " + input->str() + "; flatten it first with flatten(x)");
+    diag.note(layer.range, "'" + layer.name + "' declared here");
+    return std::nullopt;
+  }
+  int64_t features = input->shape[0];
+  if (layer.used && layer.inFeatures != features) {
+    diag.error(call.args[0].value->range,
+               "layer '" + layer.name + "' is reused with " +
+                   std::to_string(features) + " input features, but its first "
+                   "use had " + std::to_string(layer.inFeatures));
+    return std::nullopt;
+  }
+  layer.used = true;
+  layer.inFeatures = features;
+  return ValueType{{layer.units}};
+}
+
+std::optional<ValueType> Sema::typeOf(Expr &e) {
+  std::optional<ValueType> result;
+  if (auto *id = dyn_cast<IdentExpr>(&e)) {
+    auto it = values.find(id->name);
+    if (it != values.end()) {
+      result = it->second;
+    } else {
+      std::vector<std::string> names;
+      for (auto &entry : values)
+        names.push_back(entry.first().str());
+      bool isLabel = llvm::any_of(model->inputs, [&](const InputDecl &in) {
+        return in.name == id->name && in.isClassLabel;
+      });
+      if (isLabel)
+        diag.error(e.range, "'" + id->name + "' is a class label: only the "
+                                "loss can use it, not the forward section");
+      else if (layers.count(id->name))
+        diag.error(e.range, "'" + id->name + "' is a layer; call it on a "
+                                "value, as in " + id->name + "(x)");
+      else
+        diag.error(e.range, "unknown name '" + id->name + "'" +
+                                didYouMean(id->name, names));
+    }
+  } else if (auto *call = dyn_cast<CallExpr>(&e)) {
+    if (auto it = layers.find(call->callee); it != layers.end()) {
+      result = applyLayer(*it->second, *call);
+    } else if (call->callee == "flatten" || call->callee == "relu") {
+      if (call->args.size() != 1 || !call->args[0].keyword.empty()) {
+        diag.error(call->range, call->callee + " takes one input, as in " +
+                                    call->callee + "(x)");
+      } else if (auto in = typeOf(*call->args[0].value)) {
+        if (call->callee == "relu") {
+          result = in;
+        } else {
+          int64_t n = 1;
+          for (int64_t d : in->shape)
+            n *= d;
+          result = ValueType{{n}};
+        }
+      }
+    } else {
+      std::vector<std::string> names{"flatten", "relu"};
+      for (auto &entry : layers)
+        names.push_back(entry.first().str());
+      diag.error(call->calleeRange, "unknown layer or function '" +
+                                        call->callee + "'" +
+                                        didYouMean(call->callee, names));
+    }
+  } else if (auto *bin = dyn_cast<BinaryExpr>(&e)) {
+    auto l = typeOf(*bin->lhs), r = typeOf(*bin->rhs);
+    if (bin->op != '+') {
+      diag.error(e.range, std::string("operator '") + bin->op +
+                              "' is not supported on tensors yet; only '+' is");
+    } else if (l && r) {
+      if (l->shape != r->shape)
+        diag.error(e.range, "cannot add " + l->str() + " and " + r->str() +
+                                ": the shapes differ");
+      else
+        result = l;
+    }
+  } else {
+    diag.error(e.range, "expected a value computed from the inputs (a name, "
+                        "a layer call, flatten(x), relu(x) or a + b)");
+  }
+  e.type = result;
+  return result;
+}
+
+void Sema::checkForward(ModelDecl &m) {
+  for (const InputDecl &in : m.inputs)
+    if (!in.isClassLabel) {
+      values[in.name] = ValueType{in.shape};
+      valueDefs[in.name] = in.range;
+    }
+  if (!m.hasForward) {
+    diag.error(m.range, "model '" + m.name + "' has no forward section");
+    return;
+  }
+  for (Assignment &a : m.forward) {
+    if (layers.count(a.name)) {
+      diag.error(a.range, "'" + a.name + "' is already a layer; give the value "
+                          "another name");
+      continue;
+    }
+    if (auto type = typeOf(*a.value)) {
+      values[a.name] = *type;
+      valueDefs[a.name] = a.range;
+    }
+  }
+}
+
+void Sema::checkLoss(ModelDecl &m) {
+  if (!m.loss) {
+    diag.error(m.range, "model '" + m.name + "' has no loss; add, for "
+                        "example, 'loss = cross_entropy(logits, label)'");
+    return;
+  }
+  auto *call = dyn_cast<CallExpr>(m.loss.get());
+  if (!call || call->callee != "cross_entropy") {
+    diag.error(m.loss->range, "unsupported loss; expected "
+                              "cross_entropy(logits, label)");
+    return;
+  }
+  if (call->args.size() != 2 || !call->args[0].keyword.empty() ||
+      !call->args[1].keyword.empty()) {
+    diag.error(call->range, "cross_entropy takes two inputs: "
+                            "cross_entropy(logits, label)");
+    return;
+  }
+  auto *logits = dyn_cast<IdentExpr>(call->args[0].value.get());
+  if (!logits) {
+    diag.error(call->args[0].value->range,
+               "the loss's first input must name a value of the forward "
+               "section (the model's output)");
+    return;
+  }
+  auto *labelExpr = dyn_cast<IdentExpr>(call->args[1].value.get());
+  const InputDecl *label = nullptr;
+  for (const InputDecl &in : m.inputs)
+    if (labelExpr && in.name == labelExpr->name && in.isClassLabel)
+      label = &in;
+  if (!label) {
+    diag.error(call->args[1].value->range,
+               "the loss's second input must name a class label input, "
+               "declared as 'input label: class(N)'");
+    return;
+  }
+  auto type = typeOf(*logits);
+  if (!type)
+    return;
+  if (type->shape.size() != 1 || type->shape[0] != label->numClasses) {
+    diag.error(logits->range,
+               "cross_entropy needs logits f32[?, " +
+                   std::to_string(label->numClasses) + "] for '" + label->name +
+                   "' with " + std::to_string(label->numClasses) +
+                   " classes, but '" + logits->name + "' is " + type->str());
+    diag.note(valueDefs[logits->name], "'" + logits->name + "' defined here");
+    return;
+  }
+  m.outputName = logits->name;
+  m.outputType = *type;
+}
+
+//===----------------------------------------------------------------------===//
+// Training
+//===----------------------------------------------------------------------===//
+
+void Sema::checkOptimizer(const Expr &e) {
+  auto *call = dyn_cast<CallExpr>(&e);
+  if (!call || (call->callee != "sgd" && call->callee != "adam")) {
+    diag.error(e.range, "optimizer must be sgd(...) or adam(...)");
+    return;
+  }
+  TrainConfig &t = module.train;
+  t.optimizer = call->callee;
+  std::vector<const Expr *> args;
+  if (call->callee == "sgd") {
+    if (!checkCallArgs(*call, {"lr"}, {"momentum", "weight_decay"}, args))
+      return;
+    t.lr = 1e-2; // torch.optim.SGD has no default; a common starting point.
+    if (args[1])
+      t.momentum = constReal(*args[1], "momentum").value_or(0.0);
+    if (args[2])
+      t.weightDecay = constReal(*args[2], "weight_decay").value_or(0.0);
+  } else {
+    if (!checkCallArgs(*call, {"lr"}, {"beta1", "beta2", "eps", "weight_decay"},
+                       args))
+      return;
+    if (args[1])
+      t.beta1 = constReal(*args[1], "beta1").value_or(t.beta1);
+    if (args[2])
+      t.beta2 = constReal(*args[2], "beta2").value_or(t.beta2);
+    if (args[3])
+      t.eps = constReal(*args[3], "eps").value_or(t.eps);
+    if (args[4])
+      t.weightDecay = constReal(*args[4], "weight_decay").value_or(0.0);
+  }
+  if (args[0])
+    t.lr = constReal(*args[0], "lr").value_or(t.lr);
+  if (!(t.lr > 0))
+    diag.error(args[0] ? args[0]->range : call->range,
+               "the learning rate must be positive");
+}
+
+void Sema::checkTrain(ModelDecl &m) {
+  TrainDecl *train = nullptr;
+  for (auto &t : module.trains) {
+    if (t->modelName != m.name) {
+      diag.error(t->range, "train block for unknown model '" + t->modelName +
+                               "'" + didYouMean(t->modelName, {m.name}));
+      continue;
+    }
+    if (train) {
+      diag.error(t->range, "model '" + m.name + "' has a second train block");
+      diag.note(train->range, "first train block here");
+      continue;
+    }
+    train = t.get();
+  }
+  if (!train)
+    return; // The defaults of TrainConfig apply.
+  const std::vector<std::string> keys{"data", "optimizer", "batch", "epochs",
+                                      "seed", "metrics"};
+  llvm::StringMap<SourceRange> seen;
+  TrainConfig &t = module.train;
+  for (const Assignment &s : train->settings) {
+    if (!seen.insert({s.name, s.range}).second) {
+      diag.error(s.range, "'" + s.name + "' is set twice");
+      diag.note(seen[s.name], "first set here");
+      continue;
+    }
+    const Expr &v = *s.value;
+    if (s.name == "data") {
+      auto *call = dyn_cast<CallExpr>(&v);
+      if (!call || call->callee != "idx" || call->args.size() != 1 ||
+          !isa<StringExpr>(call->args[0].value.get()))
+        diag.error(v.range, "data must be idx(\"FOLDER\"), a folder of IDX "
+                            "files (train-images-idx3-ubyte[.gz], ...)");
+      else
+        t.dataPath = cast<StringExpr>(call->args[0].value.get())->value;
+    } else if (s.name == "optimizer") {
+      checkOptimizer(v);
+    } else if (s.name == "batch" || s.name == "epochs" || s.name == "seed") {
+      auto value = constInt(v, s.name == "seed" ? "seed" : "a count");
+      if (!value)
+        continue;
+      if (*value < (s.name == "seed" ? 0 : 1))
+        diag.error(v.range, "'" + s.name + "' must be " +
+                                (s.name == "seed" ? "non-negative" : "positive"));
+      (s.name == "batch" ? t.batch : s.name == "epochs" ? t.epochs : t.seed) =
+          *value;
+    } else if (s.name == "metrics") {
+      auto *list = dyn_cast<ListExpr>(&v);
+      if (!list) {
+        diag.error(v.range, "metrics must be a list, e.g. [accuracy]");
+        continue;
+      }
+      for (const ExprPtr &e : list->elements) {
+        auto *id = dyn_cast<IdentExpr>(e.get());
+        if (!id || id->name != "accuracy")
+          diag.error(e->range, "unknown metric; supported: accuracy");
+        else
+          t.metrics.push_back(id->name);
+      }
+    } else {
+      diag.error(s.range, "unknown train setting '" + s.name + "'" +
+                              didYouMean(s.name, keys) +
+                              " (accepted: " + joinNames(keys) + ")");
+    }
+  }
+}
+
+bool Sema::run() {
+  if (module.models.empty()) {
+    diag.error(SourceRange{1, 1, 1, 1}, "no model in this file; a model file "
+                                        "starts with 'model Name { ... }'");
+    return false;
+  }
+  llvm::StringMap<SourceRange> names;
+  for (auto &m : module.models)
+    if (!names.insert({m->name, m->range}).second) {
+      diag.error(m->range, "model '" + m->name + "' is defined twice");
+      diag.note(names[m->name], "first defined here");
+    }
+  // With several models, the one a train block names is compiled.
+  model = module.models.back().get();
+  if (module.models.size() > 1 && !module.trains.empty())
+    for (auto &m : module.models)
+      if (m->name == module.trains.front()->modelName)
+        model = m.get();
+  module.selected = model;
+
+  checkParams(*model);
+  checkInputs(*model);
+  checkLayers(*model);
+  checkForward(*model);
+  checkLoss(*model);
+  checkTrain(*model);
+  if (diag.errorCount() == 0)
+    for (const LayerDecl &layer : model->layers)
+      if (!layer.used && !layer.kind.empty())
+        diag.warning(layer.range, "layer '" + layer.name +
+                                      "' is never used in forward; it gets no "
+                                      "parameters");
+  return diag.errorCount() == 0;
+}
+
+} // namespace
+
+bool weft::analyze(Module &module, Diagnostics &diagnostics) {
+  return Sema(module, diagnostics).run();
+}

@@ -1,0 +1,204 @@
+//===- CommandLine.cpp - The command line of compiled models --------------===//
+//
+// Defaults come from the model file's `train` block (compiled into
+// weft_model.train); every flag overrides one of them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/CommandLine.h"
+
+#include "runtime/Error.h"
+#include "runtime/Model.h"
+#include "runtime/Trainer.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+using namespace weft;
+
+namespace {
+
+const char *kUsage =
+    "usage: %s <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  train      train the model (defaults: the model file's train block)\n"
+    "  eval       evaluate saved weights on the test split\n"
+    "  gradcheck  compare compiled gradients with finite differences\n"
+    "\n"
+    "train options:\n"
+    "  --data DIR            IDX data folder (default: %s)\n"
+    "  --epochs N            passes over the training set (default: %lld)\n"
+    "  --batch N             examples per step (default: %lld)\n"
+    "  --lr X                learning rate (default: %g)\n"
+    "  --optimizer NAME      sgd or adam (default: %s)\n"
+    "  --momentum X          SGD momentum (default: %g)\n"
+    "  --weight-decay X      L2 penalty (default: %g)\n"
+    "  --seed N              initialisation and shuffling seed (default: %lld)\n"
+    "  --steps N             stop after N optimizer steps\n"
+    "  --no-shuffle          visit the examples in file order\n"
+    "  --init W.safetensors  start from these weights\n"
+    "  --save W.safetensors  where to save the weights (default: %s)\n"
+    "  --log FILE.jsonl      one JSON object per epoch\n"
+    "\n"
+    "eval options:\n"
+    "  --weights W.safetensors (required), --data DIR, --batch N\n"
+    "\n"
+    "gradcheck options:\n"
+    "  --data DIR, --batch N, --seed N, --init W.safetensors, --samples N\n";
+
+/// The executable's own name, for the default checkpoint name.
+std::string programName(const char *argv0) {
+  const char *slash = std::strrchr(argv0, '/');
+  return slash ? slash + 1 : argv0;
+}
+
+int64_t parseInt(const std::string &flag, const char *text) {
+  char *end;
+  errno = 0;
+  long long v = std::strtoll(text, &end, 10);
+  if (errno || end == text || *end)
+    fail("option ", flag, " expects an integer, got '", text, "'");
+  return v;
+}
+
+double parseReal(const std::string &flag, const char *text) {
+  char *end;
+  errno = 0;
+  double v = std::strtod(text, &end);
+  if (errno || end == text || *end)
+    fail("option ", flag, " expects a number, got '", text, "'");
+  return v;
+}
+
+/// Flags of one command: each takes a value unless it is a switch.
+class FlagParser {
+public:
+  void value(const std::string &name, std::function<void(const char *)> set) {
+    values[name] = std::move(set);
+  }
+  void toggle(const std::string &name, std::function<void()> set) {
+    toggles[name] = std::move(set);
+  }
+  void parse(const std::string &command, int argc, char **argv) {
+    for (int i = 2; i < argc; ++i) {
+      std::string flag = argv[i];
+      if (auto t = toggles.find(flag); t != toggles.end()) {
+        t->second();
+      } else if (auto v = values.find(flag); v != values.end()) {
+        if (i + 1 >= argc)
+          fail("option ", flag, " needs a value");
+        v->second(argv[++i]);
+      } else {
+        std::string accepted;
+        for (auto &entry : values)
+          accepted += " " + entry.first;
+        for (auto &entry : toggles)
+          accepted += " " + entry.first;
+        fail("unknown option '", flag, "' for '", command, "'; accepted:",
+             accepted);
+      }
+    }
+  }
+
+private:
+  std::map<std::string, std::function<void(const char *)>> values;
+  std::map<std::string, std::function<void()>> toggles;
+};
+
+TrainOptions defaultsOf(const weft_model_info &model, const char *argv0) {
+  const weft_train_defaults &d = model.train;
+  TrainOptions o;
+  o.dataDir = d.data_path;
+  o.epochs = d.epochs;
+  o.batch = d.batch;
+  o.seed = d.seed;
+  o.hyper = {d.optimizer, d.lr, d.momentum, d.beta1, d.beta2, d.eps,
+             d.weight_decay};
+  o.savePath = programName(argv0) + ".safetensors";
+  return o;
+}
+
+int run(const weft_model_info &info, int argc, char **argv) {
+  TrainOptions o = defaultsOf(info, argv[0]);
+  if (argc < 2 || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "--help")) {
+    std::printf(kUsage, argv[0], o.dataDir.c_str(), (long long)o.epochs,
+                (long long)o.batch, o.hyper.lr, o.hyper.optimizer.c_str(),
+                o.hyper.momentum, o.hyper.weightDecay, (long long)o.seed,
+                o.savePath.c_str());
+    return argc < 2 ? 1 : 0;
+  }
+  std::string command = argv[1];
+  std::string weights;
+  int64_t samples = 8;
+  FlagParser flags;
+  flags.value("--data", [&](const char *v) { o.dataDir = v; });
+  flags.value("--batch", [&](const char *v) { o.batch = parseInt("--batch", v); });
+  auto onlyFor = [&](std::initializer_list<const char *> commands) {
+    for (const char *c : commands)
+      if (command == c)
+        return true;
+    return false;
+  };
+  if (onlyFor({"train", "gradcheck"})) {
+    flags.value("--seed", [&](const char *v) { o.seed = parseInt("--seed", v); });
+    flags.value("--init", [&](const char *v) { o.initPath = v; });
+  }
+  if (command == "train") {
+    flags.value("--epochs", [&](const char *v) { o.epochs = parseInt("--epochs", v); });
+    flags.value("--lr", [&](const char *v) { o.hyper.lr = parseReal("--lr", v); });
+    flags.value("--momentum",
+                [&](const char *v) { o.hyper.momentum = parseReal("--momentum", v); });
+    flags.value("--weight-decay", [&](const char *v) {
+      o.hyper.weightDecay = parseReal("--weight-decay", v);
+    });
+    flags.value("--optimizer", [&](const char *v) {
+      if (std::strcmp(v, "sgd") && std::strcmp(v, "adam"))
+        fail("option --optimizer expects sgd or adam, got '", v, "'");
+      o.hyper.optimizer = v;
+    });
+    flags.value("--steps", [&](const char *v) { o.steps = parseInt("--steps", v); });
+    flags.value("--save", [&](const char *v) { o.savePath = v; });
+    flags.value("--log", [&](const char *v) { o.logPath = v; });
+    flags.toggle("--no-shuffle", [&] { o.shuffle = false; });
+    flags.parse(command, argc, argv);
+    Model model(info);
+    return train(model, o);
+  }
+  if (command == "eval") {
+    flags.value("--weights", [&](const char *v) { weights = v; });
+    flags.parse(command, argc, argv);
+    if (weights.empty())
+      fail("eval needs --weights W.safetensors");
+    Model model(info);
+    return evaluate(model, o.dataDir, weights, o.batch);
+  }
+  if (command == "gradcheck") {
+    flags.value("--samples",
+                [&](const char *v) { samples = parseInt("--samples", v); });
+    flags.parse(command, argc, argv);
+    Model model(info);
+    return gradcheck(model, o, samples);
+  }
+  fail("unknown command '", command, "'; expected train, eval or gradcheck "
+       "(see --help)");
+}
+
+} // namespace
+
+int weft::runCommandLine(const weft_model_info &model, int argc, char **argv) {
+  try {
+    return run(model, argc, argv);
+  } catch (const Error &e) {
+    std::fprintf(stderr, "%s: error: %s\n", programName(argv[0]).c_str(), e.what());
+  } catch (const std::bad_alloc &) {
+    std::fprintf(stderr, "%s: error: out of memory\n", programName(argv[0]).c_str());
+  }
+  return 1;
+}

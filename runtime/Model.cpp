@@ -1,0 +1,181 @@
+//===- Model.cpp - A compiled model and its buffers -----------------------===//
+
+#include "runtime/Model.h"
+
+#include "runtime/Error.h"
+#include "runtime/Safetensors.h"
+
+#include <cmath>
+#include <random>
+
+using namespace weft;
+
+namespace {
+weft_buffer bufferOf(const void *data, int64_t size) {
+  void *p = const_cast<void *>(data);
+  return weft_buffer{p, p, 0, size, 1};
+}
+
+std::string shapeString(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+std::vector<int64_t> shapeOf(const weft_param_info &p) {
+  return std::vector<int64_t>(p.shape, p.shape + p.rank);
+}
+} // namespace
+
+Model::Model(const weft_model_info &info)
+    : model(info), params(size_t(info.param_size)),
+      state(size_t(info.state_size)), grads(size_t(info.param_size)) {
+  if (info.abi_version != WEFT_ABI_VERSION)
+    fail("model ", info.name, " was compiled for runtime ABI ",
+         info.abi_version, " but this runtime implements ", WEFT_ABI_VERSION);
+  for (int64_t i = 0; i < info.num_inputs; ++i)
+    if (info.inputs[i].kind == WEFT_INPUT_DATA) {
+      exampleSize = 1;
+      for (int64_t d = 0; d < info.inputs[i].rank; ++d)
+        exampleSize *= info.inputs[i].shape[d];
+      break;
+    }
+}
+
+int64_t Model::outputSize() const {
+  int64_t n = 1;
+  for (int64_t d = 0; d < model.outputs[0].rank; ++d)
+    n *= model.outputs[0].shape[d];
+  return n;
+}
+
+void Model::initialize(uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  for (int64_t i = 0; i < model.num_params; ++i) {
+    const weft_param_info &p = model.params[i];
+    float *data = params.data() + p.offset;
+    std::string init = p.init;
+    if (init == "zeros" || init == "ones") {
+      std::fill_n(data, p.size, init == "ones" ? 1.0f : 0.0f);
+      continue;
+    }
+    // nn.Linear's default: kaiming_uniform(a=sqrt(5)) for the weight and
+    // U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the bias have the same bound.
+    float bound = float(1.0 / std::sqrt(double(p.fan_in)));
+    std::uniform_real_distribution<float> uniform(-bound, bound);
+    for (int64_t k = 0; k < p.size; ++k)
+      data[k] = uniform(rng);
+  }
+  resetOptimizer();
+}
+
+void Model::resetOptimizer() { std::fill(state.begin(), state.end(), 0.0f); }
+
+void Model::load(const std::string &path) {
+  std::map<std::string, Tensor> tensors = readSafetensors(path);
+  std::vector<std::string> missing;
+  for (int64_t i = 0; i < model.num_params; ++i) {
+    const weft_param_info &p = model.params[i];
+    auto it = tensors.find(p.name);
+    if (it == tensors.end()) {
+      missing.push_back(p.name);
+      continue;
+    }
+    if (it->second.shape != shapeOf(p))
+      fail("checkpoint '", path, "': tensor '", p.name, "' has shape ",
+           shapeString(it->second.shape), " but model ", model.name,
+           " expects ", shapeString(shapeOf(p)));
+    std::copy(it->second.data.begin(), it->second.data.end(),
+              params.begin() + p.offset);
+    tensors.erase(it);
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (const std::string &name : missing)
+      list += (list.empty() ? "" : ", ") + name;
+    fail("checkpoint '", path, "' lacks parameter(s) ", list, " of model ",
+         model.name);
+  }
+  if (!tensors.empty()) {
+    std::string list;
+    for (const auto &entry : tensors)
+      list += (list.empty() ? "" : ", ") + entry.first;
+    fail("checkpoint '", path, "' has tensor(s) model ", model.name,
+         " does not have: ", list);
+  }
+  resetOptimizer();
+}
+
+void Model::save(const std::string &path) const {
+  std::vector<TensorRef> tensors;
+  for (int64_t i = 0; i < model.num_params; ++i) {
+    const weft_param_info &p = model.params[i];
+    tensors.push_back({p.name, shapeOf(p), params.data() + p.offset});
+  }
+  writeSafetensors(path, tensors);
+}
+
+void Model::call(weft_entry_fn fn, const char *name, const float *hyper,
+                 int64_t hyperCount, const float *inputs, const int32_t *labels,
+                 int64_t batch, float *out0, int64_t out0Size, float *out1,
+                 int64_t out1Size) {
+  if (!fn)
+    fail("model ", model.name, " was compiled without the '", name,
+         "' entry point");
+  std::vector<weft_buffer> buffers{
+      bufferOf(params.data(), int64_t(params.size())),
+      bufferOf(state.data(), int64_t(state.size())),
+      bufferOf(hyper, hyperCount),
+      bufferOf(grads.data(), int64_t(grads.size())),
+  };
+  // Inputs in declaration order; `forward` takes no labels.
+  for (int64_t i = 0; i < model.num_inputs; ++i) {
+    if (model.inputs[i].kind == WEFT_INPUT_DATA)
+      buffers.push_back(bufferOf(inputs, batch * exampleSize));
+    else if (labels)
+      buffers.push_back(bufferOf(labels, batch));
+  }
+  buffers.push_back(bufferOf(out0, out0Size));
+  buffers.push_back(bufferOf(out1, out1Size));
+  std::vector<weft_buffer *> args;
+  for (weft_buffer &b : buffers)
+    args.push_back(&b);
+  fn(args.data());
+}
+
+float Model::trainStep(const Hyperparameters &hp, int64_t step,
+                       const float *inputs, const int32_t *labels,
+                       int64_t batch) {
+  float loss = 0;
+  if (hp.optimizer == "sgd") {
+    float hyper[] = {float(hp.lr), float(hp.momentum), float(hp.weightDecay)};
+    call(model.train_step_sgd, "train_step_sgd", hyper, 3, inputs, labels,
+         batch, &loss, 1, nullptr, 0);
+  } else if (hp.optimizer == "adam") {
+    float hyper[] = {float(hp.lr),  float(hp.beta1),       float(hp.beta2),
+                     float(hp.eps), float(hp.weightDecay), float(step)};
+    call(model.train_step_adam, "train_step_adam", hyper, 6, inputs, labels,
+         batch, &loss, 1, nullptr, 0);
+  } else {
+    fail("unknown optimizer '", hp.optimizer, "'; expected sgd or adam");
+  }
+  return loss;
+}
+
+float Model::evalStep(const float *inputs, const int32_t *labels, int64_t batch,
+                      std::vector<float> &outputs) {
+  float loss = 0;
+  outputs.resize(size_t(batch * outputSize()));
+  call(model.eval_step, "eval_step", nullptr, 0, inputs, labels, batch, &loss,
+       1, outputs.data(), int64_t(outputs.size()));
+  return loss;
+}
+
+float Model::computeGradients(const float *inputs, const int32_t *labels,
+                              int64_t batch) {
+  float loss = 0;
+  call(model.gradients, "gradients", nullptr, 0, inputs, labels, batch, &loss,
+       1, nullptr, 0);
+  return loss;
+}

@@ -1,0 +1,70 @@
+//===- Model.h - A compiled model and its buffers ---------------*- C++ -*-===//
+//
+// Owns the one contiguous parameter buffer, the optimizer state and the
+// gradient buffer, and calls the compiled entry points on them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_RUNTIME_MODEL_H
+#define WEFT_RUNTIME_MODEL_H
+
+#include "runtime/weft_model.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace weft {
+
+/// Optimizer hyperparameters; which ones apply depends on the optimizer.
+struct Hyperparameters {
+  std::string optimizer; // "sgd" or "adam"
+  double lr, momentum, beta1, beta2, eps, weightDecay;
+};
+
+class Model {
+public:
+  explicit Model(const weft_model_info &info);
+
+  const weft_model_info &info() const { return model; }
+  std::vector<float> &parameters() { return params; }
+  const std::vector<float> &gradients() const { return grads; }
+
+  /// PyTorch's default initialisation, drawn from a generator seeded `seed`.
+  void initialize(uint64_t seed);
+  /// Loads parameters from a safetensors file, checking every name and shape
+  /// against the model; throws weft::Error saying what does not match.
+  void load(const std::string &path);
+  /// Saves parameters under their PyTorch names, atomically.
+  void save(const std::string &path) const;
+
+  /// One optimizer step on a batch; `step` counts from 1. Returns the loss
+  /// before the update.
+  float trainStep(const Hyperparameters &hp, int64_t step, const float *inputs,
+                  const int32_t *labels, int64_t batch);
+  /// The loss of a batch and the model outputs ([batch, classes]).
+  float evalStep(const float *inputs, const int32_t *labels, int64_t batch,
+                 std::vector<float> &outputs);
+  /// The loss of a batch; its gradient lands in gradients().
+  float computeGradients(const float *inputs, const int32_t *labels,
+                         int64_t batch);
+  /// Resets the optimizer state (momentum, moments) to zero.
+  void resetOptimizer();
+
+  /// Values per example of the first output (the number of classes).
+  int64_t outputSize() const;
+
+private:
+  void call(weft_entry_fn fn, const char *name, const float *hyper,
+            int64_t hyperCount, const float *inputs, const int32_t *labels,
+            int64_t batch, float *out0, int64_t out0Size, float *out1,
+            int64_t out1Size);
+
+  const weft_model_info &model;
+  std::vector<float> params, state, grads;
+  int64_t exampleSize = 0;
+};
+
+} // namespace weft
+
+#endif // WEFT_RUNTIME_MODEL_H

@@ -1,0 +1,152 @@
+//===- Safetensors.cpp - Reading and writing .safetensors files -----------===//
+
+#include "runtime/Safetensors.h"
+
+#include "runtime/Error.h"
+
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+using namespace weft;
+using json = nlohmann::json;
+
+namespace {
+struct FileCloser {
+  void operator()(FILE *f) const { std::fclose(f); }
+};
+using File = std::unique_ptr<FILE, FileCloser>;
+
+int64_t elementCount(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+std::string shapeString(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+} // namespace
+
+void weft::writeSafetensors(const std::string &path,
+                            const std::vector<TensorRef> &tensors) {
+  json header = json::object();
+  int64_t offset = 0;
+  for (const TensorRef &t : tensors) {
+    int64_t bytes = elementCount(t.shape) * int64_t(sizeof(float));
+    header[t.name] = {{"dtype", "F32"},
+                      {"shape", t.shape},
+                      {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  header["__metadata__"] = {{"format", "pt"}};
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' '); // Align the data to 8 bytes.
+
+  std::string tmp = path + ".tmp." + std::to_string(getpid());
+  File file(std::fopen(tmp.c_str(), "wb"));
+  if (!file)
+    fail("cannot write checkpoint '", path, "': ", systemError());
+  uint64_t length = text.size();
+  uint8_t le[8];
+  for (int i = 0; i < 8; ++i)
+    le[i] = uint8_t(length >> (8 * i));
+  bool ok = std::fwrite(le, 1, 8, file.get()) == 8 &&
+            std::fwrite(text.data(), 1, text.size(), file.get()) == text.size();
+  // x86-64 and AArch64 are little-endian, as the format is.
+  for (const TensorRef &t : tensors) {
+    size_t n = size_t(elementCount(t.shape));
+    ok = ok && std::fwrite(t.data, sizeof(float), n, file.get()) == n;
+  }
+  ok = ok && std::fflush(file.get()) == 0 && fsync(fileno(file.get())) == 0;
+  std::string why = ok ? "" : systemError();
+  if (std::fclose(file.release()) != 0 && ok) {
+    ok = false;
+    why = systemError();
+  }
+  if (ok && std::rename(tmp.c_str(), path.c_str()) != 0) {
+    ok = false;
+    why = systemError();
+  }
+  if (!ok) {
+    std::remove(tmp.c_str());
+    fail("cannot write checkpoint '", path, "': ", why);
+  }
+}
+
+std::map<std::string, Tensor> weft::readSafetensors(const std::string &path) {
+  File file(std::fopen(path.c_str(), "rb"));
+  if (!file)
+    fail("cannot open checkpoint '", path, "': ", systemError());
+  std::fseek(file.get(), 0, SEEK_END);
+  long fileSize = std::ftell(file.get());
+  std::fseek(file.get(), 0, SEEK_SET);
+
+  uint8_t le[8];
+  if (fileSize < 8 || std::fread(le, 1, 8, file.get()) != 8)
+    fail("'", path, "' is not a safetensors file: shorter than its 8-byte "
+         "header length");
+  uint64_t headerSize = 0;
+  for (int i = 0; i < 8; ++i)
+    headerSize |= uint64_t(le[i]) << (8 * i);
+  if (headerSize > uint64_t(fileSize) - 8)
+    fail("'", path, "' is not a valid safetensors file: its header claims ",
+         headerSize, " bytes but the file has ", fileSize - 8, " after the "
+         "length");
+  std::string text(headerSize, '\0');
+  if (std::fread(text.data(), 1, headerSize, file.get()) != headerSize)
+    fail("'", path, "' is truncated inside its header");
+  json header = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (header.is_discarded() || !header.is_object())
+    fail("'", path, "' has a corrupt header: not a JSON object");
+
+  int64_t dataStart = 8 + int64_t(headerSize);
+  int64_t dataSize = fileSize - dataStart;
+  std::map<std::string, Tensor> tensors;
+  for (auto &[name, entry] : header.items()) {
+    if (name == "__metadata__")
+      continue;
+    auto bad = [&](const std::string &what) {
+      fail("'", path, "': tensor '", name, "' ", what);
+    };
+    if (!entry.is_object() || !entry.contains("dtype") ||
+        !entry.contains("shape") || !entry.contains("data_offsets"))
+      bad("lacks dtype, shape or data_offsets");
+    if (!entry["dtype"].is_string() || entry["dtype"] != "F32")
+      bad("has dtype " + entry["dtype"].dump() + "; only F32 is supported");
+    Tensor t;
+    if (!entry["shape"].is_array())
+      bad("has a malformed shape");
+    for (const json &d : entry["shape"]) {
+      if (!d.is_number_integer() || d.get<int64_t>() < 0)
+        bad("has a malformed shape " + entry["shape"].dump());
+      t.shape.push_back(d.get<int64_t>());
+    }
+    const json &offsets = entry["data_offsets"];
+    if (!offsets.is_array() || offsets.size() != 2 ||
+        !offsets[0].is_number_integer() || !offsets[1].is_number_integer())
+      bad("has malformed data_offsets");
+    int64_t begin = offsets[0].get<int64_t>(), end = offsets[1].get<int64_t>();
+    if (begin < 0 || end < begin || end > dataSize)
+      bad("has data_offsets [" + std::to_string(begin) + ", " +
+          std::to_string(end) + "] outside the " + std::to_string(dataSize) +
+          " data bytes of the file");
+    int64_t expected = elementCount(t.shape) * int64_t(sizeof(float));
+    if (end - begin != expected)
+      bad("has " + std::to_string(end - begin) + " bytes of data but shape " +
+          shapeString(t.shape) + " needs " + std::to_string(expected));
+    t.data.resize(size_t(elementCount(t.shape)));
+    std::fseek(file.get(), long(dataStart + begin), SEEK_SET);
+    if (std::fread(t.data.data(), 1, size_t(expected), file.get()) !=
+        size_t(expected))
+      bad("could not be read: " + systemError());
+    tensors.emplace(name, std::move(t));
+  }
+  return tensors;
+}

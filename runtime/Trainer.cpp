@@ -1,0 +1,215 @@
+//===- Trainer.cpp - Training, evaluation and gradient checks -------------===//
+//
+// The training loop, top to bottom: load data, initialise, then for each
+// epoch shuffle, step through the batches (one fused forward + backward +
+// update call each), evaluate on the test split, log; finally save.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/Trainer.h"
+
+#include "runtime/Dataset.h"
+#include "runtime/Error.h"
+#include "runtime/Progress.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <random>
+#include <unistd.h>
+
+using namespace weft;
+
+namespace {
+
+struct Metrics {
+  double loss = 0, accuracy = 0;
+};
+
+/// Mean loss and accuracy of `model` over `data`, in batches of `batch`.
+Metrics evaluateOn(Model &model, const Dataset &data, int64_t batch) {
+  std::vector<float> inputs, outputs;
+  std::vector<int32_t> labels;
+  std::vector<int64_t> indices(size_t(data.count));
+  for (int64_t i = 0; i < data.count; ++i)
+    indices[size_t(i)] = i;
+  int64_t classes = model.outputSize();
+  double lossSum = 0;
+  int64_t correct = 0;
+  for (int64_t start = 0; start < data.count; start += batch) {
+    int64_t n = std::min(batch, data.count - start);
+    gatherBatch(data, indices.data() + start, n, inputs, labels);
+    lossSum += double(model.evalStep(inputs.data(), labels.data(), n, outputs)) * n;
+    for (int64_t i = 0; i < n; ++i) {
+      const float *row = outputs.data() + i * classes;
+      int64_t predicted = std::max_element(row, row + classes) - row;
+      correct += predicted == labels[size_t(i)];
+    }
+  }
+  return {lossSum / double(data.count), double(correct) / double(data.count)};
+}
+
+/// Fails early, before hours of training, if `path` cannot be written.
+void checkWritable(const std::string &path, const char *what) {
+  std::string dir = path.find('/') == std::string::npos
+                        ? "."
+                        : path.substr(0, path.find_last_of('/') + 1);
+  if (access(dir.c_str(), W_OK) != 0)
+    fail("cannot write ", what, " '", path, "': folder '", dir, "' ",
+         access(dir.c_str(), F_OK) == 0 ? "is not writable" : "does not exist");
+}
+
+struct FileCloser {
+  void operator()(FILE *f) const { std::fclose(f); }
+};
+
+} // namespace
+
+int weft::train(Model &model, const TrainOptions &options) {
+  const weft_model_info &info = model.info();
+  if (options.batch <= 0 || options.epochs <= 0)
+    fail("--batch and --epochs must be positive");
+  checkWritable(options.savePath, "weights to");
+  std::unique_ptr<FILE, FileCloser> log;
+  if (!options.logPath.empty()) {
+    log.reset(std::fopen(options.logPath.c_str(), "w"));
+    if (!log)
+      fail("cannot write log '", options.logPath, "': ", systemError());
+  }
+
+  Dataset trainSet = loadIdxDataset(options.dataDir, "train", info);
+  Dataset testSet = loadIdxDataset(options.dataDir, "t10k", info);
+  if (options.initPath.empty())
+    model.initialize(uint64_t(options.seed));
+  else
+    model.load(options.initPath);
+
+  std::printf("training %s on %lld examples from %s: %s lr %g, batch %lld, "
+              "%lld epoch(s)\n",
+              info.name, (long long)trainSet.count, options.dataDir.c_str(),
+              options.hyper.optimizer.c_str(), options.hyper.lr,
+              (long long)options.batch, (long long)options.epochs);
+  std::fflush(stdout);
+
+  EpochOrder order(trainSet.count, uint64_t(options.seed), options.shuffle);
+  std::vector<float> inputs;
+  std::vector<int32_t> labels;
+  int64_t step = 0;
+  bool stop = false;
+  for (int64_t epoch = 1; epoch <= options.epochs && !stop; ++epoch) {
+    auto start = std::chrono::steady_clock::now();
+    const std::vector<int64_t> &indices = order.next();
+    int64_t batches = (trainSet.count + options.batch - 1) / options.batch;
+    Progress progress("epoch " + std::to_string(epoch) + "/" +
+                          std::to_string(options.epochs),
+                      batches);
+    double lossSum = 0;
+    int64_t seen = 0;
+    for (int64_t b = 0; b < batches; ++b) {
+      int64_t first = b * options.batch;
+      int64_t n = std::min(options.batch, trainSet.count - first);
+      gatherBatch(trainSet, indices.data() + first, n, inputs, labels);
+      float loss = model.trainStep(options.hyper, ++step, inputs.data(),
+                                   labels.data(), n);
+      if (!std::isfinite(loss))
+        fail("training diverged: the loss is ", loss, " at step ", step,
+             "; try a lower --lr");
+      lossSum += double(loss) * n;
+      seen += n;
+      progress.update(b + 1, lossSum / double(seen));
+      if (options.steps >= 0 && step >= options.steps) {
+        stop = true;
+        break;
+      }
+    }
+    progress.finish();
+    Metrics test = evaluateOn(model, testSet, options.batch);
+    double seconds = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+    double trainLoss = seen ? lossSum / double(seen) : 0.0;
+    std::printf("epoch %lld/%lld: train_loss %.4f test_loss %.4f "
+                "test_accuracy %.4f (%lld steps, %.1f s)\n",
+                (long long)epoch, (long long)options.epochs, trainLoss,
+                test.loss, test.accuracy, (long long)step, seconds);
+    std::fflush(stdout);
+    if (log) {
+      std::fprintf(log.get(),
+                   "{\"epoch\": %lld, \"steps\": %lld, \"train_loss\": %.6f, "
+                   "\"test_loss\": %.6f, \"test_accuracy\": %.6f, "
+                   "\"seconds\": %.3f}\n",
+                   (long long)epoch, (long long)step, trainLoss, test.loss,
+                   test.accuracy, seconds);
+      std::fflush(log.get());
+    }
+  }
+  model.save(options.savePath);
+  std::printf("saved weights to %s\n", options.savePath.c_str());
+  return 0;
+}
+
+int weft::evaluate(Model &model, const std::string &dataDir,
+                   const std::string &weightsPath, int64_t batch) {
+  if (batch <= 0)
+    fail("--batch must be positive");
+  model.load(weightsPath);
+  Dataset testSet = loadIdxDataset(dataDir, "t10k", model.info());
+  Metrics test = evaluateOn(model, testSet, batch);
+  std::printf("test_loss %.4f test_accuracy %.4f (%lld examples)\n", test.loss,
+              test.accuracy, (long long)testSet.count);
+  return 0;
+}
+
+int weft::gradcheck(Model &model, const TrainOptions &options, int64_t samples) {
+  const weft_model_info &info = model.info();
+  Dataset data = loadIdxDataset(options.dataDir, "t10k", info);
+  if (options.initPath.empty())
+    model.initialize(uint64_t(options.seed));
+  else
+    model.load(options.initPath);
+  int64_t n = std::min(options.batch, data.count);
+  std::vector<int64_t> indices(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i)
+    indices[size_t(i)] = i;
+  std::vector<float> inputs;
+  std::vector<int32_t> labels;
+  gatherBatch(data, indices.data(), n, inputs, labels);
+
+  model.computeGradients(inputs.data(), labels.data(), n);
+  std::vector<float> analytic = model.gradients();
+  std::vector<float> &params = model.parameters();
+  // Central differences in float32: h balances truncation against rounding
+  // of a loss near 1; the tolerance allows for both.
+  const float h = 1e-2f;
+  const double atol = 2e-3, rtol = 2e-2;
+  std::mt19937_64 rng(uint64_t(options.seed));
+  int failures = 0;
+  for (int64_t i = 0; i < info.num_params; ++i) {
+    const weft_param_info &p = info.params[i];
+    double worst = 0;
+    for (int64_t s = 0; s < std::min(samples, p.size); ++s) {
+      int64_t k = p.offset + int64_t(rng() % uint64_t(p.size));
+      float saved = params[size_t(k)];
+      params[size_t(k)] = saved + h;
+      double up = model.computeGradients(inputs.data(), labels.data(), n);
+      params[size_t(k)] = saved - h;
+      double down = model.computeGradients(inputs.data(), labels.data(), n);
+      params[size_t(k)] = saved;
+      double numeric = (up - down) / (2.0 * double(h));
+      double error = std::fabs(numeric - double(analytic[size_t(k)]));
+      double allowed = atol + rtol * std::fabs(numeric);
+      worst = std::max(worst, error / allowed);
+      if (error > allowed) {
+        ++failures;
+        std::printf("  %s[%lld]: compiled %.6g, finite difference %.6g\n",
+                    p.name, (long long)(k - p.offset), analytic[size_t(k)],
+                    numeric);
+      }
+    }
+    std::printf("gradcheck %-24s worst error %.3f of tolerance\n", p.name, worst);
+  }
+  std::printf("gradcheck: %s\n", failures ? "FAILED" : "PASSED");
+  return failures ? 1 : 0;
+}

@@ -1,0 +1,106 @@
+/*===- weft_model.h - What a compiled Weft model exports -----------*- C -*-===*
+ *
+ * The contract between code weftc generates and the runtime. A compiled
+ * model defines one `weft_model` object describing its parameters, inputs,
+ * outputs, training defaults and entry points. Every entry point takes the
+ * same arguments, all flat buffers:
+ *
+ *   (params, state, hyper, grads, in_0, ..., in_k, out_0, ..., out_m)
+ *
+ * `params` holds every parameter back to back in `weft_param_info` order and
+ * PyTorch layout; `state` the optimizer state; `hyper` the optimizer's
+ * hyperparameters (sgd: lr, momentum, weight_decay; adam: lr, beta1, beta2,
+ * eps, weight_decay, step); `grads` receives gradients in the `params`
+ * layout. Inputs are the model inputs in declaration order (`forward` takes
+ * the data inputs only; the others take labels too), batch first; the batch
+ * size is read from the first input's length. Outputs:
+ *   forward:      the model outputs
+ *   eval_step:    loss [1], then the model outputs
+ *   gradients:    loss [1] (gradients go to `grads`)
+ *   train_step_*: loss [1] (params and state are updated in place)
+ * Entry points are not thread-safe for a shared `params`/`state`; distinct
+ * buffers may be used from distinct threads.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef WEFT_RUNTIME_WEFT_MODEL_H
+#define WEFT_RUNTIME_WEFT_MODEL_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WEFT_ABI_VERSION 1
+
+/** A rank-1 buffer as compiled code sees it: MLIR's memref<?xT> descriptor. */
+typedef struct weft_buffer {
+  void *allocated;
+  void *aligned;
+  int64_t offset;
+  int64_t size;
+  int64_t stride;
+} weft_buffer;
+
+/** An entry point: args[i] is the i-th buffer of the signature above. */
+typedef void (*weft_entry_fn)(weft_buffer **args);
+
+typedef struct weft_param_info {
+  const char *name;     /* checkpoint name, e.g. "fc1.weight" */
+  int64_t rank;
+  const int64_t *shape; /* PyTorch layout: Linear weight is [out, in] */
+  int64_t offset;       /* in floats, into `params` */
+  int64_t size;         /* element count */
+  const char *init;     /* "uniform_fan_in", "zeros" or "ones" */
+  int64_t fan_in;
+} weft_param_info;
+
+enum weft_input_kind { WEFT_INPUT_DATA = 0, WEFT_INPUT_CLASS_LABEL = 1 };
+
+typedef struct weft_input_info {
+  const char *name;
+  int64_t kind;         /* weft_input_kind; labels are int32, data float */
+  int64_t rank;         /* per example, without the batch dimension */
+  const int64_t *shape;
+  int64_t num_classes;  /* class labels only */
+} weft_input_info;
+
+typedef struct weft_output_info {
+  const char *name;
+  int64_t rank;         /* per example */
+  const int64_t *shape;
+} weft_output_info;
+
+/** The model file's `train` block; command-line flags override it. */
+typedef struct weft_train_defaults {
+  const char *data_format; /* "idx" */
+  const char *data_path;
+  const char *optimizer;   /* "sgd" or "adam" */
+  double lr, momentum, beta1, beta2, eps, weight_decay;
+  int64_t batch, epochs, seed;
+} weft_train_defaults;
+
+typedef struct weft_model_info {
+  int64_t abi_version;     /* WEFT_ABI_VERSION */
+  const char *name;
+  int64_t num_params;
+  const weft_param_info *params;
+  int64_t param_size;      /* floats in `params` (and `grads`) */
+  int64_t state_size;      /* floats in `state` */
+  int64_t num_inputs;
+  const weft_input_info *inputs;
+  int64_t num_outputs;
+  const weft_output_info *outputs;
+  weft_entry_fn forward, eval_step, gradients, train_step_sgd, train_step_adam;
+  weft_train_defaults train;
+} weft_model_info;
+
+/** Defined by the compiled model. */
+extern const weft_model_info weft_model;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WEFT_RUNTIME_WEFT_MODEL_H */

@@ -1,0 +1,193 @@
+//===- weftc.cpp - The Weft compiler driver -------------------------------===//
+//
+// Parses flags and calls the libraries: frontend (parse, check, MLIRGen),
+// pipelines (lowerToStage), backend (LLVM IR, object code, link). Each
+// `--emit=` stage stops the chain where the user wants to look.
+//
+//===----------------------------------------------------------------------===//
+
+#include "backends/Compile.h"
+#include "backends/Linker.h"
+#include "backends/Registration.h"
+#include "backends/cpu/ObjectEmitter.h"
+#include "frontend/Frontend.h"
+#include "frontend/MLIRGen.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+namespace cl = llvm::cl;
+namespace backend = mlir::weft;
+namespace frontend = ::weft;
+using namespace mlir;
+
+namespace {
+enum class Emit { AST, Weft, Linalg, LLVM, Asm, Obj, Exe };
+
+cl::OptionCategory weftCategory("weftc options");
+cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<model.weft>"),
+                                   cl::Required, cl::cat(weftCategory));
+cl::opt<std::string> outputFilename("o", cl::desc("Output file"),
+                                    cl::value_desc("file"),
+                                    cl::cat(weftCategory));
+cl::opt<Emit> emit(
+    "emit", cl::desc("What to produce"), cl::init(Emit::Exe),
+    cl::values(clEnumValN(Emit::AST, "ast", "the checked syntax tree"),
+               clEnumValN(Emit::Weft, "weft", "the weft dialect (MLIRGen)"),
+               clEnumValN(Emit::Linalg, "linalg",
+                          "after autodiff, optimizers and lowering to linalg"),
+               clEnumValN(Emit::LLVM, "llvm", "LLVM IR, optimised"),
+               clEnumValN(Emit::Asm, "asm", "assembly"),
+               clEnumValN(Emit::Obj, "obj", "an object file"),
+               clEnumValN(Emit::Exe, "exe", "an executable (default)")),
+    cl::cat(weftCategory));
+cl::opt<std::string> target("target",
+                            cl::desc("Target triple (default: the host)"),
+                            cl::value_desc("triple"), cl::cat(weftCategory));
+cl::opt<std::string> cpu("cpu", cl::desc("Target CPU, or 'native'"),
+                         cl::init("native"), cl::cat(weftCategory));
+cl::opt<bool> printIRAfterAll("print-ir-after-all",
+                              cl::desc("Print the IR after every pass"),
+                              cl::cat(weftCategory));
+cl::list<std::string> printIRAfter(
+    "print-ir-after", cl::desc("Print the IR after these passes"),
+    cl::value_desc("pass"), cl::CommaSeparated, cl::cat(weftCategory));
+cl::list<std::string> printIRBefore(
+    "print-ir-before", cl::desc("Print the IR before these passes"),
+    cl::value_desc("pass"), cl::CommaSeparated, cl::cat(weftCategory));
+cl::opt<std::string> printIRTreeDir(
+    "print-ir-tree-dir",
+    cl::desc("Write the IR after each pass to numbered files in this folder"),
+    cl::value_desc("dir"), cl::cat(weftCategory));
+cl::opt<bool> timing("timing", cl::desc("Report the time each pass takes"),
+                     cl::cat(weftCategory));
+
+/// The default output name: the model file's stem, with a suffix per kind.
+std::string defaultOutput() {
+  std::string stem = llvm::sys::path::stem(inputFilename).str();
+  switch (emit) {
+  case Emit::Exe: return stem;
+  case Emit::Obj: return stem + ".o";
+  case Emit::Asm: return stem + ".s";
+  default: return "-";
+  }
+}
+
+/// Prints `print` to the output file (or stdout) atomically.
+template <typename Fn> int writeText(const std::string &path, Fn print) {
+  std::string error;
+  auto out = openOutputFile(path, &error);
+  if (!out) {
+    llvm::errs() << "weftc: error: " << error << "\n";
+    return 1;
+  }
+  print(out->os());
+  out->keep();
+  return 0;
+}
+
+int compile(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
+  std::unique_ptr<frontend::ast::Module> ast =
+      frontend::parseModelFile(sourceMgr, /*check=*/true);
+  if (!ast)
+    return 1;
+  std::string output = outputFilename.empty() ? defaultOutput() : outputFilename;
+  if (emit == Emit::AST)
+    return writeText(output, [&](llvm::raw_ostream &os) { ast->dump(os); });
+
+  OwningOpRef<ModuleOp> module = frontend::mlirGen(context, *ast, inputFilename);
+  if (!module)
+    return 1;
+  backend::InspectionOptions inspection{printIRAfterAll, printIRAfter,
+                                     printIRBefore, printIRTreeDir, timing};
+  backend::Stage stage = emit == Emit::Weft     ? backend::Stage::Weft
+                      : emit == Emit::Linalg ? backend::Stage::Linalg
+                                             : backend::Stage::LLVMDialect;
+  if (failed(backend::lowerToStage(*module, stage, inspection)))
+    return 1;
+  if (emit == Emit::Weft || emit == Emit::Linalg)
+    return writeText(output, [&](llvm::raw_ostream &os) { module->print(os); });
+
+  if (!target.empty() && target != "x86_64-linux-gnu" &&
+      target != "x86_64-unknown-linux-gnu") {
+    llvm::errs() << "weftc: error: target '" << target
+                 << "' is not supported yet; supported: x86_64-linux-gnu\n";
+    return 1;
+  }
+  std::string error;
+  auto machine = backend::createCpuTargetMachine({target, cpu, 3}, error);
+  if (!machine) {
+    llvm::errs() << "weftc: error: " << error << "\n";
+    return 1;
+  }
+  llvm::LLVMContext llvmContext;
+  auto llvmModule = backend::translateToLLVMIR(*module, llvmContext, *machine, 3);
+  if (!llvmModule)
+    return 1;
+  if (emit == Emit::LLVM)
+    return writeText(output, [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
+  if (emit == Emit::Asm || emit == Emit::Obj) {
+    if (!backend::emitMachineCode(*llvmModule, *machine, output,
+                               emit == Emit::Asm, error)) {
+      llvm::errs() << "weftc: error: " << error << "\n";
+      return 1;
+    }
+    return 0;
+  }
+
+  // An executable: object code in a temporary file, then the linker.
+  llvm::SmallString<128> object;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("weft-model", "o", object)) {
+    llvm::errs() << "weftc: error: cannot create a temporary file: "
+                 << ec.message() << "\n";
+    return 1;
+  }
+  llvm::FileRemover removeObject(object);
+  if (!backend::emitMachineCode(*llvmModule, *machine, object, false, error)) {
+    llvm::errs() << "weftc: error: " << error << "\n";
+    return 1;
+  }
+  static int anchor;
+  backend::LinkOptions link{output, {std::string(object)},
+                         backend::findRuntimeDir("weftc", (void *)&anchor)};
+  if (!backend::linkExecutable(link, error)) {
+    llvm::errs() << "weftc: error: " << error << "\n";
+    return 1;
+  }
+  return 0;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  cl::HideUnrelatedOptions(weftCategory);
+  cl::ParseCommandLineOptions(argc, argv, "Weft: compile a model file\n");
+
+  std::string error;
+  auto file = openInputFile(inputFilename, &error);
+  if (!file) {
+    llvm::errs() << "weftc: error: " << error << "\n";
+    return 1;
+  }
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+
+  DialectRegistry registry;
+  backend::registerWeftDialects(registry);
+  MLIRContext context(registry);
+  // Pass errors point into the model file, with its source line and caret.
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  return compile(sourceMgr, context);
+}
