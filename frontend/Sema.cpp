@@ -87,6 +87,9 @@ private:
   ModelDecl *model = nullptr;
   llvm::StringMap<ValueType> values;     // Forward values in scope.
   llvm::StringMap<SourceRange> valueDefs;
+  /// Names whose definition had an error already reported: using them
+  /// reports nothing more, so one mistake gives one message.
+  llvm::StringSet<> poisoned;
   llvm::StringMap<LayerDecl *> layers;
 };
 
@@ -280,10 +283,12 @@ void Sema::checkLayers(ModelDecl &m) {
                                        " (known: " + joinNames(kinds) + ")");
       continue;
     }
-    layer.kind = "Dense";
+    // The layer becomes usable (kind set) only if every argument is valid,
+    // so its uses report nothing more.
     std::vector<const Expr *> args;
     if (!checkCallArgs(call, {"units"}, {"activation", "use_bias"}, args))
       continue;
+    unsigned errorsBefore = diag.errorCount();
     if (!args[0]) {
       diag.error(call.range, "Dense needs the number of output features, "
                              "e.g. Dense(128)");
@@ -309,6 +314,8 @@ void Sema::checkLayers(ModelDecl &m) {
       else
         layer.useBias = id->name == "true";
     }
+    if (diag.errorCount() == errorsBefore)
+      layer.kind = "Dense";
   }
 }
 
@@ -351,6 +358,8 @@ std::optional<ValueType> Sema::typeOf(Expr &e) {
     auto it = values.find(id->name);
     if (it != values.end()) {
       result = it->second;
+    } else if (poisoned.contains(id->name)) {
+      // Already reported where it was defined.
     } else {
       std::vector<std::string> names;
       for (auto &entry : values)
@@ -432,6 +441,10 @@ void Sema::checkForward(ModelDecl &m) {
     if (auto type = typeOf(*a.value)) {
       values[a.name] = *type;
       valueDefs[a.name] = a.range;
+      poisoned.erase(a.name);
+    } else {
+      values.erase(a.name);
+      poisoned.insert(a.name);
     }
   }
 }

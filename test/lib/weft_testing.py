@@ -1,0 +1,107 @@
+"""Helpers for Weft's end-to-end tests: data files, checkpoints, compiled models.
+
+Run with Debian's /usr/bin/python3, which has PyTorch 1.13 and numpy. The
+safetensors reader and writer follow the format's specification (an 8-byte
+little-endian header length, a JSON header, raw little-endian data) because
+Debian ships no safetensors package.
+"""
+
+import gzip
+import json
+import os
+import struct
+import subprocess
+
+import numpy as np
+
+
+def write_idx(path, array):
+    """Writes a uint8 numpy array as an IDX file (gzip if path ends in .gz)."""
+    array = np.asarray(array, dtype=np.uint8)
+    header = bytes([0, 0, 0x08, array.ndim])
+    header += b"".join(struct.pack(">I", d) for d in array.shape)
+    data = header + array.tobytes()
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "wb") as f:
+        f.write(data)
+
+
+def read_idx(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    ndim = data[3]
+    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
+    return np.frombuffer(data[4 + 4 * ndim:], dtype=np.uint8).reshape(dims)
+
+
+def write_dataset(folder, train_images, train_labels, test_images, test_labels):
+    """An IDX data folder as weft executables read it."""
+    os.makedirs(folder, exist_ok=True)
+    write_idx(os.path.join(folder, "train-images-idx3-ubyte"), train_images)
+    write_idx(os.path.join(folder, "train-labels-idx1-ubyte"), train_labels)
+    write_idx(os.path.join(folder, "t10k-images-idx3-ubyte"), test_images)
+    write_idx(os.path.join(folder, "t10k-labels-idx1-ubyte"), test_labels)
+
+
+def fashion_subset(folder, train_count, test_count,
+                   source="/usr/share/datasets/fashion-mnist"):
+    """The first examples of Fashion-MNIST, as a smaller IDX folder."""
+    def load(split, kind):
+        suffix = "idx3-ubyte" if kind == "images" else "idx1-ubyte"
+        return read_idx(os.path.join(source, f"{split}-{kind}-{suffix}.gz"))
+    write_dataset(folder,
+                  load("train", "images")[:train_count],
+                  load("train", "labels")[:train_count],
+                  load("t10k", "images")[:test_count],
+                  load("t10k", "labels")[:test_count])
+
+
+def write_safetensors(path, tensors):
+    """Writes {name: float32 numpy array} in the safetensors format."""
+    header, offset, blobs = {}, 0, []
+    for name, array in tensors.items():
+        data = np.ascontiguousarray(array, dtype="<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(array.shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    text = json.dumps(header).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        assert entry["dtype"] == "F32", entry
+        begin, end = entry["data_offsets"]
+        raw = data[8 + n + begin:8 + n + end]
+        tensors[name] = np.frombuffer(raw, dtype="<f4").reshape(entry["shape"])
+    return tensors
+
+
+def compile_model(source_text, folder, name):
+    """Writes a .weft file and compiles it with weftc; returns the executable."""
+    src = os.path.join(folder, name + ".weft")
+    with open(src, "w") as f:
+        f.write(source_text)
+    exe = os.path.join(folder, name)
+    subprocess.run(["weftc", src, "-o", exe], check=True)
+    return exe
+
+
+def run(args):
+    """Runs a command, failing with its output if it fails."""
+    result = subprocess.run(args, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"command failed ({result.returncode}): {' '.join(args)}\n"
+                         f"{result.stdout}{result.stderr}")
+    return result.stdout

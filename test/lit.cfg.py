@@ -1,0 +1,33 @@
+# -*- Python -*-
+# lit configuration for Weft's compiler and end-to-end tests.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "Weft"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".weft", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.weft_obj_root, "test")
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit",
+                   "Inputs", "lib"]
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.weft_tools_dir, append_path=True)
+
+# The numerical reference is Debian's PyTorch, which lives with Debian's
+# python3, not with whatever python3 comes first on PATH.
+config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(
+    ("%testlib", os.path.join(config.test_source_root, "lib")))
+config.substitutions.append(
+    ("%examples", os.path.join(config.weft_src_root, "examples")))
+config.substitutions.append(("%fashion", "/usr/share/datasets/fashion-mnist"))
+config.environment["PYTHONPATH"] = os.path.join(config.test_source_root, "lib")
+config.environment["PYTHONDONTWRITEBYTECODE"] = "1"
+
+llvm_config.add_tool_substitutions(["weftc", "weft-opt"],
+                                   [config.weft_tools_dir])
