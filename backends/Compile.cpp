@@ -7,6 +7,7 @@
 
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 using namespace mlir::weft;
@@ -46,6 +47,14 @@ static void configureInspection(PassManager &pm,
 
 LogicalResult mlir::weft::lowerToStage(ModuleOp module, Stage stage,
                                        const InspectionOptions &inspection) {
+  if (inspection.printAfterAll) {
+    // The pipeline's input comes from MLIRGen, not a pass; show it first, in
+    // the pass manager's format, so the dump tells the whole story.
+    llvm::errs() << "// -----// IR Dump After MLIRGen (weftc) "
+                    "('builtin.module' operation) //----- //\n";
+    module->print(llvm::errs());
+    llvm::errs() << "\n";
+  }
   if (stage == Stage::Weft)
     return success();
   PassManager pm(module->getName());

@@ -163,7 +163,7 @@ void MLIRGenImpl::emitLoss(const ModelDecl &model) {
   mlir::Value labels =
       inputs.lookup(cast<IdentExpr>(*call.args[1].value).name);
   mlir::Value loss = mlir::weft::SoftmaxCrossEntropyOp::create(
-      builder, loc(call.range), output, labels);
+      builder, layerLoc("loss", call.range), output, labels);
   mlir::func::ReturnOp::create(builder, at, mlir::ValueRange{loss, output});
 }
 

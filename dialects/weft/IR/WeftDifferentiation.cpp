@@ -17,22 +17,29 @@ using namespace mlir::weft;
 
 #include "dialects/weft/IR/WeftInterfaces.cpp.inc"
 
+/// Renames `loc` to `vjp(<name>)`, keeping its file:line:col. Inlining
+/// wraps locations in call sites (`callsite(fc1(...) at caller)`), so the
+/// layer's name is looked for through them.
+static Location gradientLocOf(Location loc, StringRef fallbackName) {
+  MLIRContext *ctx = loc.getContext();
+  if (auto callsite = dyn_cast<CallSiteLoc>(loc))
+    return CallSiteLoc::get(gradientLocOf(callsite.getCallee(), fallbackName),
+                            callsite.getCaller());
+  if (auto named = dyn_cast<NameLoc>(loc))
+    return NameLoc::get(
+        StringAttr::get(ctx, "vjp(" + named.getName().str() + ")"),
+        named.getChildLoc());
+  return NameLoc::get(StringAttr::get(ctx, "vjp(" + fallbackName.str() + ")"),
+                      loc);
+}
+
 namespace mlir::weft {
 /// The location of the ops that differentiate `forwardOp`:
 /// `loc("vjp(fc1)"("model.weft":8:3))` for an op of layer fc1, so that the
 /// backward pass still points at the source line and names the layer.
 Location getGradientLoc(Operation *forwardOp) {
-  Location loc = forwardOp->getLoc();
-  std::string name;
-  Location child = loc;
-  if (auto named = dyn_cast<NameLoc>(loc)) {
-    name = named.getName().str();
-    child = named.getChildLoc();
-  } else {
-    name = forwardOp->getName().getStringRef().str();
-  }
-  return NameLoc::get(StringAttr::get(loc.getContext(), "vjp(" + name + ")"),
-                      child);
+  return gradientLocOf(forwardOp->getLoc(),
+                       forwardOp->getName().getStringRef());
 }
 } // namespace mlir::weft
 

@@ -1,0 +1,88 @@
+// RUN: weft-opt %s -split-input-file -verify-diagnostics
+
+// Tests that a dense layer checks its input features against the weight.
+func.func @dense_features(%x: tensor<?x5xf32>, %w: tensor<3x4xf32>) {
+  // expected-error@+2 {{weft.dense input has 5 features but the weight 'tensor<3x4xf32>' expects 4}}
+  // expected-error@+1 {{'weft.dense' op failed to infer returned types}}
+  %y = weft.dense %x, %w : (tensor<?x5xf32>, tensor<3x4xf32>) -> tensor<?x3xf32>
+  return
+}
+
+// -----
+
+// Tests that a dense layer's bias matches its outputs.
+func.func @dense_bias(%x: tensor<?x4xf32>, %w: tensor<3x4xf32>, %b: tensor<2xf32>) {
+  // expected-error@+2 {{weft.dense bias 'tensor<2xf32>' does not match the weight's 3 outputs}}
+  // expected-error@+1 {{'weft.dense' op failed to infer returned types}}
+  %y = weft.dense %x, %w, %b : (tensor<?x4xf32>, tensor<3x4xf32>, tensor<2xf32>) -> tensor<?x3xf32>
+  return
+}
+
+// -----
+
+// Tests that a declared result type must agree with the inferred one.
+func.func @dense_result(%x: tensor<?x4xf32>, %w: tensor<3x4xf32>) {
+  // expected-error@+2 {{'weft.dense' op inferred type(s) 'tensor<?x3xf32>' are incompatible with return type(s) of operation 'tensor<?x7xf32>'}}
+  // expected-error@+1 {{'weft.dense' op failed to infer returned types}}
+  %y = weft.dense %x, %w : (tensor<?x4xf32>, tensor<3x4xf32>) -> tensor<?x7xf32>
+  return
+}
+
+// -----
+
+// Tests that reshape keeps the number of elements per example.
+func.func @reshape_count(%x: tensor<?x2x2xf32>) {
+  // expected-error@+1 {{cannot reshape 4 elements per example ('tensor<?x2x2xf32>') into 5 ('tensor<?x5xf32>')}}
+  %y = weft.reshape %x : tensor<?x2x2xf32> -> tensor<?x5xf32>
+  return
+}
+
+// -----
+
+// Tests that cross-entropy wants one label per example.
+func.func @labels(%l: tensor<?x3xf32>, %y: tensor<?x2xi32>) {
+  // expected-error@+2 {{softmax_cross_entropy expects one label per example}}
+  // expected-error@+1 {{'weft.softmax_cross_entropy' op failed to infer returned types}}
+  %loss = weft.softmax_cross_entropy %l, %y : (tensor<?x3xf32>, tensor<?x2xi32>) -> tensor<f32>
+  return
+}
+
+// -----
+
+// Tests that matmul checks the contraction sizes, transposes included.
+func.func @matmul(%a: tensor<4x3xf32>, %b: tensor<4x5xf32>) {
+  // expected-error@+2 {{weft.matmul contraction sizes differ: 3 vs 4}}
+  // expected-error@+1 {{'weft.matmul' op failed to infer returned types}}
+  %c = weft.matmul %a, %b : (tensor<4x3xf32>, tensor<4x5xf32>) -> tensor<4x5xf32>
+  return
+}
+
+// -----
+
+// Tests that a load names a declared variable of the same type.
+weft.parameter @w : tensor<3xf32> {fan_in = 1 : i64, init = "zeros"}
+func.func @load_type() {
+  // expected-error@+1 {{'weft.load' op type 'tensor<4xf32>' does not match @w declared as 'tensor<3xf32>'}}
+  %w = weft.load @w : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @load_missing() {
+  // expected-error@+1 {{'nope' does not name a weft.parameter or weft.state}}
+  %w = weft.load @nope : tensor<4xf32>
+  return
+}
+
+// -----
+
+// Tests that parameters have a known initialiser and a static shape.
+// expected-error@+1 {{has unknown initialiser 'normal'; expected uniform_fan_in, zeros or ones}}
+weft.parameter @p : tensor<3xf32> {fan_in = 1 : i64, init = "normal"}
+
+// -----
+
+// expected-error@+1 {{parameter shapes must be static}}
+weft.parameter @q : tensor<?xf32> {fan_in = 1 : i64, init = "zeros"}
+

@@ -1,0 +1,96 @@
+// RUN: weft-opt %s -split-input-file -verify-diagnostics --weft-autodiff | FileCheck %s
+// RUN: weft-opt %s -split-input-file -verify-diagnostics --weft-autodiff --mlir-print-debuginfo | FileCheck %s --check-prefix=LOC
+
+// Tests reverse-mode differentiation of a two-layer network whose input
+// feeds two layers (its gradient is the sum of both) and whose parameter
+// @unused does not reach the loss (its gradient is zero).
+
+weft.parameter @a.weight : tensor<3x4xf32> {fan_in = 4 : i64, init = "uniform_fan_in"}
+weft.parameter @a.bias : tensor<3xf32> {fan_in = 4 : i64, init = "uniform_fan_in"}
+weft.parameter @b.weight : tensor<3x4xf32> {fan_in = 4 : i64, init = "uniform_fan_in"}
+weft.parameter @unused : tensor<2xf32> {fan_in = 1 : i64, init = "zeros"}
+
+func.func @loss(%x: tensor<?x4xf32>, %y: tensor<?xi32>) -> (tensor<f32>, tensor<?x3xf32>) {
+  %aw = weft.load @a.weight : tensor<3x4xf32> loc(#a)
+  %ab = weft.load @a.bias : tensor<3xf32> loc(#a)
+  %h = weft.dense %x, %aw, %ab : (tensor<?x4xf32>, tensor<3x4xf32>, tensor<3xf32>) -> tensor<?x3xf32> loc(#a)
+  %r = weft.relu %h : tensor<?x3xf32> loc(#a)
+  %bw = weft.load @b.weight : tensor<3x4xf32>
+  %g = weft.dense %x, %bw : (tensor<?x4xf32>, tensor<3x4xf32>) -> tensor<?x3xf32>
+  %s = weft.add %r, %g : tensor<?x3xf32>
+  %l = weft.softmax_cross_entropy %s, %y : (tensor<?x3xf32>, tensor<?xi32>) -> tensor<f32>
+  return %l, %s : tensor<f32>, tensor<?x3xf32>
+}
+#a = loc("a"("model.weft":7:3))
+
+// The loss function is kept; the gradient function follows it.
+// CHECK-LABEL: func.func @loss(
+// CHECK-LABEL: func.func @loss_grad(
+// CHECK-SAME:    %[[X:.*]]: tensor<?x4xf32>, %[[Y:.*]]: tensor<?xi32>)
+// CHECK-SAME:    -> (tensor<f32>, tensor<3x4xf32>, tensor<3xf32>, tensor<3x4xf32>, tensor<2xf32>)
+// CHECK-SAME:    attributes {weft.gradients = [@a.weight, @a.bias, @b.weight, @unused]}
+// CHECK:       %[[AW:.*]] = weft.load @a.weight
+// CHECK:       %[[H:.*]] = weft.dense %[[X]], %[[AW]]
+// CHECK:       %[[BW:.*]] = weft.load @b.weight
+// CHECK:       %[[S:.*]] = weft.add
+// CHECK:       %[[L:.*]] = weft.softmax_cross_entropy %[[S]], %[[Y]]
+// The backward pass starts from d loss / d loss = 1.
+// CHECK:       %[[ONE:.*]] = arith.constant dense<1.000000e+00> : tensor<f32>
+// d loss / d logits, then through the add to both branches.
+// CHECK:       %[[DS:.*]] = weft.softmax_cross_entropy_grad %[[S]], %[[Y]], %[[ONE]]
+// The second branch: dx and dW of the bias-free layer.
+// CHECK:       %[[DX2:.*]] = weft.matmul %[[DS]], %[[BW]] :
+// CHECK:       %[[DBW:.*]] = weft.matmul %[[DS]], %[[X]] {transpose_lhs}
+// The first branch: relu, then the dense layer's three gradients.
+// CHECK:       %[[DH:.*]] = weft.relu_grad %[[H]], %[[DS]]
+// CHECK:       %[[DX1:.*]] = weft.matmul %[[DH]], %[[AW]] :
+// CHECK:       %[[DAW:.*]] = weft.matmul %[[DH]], %[[X]] {transpose_lhs}
+// CHECK:       %[[DAB:.*]] = weft.reduce_sum %[[DH]] {dims = array<i64: 0>}
+// x has two uses: its gradient is accumulated.
+// CHECK:       weft.add %[[DX2]], %[[DX1]]
+// CHECK:       %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : tensor<2xf32>
+// CHECK:       return %[[L]], %[[DAW]], %[[DAB]], %[[DBW]], %[[ZERO]]
+
+// Gradient ops point at the forward op they differentiate, named after its layer.
+// LOC: weft.relu_grad {{.*}} loc(#[[RELU:.*]])
+// LOC-DAG: #[[FILE:.*]] = loc("model.weft":7:3)
+// LOC-DAG: #[[RELU]] = loc("vjp(a)"(#[[FILE]]))
+
+// -----
+
+// Tests that a call must be inlined before differentiation.
+func.func private @f(%x: tensor<?x3xf32>) -> tensor<?x3xf32>
+func.func @loss(%x: tensor<?x3xf32>, %y: tensor<?xi32>) -> tensor<f32> {
+  // expected-error@+1 {{cannot differentiate through a call; run the 'inline' pass before 'weft-autodiff'}}
+  %z = call @f(%x) : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  %l = weft.softmax_cross_entropy %z, %y : (tensor<?x3xf32>, tensor<?xi32>) -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
+// Tests that an op without a vector-Jacobian product is reported.
+func.func @loss(%x: tensor<?x3xf32>, %y: tensor<?xi32>) -> tensor<f32> {
+  // expected-error@+1 {{cannot differentiate 'weft.relu_grad': it does not implement DifferentiableOpInterface}}
+  %z = weft.relu_grad %x, %x : tensor<?x3xf32>
+  %l = weft.softmax_cross_entropy %z, %y : (tensor<?x3xf32>, tensor<?xi32>) -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
+// Tests that the first result must be the scalar loss.
+// expected-error@+1 {{weft-autodiff: the first result of @loss must be the loss, a tensor<f32>}}
+func.func @loss(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  return %x : tensor<?x3xf32>
+}
+
+// -----
+
+// Tests that there must be a loss function.
+// expected-error@+1 {{weft-autodiff: no function @loss to differentiate}}
+module {
+  func.func @forward() {
+    return
+  }
+}

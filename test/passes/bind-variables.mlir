@@ -1,0 +1,37 @@
+// RUN: weft-opt %s --weft-entry-points --inline --symbol-dce --weft-bind-variables | FileCheck %s
+// RUN: not weft-opt %s --weft-entry-points --weft-bind-variables 2>&1 | FileCheck %s --check-prefix=NOT-INLINED
+
+// Tests that loads become slices of the params/state buffers, that stores
+// become writes into them after every read, and that the layout moves to
+// module attributes.
+
+weft.parameter @w : tensor<2x2xf32> {fan_in = 2 : i64, init = "uniform_fan_in"}
+weft.state @w.momentum_buffer : tensor<2x2xf32> {group = "sgd"}
+
+func.func @train_step_sgd(%x: tensor<?x2xf32>, %lr: f32) -> tensor<f32> {
+  %w = weft.load @w : tensor<2x2xf32>
+  %m = weft.load @w.momentum_buffer : tensor<2x2xf32>
+  weft.store %m, @w : tensor<2x2xf32>
+  weft.store %w, @w.momentum_buffer : tensor<2x2xf32>
+  %l = arith.constant dense<1.0> : tensor<f32>
+  return %l : tensor<f32>
+}
+
+// CHECK: module attributes {weft.param_size = 4 : i64, weft.parameters = [{fan_in = 2 : i64, init = "uniform_fan_in", name = "w", offset = 0 : i64, shape = array<i64: 2, 2>}], weft.state_size = 4 : i64}
+// CHECK-NOT: weft.parameter
+// CHECK-NOT: weft.state
+// CHECK-LABEL: func.func @weft_train_step_sgd(
+// CHECK-SAME:    %[[PARAMS:[^:]*]]: memref<?xf32>, %[[STATE:[^:]*]]: memref<?xf32>
+// CHECK-DAG:   %[[PT:.*]] = bufferization.to_tensor %[[PARAMS]] restrict
+// CHECK-DAG:   %[[ST:.*]] = bufferization.to_tensor %[[STATE]] restrict
+// CHECK-DAG:   %[[WS:.*]] = tensor.extract_slice %[[PT]][0] [4] [1]
+// CHECK-DAG:   %[[MS:.*]] = tensor.extract_slice %[[ST]][0] [4] [1]
+// CHECK:       %[[PV:.*]] = memref.subview %[[PARAMS]][0] [4] [1]
+// CHECK:       materialize_in_destination %{{.*}} in restrict writable %[[PV]]
+// CHECK:       %[[SV:.*]] = memref.subview %[[STATE]][0] [4] [1]
+// CHECK:       materialize_in_destination %{{.*}} in restrict writable %[[SV]]
+// CHECK-NEXT:  return
+// CHECK-NOT: weft.load
+// CHECK-NOT: weft.store
+
+// NOT-INLINED: error: 'weft.load' op is outside an entry point; inline the model functions into their entry points first

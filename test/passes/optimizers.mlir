@@ -1,0 +1,45 @@
+// RUN: weft-opt %s --weft-optimizers | FileCheck %s
+// RUN: weft-opt %s --weft-optimizers=optimizers=adam | FileCheck %s --check-prefix=ADAM-ONLY
+// RUN: not weft-opt %s --weft-optimizers=optimizers=rmsprop 2>&1 | FileCheck %s --check-prefix=UNKNOWN
+
+// Tests that a training step is built per optimizer: gradients, then an
+// update and a store of every parameter and its state; hyperparameters are
+// arguments, and state is declared beside its parameter.
+
+weft.parameter @fc.weight : tensor<3x4xf32> {fan_in = 4 : i64, init = "uniform_fan_in"}
+weft.parameter @fc.bias : tensor<3xf32> {fan_in = 4 : i64, init = "uniform_fan_in"}
+func.func @loss_grad(%x: tensor<?x4xf32>, %y: tensor<?xi32>) -> (tensor<f32>, tensor<3x4xf32>, tensor<3xf32>) attributes {weft.gradients = [@fc.weight, @fc.bias]} {
+  %l = arith.constant dense<1.0> : tensor<f32>
+  %w = arith.constant dense<2.0> : tensor<3x4xf32>
+  %b = arith.constant dense<3.0> : tensor<3xf32>
+  return %l, %w, %b : tensor<f32>, tensor<3x4xf32>, tensor<3xf32>
+}
+
+// CHECK:      weft.parameter @fc.weight
+// CHECK-NEXT: weft.state @fc.weight.exp_avg : tensor<3x4xf32> {group = "adam"}
+// CHECK-NEXT: weft.state @fc.weight.exp_avg_sq : tensor<3x4xf32> {group = "adam"}
+// CHECK-NEXT: weft.state @fc.weight.momentum_buffer : tensor<3x4xf32> {group = "sgd"}
+// CHECK-NEXT: weft.parameter @fc.bias
+
+// CHECK-LABEL: func.func @train_step_sgd(
+// CHECK-SAME:    %[[X:.*]]: tensor<?x4xf32>, %[[Y:.*]]: tensor<?xi32>, %[[LR:.*]]: f32, %[[MOM:.*]]: f32, %[[WD:.*]]: f32) -> tensor<f32>
+// CHECK-SAME:    attributes {weft.hyperparameters = ["lr", "momentum", "weight_decay"]}
+// CHECK:       %[[G:.*]]:3 = call @loss_grad(%[[X]], %[[Y]])
+// CHECK:       %[[BUF:.*]] = weft.load @fc.weight.momentum_buffer
+// CHECK:       %[[P:.*]] = weft.load @fc.weight
+// CHECK:       %[[NP:.*]], %[[NB:.*]] = weft.sgd_update %[[P]], %[[G]]#1, %[[BUF]] lr(%[[LR]]) momentum(%[[MOM]]) weight_decay(%[[WD]])
+// CHECK:       weft.store %[[NP]], @fc.weight
+// CHECK:       weft.store %[[NB]], @fc.weight.momentum_buffer
+// CHECK:       weft.sgd_update {{.*}}%[[G]]#2
+// CHECK:       return %[[G]]#0 : tensor<f32>
+
+// CHECK-LABEL: func.func @train_step_adam(
+// CHECK-SAME:    attributes {weft.hyperparameters = ["lr", "beta1", "beta2", "eps", "weight_decay", "step"]}
+// CHECK:       weft.adam_update %{{.*}}, %{{.*}}#1, %{{.*}}, %{{.*}} lr(%{{.*}}) betas(%{{.*}}, %{{.*}}) eps(%{{.*}}) weight_decay(%{{.*}}) step(%{{.*}})
+// CHECK:       weft.store %{{.*}}, @fc.weight.exp_avg_sq
+
+// ADAM-ONLY-NOT: momentum_buffer
+// ADAM-ONLY-NOT: train_step_sgd
+// ADAM-ONLY: func.func @train_step_adam
+
+// UNKNOWN: error: weft-optimizers: unknown optimizer 'rmsprop'; expected sgd or adam
