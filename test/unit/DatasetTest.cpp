@@ -36,15 +36,6 @@ void writeSplit(const TempDir &dir, const std::string &split, uint32_t count,
   writeBytes(dir.file(split + "-labels-idx1-ubyte"), idxBytes({uint32_t(labels.size())}, labels));
 }
 
-template <typename Fn> void expectError(Fn fn, const std::string &fragment) {
-  try {
-    fn();
-    FAIL() << "expected an error containing '" << fragment << "'";
-  } catch (const Error &e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos)
-        << "message was: " << e.what();
-  }
-}
 
 TEST(Dataset, LoadsAndScalesPixels) {
   TempDir dir;

@@ -12,16 +12,6 @@ using namespace weft::test;
 
 namespace {
 
-/// Expects `fn` to throw weft::Error whose message contains `fragment`.
-template <typename Fn> void expectError(Fn fn, const std::string &fragment) {
-  try {
-    fn();
-    FAIL() << "expected an error containing '" << fragment << "'";
-  } catch (const Error &e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos)
-        << "message was: " << e.what();
-  }
-}
 
 TEST(Idx, ReadsRawFile) {
   TempDir dir;

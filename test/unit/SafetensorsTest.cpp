@@ -13,15 +13,6 @@ using namespace weft::test;
 
 namespace {
 
-template <typename Fn> void expectError(Fn fn, const std::string &fragment) {
-  try {
-    fn();
-    FAIL() << "expected an error containing '" << fragment << "'";
-  } catch (const Error &e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos)
-        << "message was: " << e.what();
-  }
-}
 
 /// A safetensors file with the given JSON header and data bytes.
 std::vector<uint8_t> safetensorsBytes(const std::string &header,

@@ -3,11 +3,14 @@
 #ifndef WEFT_TEST_UNIT_TESTFILES_H
 #define WEFT_TEST_UNIT_TESTFILES_H
 
+#include "runtime/Error.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <unistd.h>
+#include <gtest/gtest.h>
 #include <vector>
 
 namespace weft::test {
@@ -42,6 +45,17 @@ inline std::vector<uint8_t> idxBytes(const std::vector<uint32_t> &dims,
       bytes.push_back(uint8_t(d >> shift));
   bytes.insert(bytes.end(), data.begin(), data.end());
   return bytes;
+}
+
+/// Expects `fn` to throw weft::Error whose message contains `fragment`.
+template <typename Fn> void expectError(Fn fn, const std::string &fragment) {
+  try {
+    fn();
+    FAIL() << "expected an error containing '" << fragment << "'";
+  } catch (const weft::Error &e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos)
+        << "message was: " << e.what();
+  }
 }
 
 } // namespace weft::test

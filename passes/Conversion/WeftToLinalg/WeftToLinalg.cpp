@@ -241,60 +241,45 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
   }
 };
 
-struct ReluLowering : OpConversionPattern<ReluOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(ReluOp op, OpAdaptor adaptor,
+/// An op computed element by element from operands of one shape: `scalar`
+/// says what one element of the result is.
+template <typename OpTy, Value (*scalar)(OpBuilder &, Location, ValueRange)>
+struct ElementwiseLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  using OpAdaptor = typename OpConversionPattern<OpTy>::OpAdaptor;
+  LogicalResult matchAndRewrite(OpTy op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     rewriter.replaceOp(
-        op, elementwise(rewriter, op.getLoc(), {adaptor.getInput()}, 1,
+        op, elementwise(rewriter, op.getLoc(), adaptor.getOperands(), 1,
                         [](OpBuilder &nb, Location nloc, ValueRange args) {
-                          Value zero = f32Const(nb, nloc, 0.0);
-                          linalg::YieldOp::create(
-                              nb, nloc,
-                              arith::MaximumFOp::create(nb, nloc, args[0], zero)
-                                  .getResult());
+                          // The last block argument is the output element.
+                          linalg::YieldOp::create(nb, nloc,
+                                                  scalar(nb, nloc, args.drop_back()));
                         }));
     return success();
   }
 };
 
-struct ReluGradLowering : OpConversionPattern<ReluGradOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(ReluGradOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(
-        op, elementwise(rewriter, op.getLoc(),
-                        {adaptor.getInput(), adaptor.getGrad()}, 1,
-                        [](OpBuilder &nb, Location nloc, ValueRange args) {
-                          Value zero = f32Const(nb, nloc, 0.0);
-                          Value positive = arith::CmpFOp::create(
-                              nb, nloc, arith::CmpFPredicate::OGT, args[0], zero);
-                          linalg::YieldOp::create(
-                              nb, nloc,
-                              arith::SelectOp::create(nb, nloc, positive, args[1],
-                                                      zero)
-                                  .getResult());
-                        }));
-    return success();
-  }
-};
+/// relu: max(x, 0).
+Value reluScalar(OpBuilder &b, Location loc, ValueRange args) {
+  return arith::MaximumFOp::create(b, loc, args[0], f32Const(b, loc, 0.0));
+}
 
-struct AddLowering : OpConversionPattern<AddOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(AddOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(
-        op, elementwise(rewriter, op.getLoc(),
-                        {adaptor.getLhs(), adaptor.getRhs()}, 1,
-                        [](OpBuilder &nb, Location nloc, ValueRange args) {
-                          linalg::YieldOp::create(
-                              nb, nloc,
-                              arith::AddFOp::create(nb, nloc, args[0], args[1])
-                                  .getResult());
-                        }));
-    return success();
-  }
-};
+/// relu_grad: the output gradient where the input is positive, else 0.
+Value reluGradScalar(OpBuilder &b, Location loc, ValueRange args) {
+  Value zero = f32Const(b, loc, 0.0);
+  Value positive =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, args[0], zero);
+  return arith::SelectOp::create(b, loc, positive, args[1], zero);
+}
+
+Value addScalar(OpBuilder &b, Location loc, ValueRange args) {
+  return arith::AddFOp::create(b, loc, args[0], args[1]);
+}
+
+using ReluLowering = ElementwiseLowering<ReluOp, reluScalar>;
+using ReluGradLowering = ElementwiseLowering<ReluGradOp, reluGradScalar>;
+using AddLowering = ElementwiseLowering<AddOp, addScalar>;
 
 struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
   using OpConversionPattern::OpConversionPattern;
