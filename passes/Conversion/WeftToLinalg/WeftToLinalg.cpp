@@ -175,11 +175,18 @@ Value isLabel(OpBuilder &b, Location loc, Value column, Value label) {
                                labelIndex);
 }
 
-/// The batch size of `x` (dimension 0) as an f32.
-Value batchSizeAsF32(OpBuilder &b, Location loc, Value x) {
+/// The rank-0 tensor `value` divided by the batch size of `x` (its
+/// dimension 0): the mean of a batch sum, or a gradient scaled to match.
+Value divideByBatch(OpBuilder &b, Location loc, Value value, Value x) {
   Value n = tensor::DimOp::create(b, loc, x, 0);
   Value n64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), n);
-  return arith::SIToFPOp::create(b, loc, b.getF32Type(), n64);
+  Value nf = arith::SIToFPOp::create(b, loc, b.getF32Type(), n64);
+  return elementwise(b, loc, {value}, 1,
+                     [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                       linalg::YieldOp::create(
+                           nb, nloc,
+                           arith::DivFOp::create(nb, nloc, args[0], nf).getResult());
+                     })[0];
 }
 
 //===----------------------------------------------------------------------===//
@@ -402,15 +409,7 @@ struct SoftmaxCrossEntropyLowering
                   nb, nloc, arith::AddFOp::create(nb, nloc, args[3], term).getResult());
             })
             .getResult(0);
-    Value n = batchSizeAsF32(rewriter, loc, x);
-    Value mean =
-        elementwise(rewriter, loc, {total}, 1,
-                    [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                      linalg::YieldOp::create(
-                          nb, nloc,
-                          arith::DivFOp::create(nb, nloc, args[0], n).getResult());
-                    })[0];
-    rewriter.replaceOp(op, mean);
+    rewriter.replaceOp(op, divideByBatch(rewriter, loc, total, x));
     return success();
   }
 };
@@ -425,14 +424,7 @@ struct SoftmaxCrossEntropyGradLowering
     Value x = adaptor.getLogits();
     auto [rowMax, sumExp] = softmaxStatistics(rewriter, loc, x);
     // scale = loss_grad / B, a rank-0 tensor read inside the loop.
-    Value n = batchSizeAsF32(rewriter, loc, x);
-    Value scale =
-        elementwise(rewriter, loc, {adaptor.getLossGrad()}, 1,
-                    [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                      linalg::YieldOp::create(
-                          nb, nloc,
-                          arith::DivFOp::create(nb, nloc, args[0], n).getResult());
-                    })[0];
+    Value scale = divideByBatch(rewriter, loc, adaptor.getLossGrad(), x);
     auto type = op.getType();
     Value empty = emptyTensor(rewriter, loc, type, x, {0, 1});
     AffineExpr r, c;
