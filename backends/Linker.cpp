@@ -36,6 +36,17 @@ bool mlir::weft::linkExecutable(const LinkOptions &options, std::string &error) 
       return false;
     }
 
+  llvm::StringRef folder = llvm::sys::path::parent_path(options.output);
+  if (folder.empty())
+    folder = ".";
+  if (!llvm::sys::fs::is_directory(folder) ||
+      llvm::sys::fs::access(folder, llvm::sys::fs::AccessMode::Write)) {
+    error = "cannot write '" + options.output + "': folder '" + folder.str() +
+            (llvm::sys::fs::is_directory(folder) ? "' is not writable"
+                                                 : "' does not exist");
+    return false;
+  }
+
   // Link to a temporary name and rename, so a failed link never leaves a
   // half-written executable under the requested name.
   std::string tmp = options.output + ".tmp-link";

@@ -12,6 +12,7 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -39,6 +40,9 @@ public:
   Kind getKind() const { return kind; }
 
   SourceRange range;
+  /// 1 for a leaf, else 1 + the deepest operand. The parser bounds it, so
+  /// the recursive walks over expressions cannot exhaust the stack.
+  unsigned depth = 1;
   /// Set by Sema on forward-section expressions.
   std::optional<ValueType> type;
   /// Prints the expression as it would be written in a model file.
@@ -91,7 +95,10 @@ public:
   CallExpr(SourceRange range, std::string callee, SourceRange calleeRange,
            std::vector<Argument> args)
       : Expr(Kind::Call, range), callee(std::move(callee)),
-        calleeRange(calleeRange), args(std::move(args)) {}
+        calleeRange(calleeRange), args(std::move(args)) {
+    for (const Argument &a : this->args)
+      depth = std::max(depth, a.value->depth + 1);
+  }
   void print(llvm::raw_ostream &os) const override;
   static bool classof(const Expr *e) { return e->getKind() == Kind::Call; }
   std::string callee;
@@ -102,7 +109,10 @@ public:
 class ListExpr : public Expr {
 public:
   ListExpr(SourceRange range, std::vector<ExprPtr> elements)
-      : Expr(Kind::List, range), elements(std::move(elements)) {}
+      : Expr(Kind::List, range), elements(std::move(elements)) {
+    for (const ExprPtr &e : this->elements)
+      depth = std::max(depth, e->depth + 1);
+  }
   void print(llvm::raw_ostream &os) const override;
   static bool classof(const Expr *e) { return e->getKind() == Kind::List; }
   std::vector<ExprPtr> elements;
@@ -112,7 +122,9 @@ class BinaryExpr : public Expr {
 public:
   BinaryExpr(SourceRange range, char op, ExprPtr lhs, ExprPtr rhs)
       : Expr(Kind::Binary, range), op(op), lhs(std::move(lhs)),
-        rhs(std::move(rhs)) {}
+        rhs(std::move(rhs)) {
+    depth = std::max(this->lhs->depth, this->rhs->depth) + 1;
+  }
   void print(llvm::raw_ostream &os) const override;
   static bool classof(const Expr *e) { return e->getKind() == Kind::Binary; }
   char op;
@@ -122,7 +134,9 @@ public:
 class NegateExpr : public Expr {
 public:
   NegateExpr(SourceRange range, ExprPtr operand)
-      : Expr(Kind::Negate, range), operand(std::move(operand)) {}
+      : Expr(Kind::Negate, range), operand(std::move(operand)) {
+    depth = this->operand->depth + 1;
+  }
   void print(llvm::raw_ostream &os) const override;
   static bool classof(const Expr *e) { return e->getKind() == Kind::Negate; }
   ExprPtr operand;

@@ -5,6 +5,8 @@
 #include "frontend/ParseDriver.h"
 #include "frontend/Sema.h"
 
+#include "llvm/Support/raw_ostream.h"
+
 using namespace weft;
 
 std::unique_ptr<ast::Module> weft::parseModelFile(llvm::SourceMgr &sourceMgr,
@@ -15,6 +17,13 @@ std::unique_ptr<ast::Module> weft::parseModelFile(llvm::SourceMgr &sourceMgr,
   ParseDriver driver(*module, diagnostics);
   std::string name =
       sourceMgr.getMemoryBuffer(bufferId)->getBufferIdentifier().str();
+  llvm::StringRef text = sourceMgr.getMemoryBuffer(bufferId)->getBuffer();
+  if (text.contains('\0')) {
+    // Echoing a binary "source line" under a caret helps nobody.
+    llvm::errs() << name << ": error: this is not a model file: it contains "
+                            "binary data (a NUL byte)\n";
+    return nullptr;
+  }
   driver.location.initialize(&name);
   if (!driver.parse(sourceMgr.getMemoryBuffer(bufferId)->getBuffer()))
     return nullptr;

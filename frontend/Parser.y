@@ -39,6 +39,20 @@ Parser::symbol_type yylex(ParseDriver &driver);
 using namespace weft;
 using namespace weft::ast;
 
+/// Deeper expressions are refused: no model needs them, and every walk over
+/// an expression (Sema, printing, destruction) recurses.
+static constexpr unsigned kMaxExpressionDepth = 256;
+
+/// Reports `expr` if it nests deeper than kMaxExpressionDepth.
+#define CHECK_DEPTH(expr, loc)                                                 \
+  if ((expr)->depth > kMaxExpressionDepth) {                                   \
+    driver.diagnostics.error(rangeOf(loc),                                     \
+                             "expression nested more than " +                  \
+                                 std::to_string(kMaxExpressionDepth) +         \
+                                 " levels deep");                              \
+    YYABORT;                                                                   \
+  }
+
 /// The AST's view of a Bison location.
 static SourceRange rangeOf(const weft::location &loc) {
   return SourceRange{loc.begin.line, loc.begin.column, loc.end.line,
@@ -221,11 +235,11 @@ assignment:
 
 expr:
   primary              { $$ = std::move($1); }
-| expr "+" expr        { $$ = std::make_unique<BinaryExpr>(rangeOf(@$), '+', std::move($1), std::move($3)); }
-| expr "-" expr        { $$ = std::make_unique<BinaryExpr>(rangeOf(@$), '-', std::move($1), std::move($3)); }
-| expr "*" expr        { $$ = std::make_unique<BinaryExpr>(rangeOf(@$), '*', std::move($1), std::move($3)); }
-| expr "/" expr        { $$ = std::make_unique<BinaryExpr>(rangeOf(@$), '/', std::move($1), std::move($3)); }
-| "-" expr %prec NEG   { $$ = std::make_unique<NegateExpr>(rangeOf(@$), std::move($2)); }
+| expr "+" expr        { $$ = std::make_unique<BinaryExpr>(rangeOf(@$), '+', std::move($1), std::move($3)); CHECK_DEPTH($$, @$); }
+| expr "-" expr        { $$ = std::make_unique<BinaryExpr>(rangeOf(@$), '-', std::move($1), std::move($3)); CHECK_DEPTH($$, @$); }
+| expr "*" expr        { $$ = std::make_unique<BinaryExpr>(rangeOf(@$), '*', std::move($1), std::move($3)); CHECK_DEPTH($$, @$); }
+| expr "/" expr        { $$ = std::make_unique<BinaryExpr>(rangeOf(@$), '/', std::move($1), std::move($3)); CHECK_DEPTH($$, @$); }
+| "-" expr %prec NEG   { $$ = std::make_unique<NegateExpr>(rangeOf(@$), std::move($2)); CHECK_DEPTH($$, @$); }
 ;
 
 primary:
@@ -234,13 +248,13 @@ primary:
 | STRING               { $$ = std::make_unique<StringExpr>(rangeOf(@$), $1); }
 | IDENT                { $$ = std::make_unique<IdentExpr>(rangeOf(@$), $1); }
 | call                 { $$ = std::move($1); }
-| "[" exprs_opt "]"    { $$ = std::make_unique<ListExpr>(rangeOf(@$), std::move($2)); }
+| "[" exprs_opt "]"    { $$ = std::make_unique<ListExpr>(rangeOf(@$), std::move($2)); CHECK_DEPTH($$, @$); }
 | "(" expr ")"         { $$ = std::move($2); }
 ;
 
 call:
   IDENT "(" args_opt ")"
-    { $$ = std::make_unique<CallExpr>(rangeOf(@$), $1, rangeOf(@1), std::move($3)); }
+    { $$ = std::make_unique<CallExpr>(rangeOf(@$), $1, rangeOf(@1), std::move($3)); CHECK_DEPTH($$, @$); }
 ;
 
 args_opt:

@@ -71,6 +71,8 @@ int weft::train(Model &model, const TrainOptions &options) {
   const weft_model_info &info = model.info();
   if (options.batch <= 0 || options.epochs <= 0)
     fail("--batch and --epochs must be positive");
+  if (options.steps == 0 || options.steps < -1)
+    fail("--steps must be positive");
   checkWritable(options.savePath, "weights to");
   std::unique_ptr<FILE, FileCloser> log;
   if (!options.logPath.empty()) {
