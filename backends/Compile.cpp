@@ -14,24 +14,24 @@ using namespace mlir::weft;
 
 static void configureInspection(PassManager &pm,
                                 const InspectionOptions &options) {
-  auto named = [](const std::vector<std::string> &names) {
+  using Filter = std::function<bool(Pass *, Operation *)>;
+  auto named = [](const std::vector<std::string> &names) -> Filter {
     return [names](Pass *pass, Operation *) {
       return llvm::is_contained(names, pass->getArgument().str());
     };
   };
+  auto always = [](Pass *, Operation *) { return true; };
   bool printAny = options.printAfterAll || !options.printAfter.empty() ||
                   !options.printBefore.empty();
   if (printAny || !options.printTreeDir.empty()) {
-    // Passes run on the whole module; printing module scope keeps each dump
-    // self-contained and parseable by weft-opt.
+    Filter before = named(options.printBefore);
+    Filter after = named(options.printAfter);
+    // --print-ir-tree-dir alone means a file after every pass.
+    if (options.printAfterAll || !printAny)
+      after = always;
+    // Dumps of the whole module stay self-contained and parse with weft-opt;
+    // one thread keeps them in pass order.
     pm.getContext()->disableMultithreading();
-    std::function<bool(Pass *, Operation *)> before = named(options.printBefore);
-    std::function<bool(Pass *, Operation *)> after = named(options.printAfter);
-    if (options.printAfterAll)
-      after = [](Pass *, Operation *) { return true; };
-    if (!options.printTreeDir.empty() && !printAny)
-      before = [](Pass *, Operation *) { return false; },
-      after = [](Pass *, Operation *) { return true; };
     if (options.printTreeDir.empty())
       pm.enableIRPrinting(before, after, /*printModuleScope=*/true,
                           /*printAfterOnlyOnChange=*/false);

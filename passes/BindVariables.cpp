@@ -53,14 +53,7 @@ LogicalResult WeftBindVariablesPass::bindEntry(
     if (!views[arg]) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(&body);
-      auto memrefType = cast<MemRefType>(entry.getArgument(arg).getType());
-      auto op = bufferization::ToTensorOp::create(
-          b, loc,
-          RankedTensorType::get(memrefType.getShape(),
-                                memrefType.getElementType()),
-          entry.getArgument(arg));
-      op.setRestrict(true);
-      views[arg] = op;
+      views[arg] = readFlatBuffer(b, loc, entry.getArgument(arg));
     }
     return views[arg];
   };
@@ -101,10 +94,7 @@ LogicalResult WeftBindVariablesPass::bindEntry(
         ArrayRef<OpFoldResult>{b.getIndexAttr(slot.offset)},
         ArrayRef<OpFoldResult>{b.getIndexAttr(slot.type.getNumElements())},
         ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-    auto write = bufferization::MaterializeInDestinationOp::create(
-        b, loc, flattenTensor(b, loc, store.getValue()), view);
-    write.setRestrict(true);
-    write.setWritable(true);
+    writeFlatBuffer(b, loc, store.getValue(), view);
     store.erase();
   }
   return success();

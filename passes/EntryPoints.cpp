@@ -55,31 +55,6 @@ void WeftEntryPointsPass::assignLayout() {
   }
 }
 
-/// Makes `memref` readable as a tensor.
-static Value readBuffer(OpBuilder &b, Location loc, Value memref) {
-  auto type = cast<MemRefType>(memref.getType());
-  auto op = bufferization::ToTensorOp::create(
-      b, loc, RankedTensorType::get(type.getShape(), type.getElementType()),
-      memref);
-  op.setRestrict(true);
-  return op;
-}
-
-/// Writes `tensor` (of any shape) into the flat buffer `dest`.
-static void writeBuffer(OpBuilder &b, Location loc, Value tensor, Value dest) {
-  Value flat = flattenTensor(b, loc, tensor);
-  auto destType = cast<MemRefType>(dest.getType());
-  auto flatType = cast<RankedTensorType>(flat.getType());
-  if (flatType.getShape() != destType.getShape())
-    flat = tensor::CastOp::create(
-        b, loc,
-        RankedTensorType::get(destType.getShape(), flatType.getElementType()),
-        flat);
-  auto op = bufferization::MaterializeInDestinationOp::create(b, loc, flat, dest);
-  op.setRestrict(true);
-  op.setWritable(true);
-}
-
 void WeftEntryPointsPass::buildEntryPoint(func::FuncOp fn, StringRef entryName) {
   ModuleOp module = getOperation();
   MLIRContext *ctx = &getContext();
@@ -119,14 +94,14 @@ void WeftEntryPointsPass::buildEntryPoint(func::FuncOp fn, StringRef entryName) 
   Value batch;
   for (auto [k, argIndex] : llvm::enumerate(tensorArgs)) {
     auto type = cast<RankedTensorType>(fn.getArgumentTypes()[argIndex]);
-    Value flat = readBuffer(b, loc, args[kNumCommon + k]);
+    Value flat = readFlatBuffer(b, loc, args[kNumCommon + k]);
     if (!batch)
       batch = batchSizeOf(b, loc, flat, type);
     callArgs[argIndex] = unflattenTensor(b, loc, flat, type, batch);
   }
   // Scalars (hyperparameters) come from `hyper`, in order.
   if (!scalarArgs.empty()) {
-    Value hyper = readBuffer(b, loc, args[kHyper]);
+    Value hyper = readFlatBuffer(b, loc, args[kHyper]);
     for (auto [k, argIndex] : llvm::enumerate(scalarArgs)) {
       Value index = arith::ConstantIndexOp::create(b, loc, k);
       callArgs[argIndex] = tensor::ExtractOp::create(b, loc, hyper, index);
@@ -136,7 +111,7 @@ void WeftEntryPointsPass::buildEntryPoint(func::FuncOp fn, StringRef entryName) 
   auto call = func::CallOp::create(b, loc, fn, callArgs);
   unsigned nextOut = kNumCommon + tensorArgs.size();
   for (unsigned i = 0; i < numNonGradResults; ++i)
-    writeBuffer(b, loc, call.getResult(i), args[nextOut + i]);
+    writeFlatBuffer(b, loc, call.getResult(i), args[nextOut + i]);
   if (gradientOf) {
     for (auto [i, attr] : llvm::enumerate(gradientOf)) {
       auto param = module.lookupSymbol<ParameterOp>(cast<FlatSymbolRefAttr>(attr));
@@ -146,7 +121,7 @@ void WeftEntryPointsPass::buildEntryPoint(func::FuncOp fn, StringRef entryName) 
           b, loc, args[kGrads], ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
           ArrayRef<OpFoldResult>{b.getIndexAttr(size)},
           ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-      writeBuffer(b, loc, call.getResult(numNonGradResults + i), view);
+      writeFlatBuffer(b, loc, call.getResult(numNonGradResults + i), view);
     }
   }
   func::ReturnOp::create(b, loc);

@@ -3,6 +3,7 @@
 #include "passes/TensorUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -66,7 +67,26 @@ Value mlir::weft::batchSizeOf(OpBuilder &b, Location loc, Value flat,
       b, loc, length, arith::ConstantIndexOp::create(b, loc, perExample));
 }
 
-SmallVector<OpFoldResult> mlir::weft::sizesOf(OpBuilder &b, Location loc,
-                                              Value tensor) {
-  return tensor::getMixedSizes(b, loc, tensor);
+Value mlir::weft::readFlatBuffer(OpBuilder &b, Location loc, Value buffer) {
+  auto type = cast<MemRefType>(buffer.getType());
+  auto op = bufferization::ToTensorOp::create(
+      b, loc, RankedTensorType::get(type.getShape(), type.getElementType()),
+      buffer);
+  op.setRestrict(true);
+  return op;
+}
+
+void mlir::weft::writeFlatBuffer(OpBuilder &b, Location loc, Value tensor,
+                                 Value dest) {
+  Value flat = flattenTensor(b, loc, tensor);
+  auto destType = cast<MemRefType>(dest.getType());
+  auto flatType = cast<RankedTensorType>(flat.getType());
+  if (flatType.getShape() != destType.getShape())
+    flat = tensor::CastOp::create(
+        b, loc,
+        RankedTensorType::get(destType.getShape(), flatType.getElementType()),
+        flat);
+  auto op = bufferization::MaterializeInDestinationOp::create(b, loc, flat, dest);
+  op.setRestrict(true);
+  op.setWritable(true);
 }

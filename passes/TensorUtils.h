@@ -28,8 +28,14 @@ Value unflattenTensor(OpBuilder &b, Location loc, Value flat,
 Value batchSizeOf(OpBuilder &b, Location loc, Value flat,
                   RankedTensorType type);
 
-/// The sizes of `tensor` as values, dynamic ones read with tensor.dim.
-SmallVector<OpFoldResult> sizesOf(OpBuilder &b, Location loc, Value tensor);
+/// The flat memref `buffer` read as a tensor. `restrict` promises
+/// bufferization that no other tensor aliases it, and without `writable` it
+/// is never written in place: writes go through writeFlatBuffer.
+Value readFlatBuffer(OpBuilder &b, Location loc, Value buffer);
+
+/// Writes `tensor` (any shape, flattened row-major) into the rank-1 memref
+/// `dest`, which may be a subview of a larger buffer.
+void writeFlatBuffer(OpBuilder &b, Location loc, Value tensor, Value dest);
 
 } // namespace mlir::weft
 

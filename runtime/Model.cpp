@@ -16,13 +16,6 @@ weft_buffer bufferOf(const void *data, int64_t size) {
   return weft_buffer{p, p, 0, size, 1};
 }
 
-std::string shapeString(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 std::vector<int64_t> shapeOf(const weft_param_info &p) {
   return std::vector<int64_t>(p.shape, p.shape + p.rank);
 }

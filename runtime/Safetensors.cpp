@@ -25,14 +25,14 @@ int64_t elementCount(const std::vector<int64_t> &shape) {
     n *= d;
   return n;
 }
+} // namespace
 
-std::string shapeString(const std::vector<int64_t> &shape) {
+std::string weft::shapeString(const std::vector<int64_t> &shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i)
     s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + "]";
 }
-} // namespace
 
 void weft::writeSafetensors(const std::string &path,
                             const std::vector<TensorRef> &tensors) {

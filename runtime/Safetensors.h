@@ -29,6 +29,9 @@ struct Tensor {
   std::vector<float> data;
 };
 
+/// "[2, 3]": how messages show a tensor shape.
+std::string shapeString(const std::vector<int64_t> &shape);
+
 /// Writes `tensors` to `path` atomically: a temporary file in the same
 /// folder, renamed over `path` only once complete. Throws weft::Error naming
 /// the path on failure, leaving any existing file untouched.
