@@ -83,6 +83,22 @@ public:
   std::string name;
 };
 
+/// A layer's or function's arguments after Sema: everything MLIRGen needs
+/// to emit it. Which fields matter depends on the operator.
+struct LayerConfig {
+  int64_t units = 0;              // Dense units, Conv2D filters.
+  int64_t kernel[2] = {1, 1};
+  int64_t stride[2] = {1, 1};
+  int64_t dilation[2] = {1, 1};
+  bool samePadding = false;       // Keras 'same': resolved per input size.
+  int64_t symmetricPadding[2] = {0, 0};
+  int64_t padding[4] = {0, 0, 0, 0}; // [top, left, bottom, right], per call.
+  int64_t groups = 1;
+  bool useBias = true;
+  std::string activation;         // "" (none), relu, sigmoid, tanh, ...
+  double negativeSlope = 0.01;    // leaky_relu
+};
+
 /// A positional (`keyword` empty) or keyword argument of a call.
 struct Argument {
   std::string keyword;
@@ -104,6 +120,11 @@ public:
   std::string callee;
   SourceRange calleeRange;
   std::vector<Argument> args;
+  /// Set by Sema in forward sections: the operator called (a layer kind such
+  /// as "Conv2D", or a function such as "max_pool") and its arguments, with
+  /// padding resolved for this call's input.
+  std::string op;
+  LayerConfig config;
 };
 
 class ListExpr : public Expr {
@@ -185,11 +206,9 @@ struct LayerDecl {
   SourceRange range;
   std::unique_ptr<CallExpr> call;
   // Set by Sema.
-  std::string kind;         // "Dense"
-  int64_t units = 0;
-  bool useBias = true;
-  std::string activation;   // "" or "relu"
-  int64_t inFeatures = -1;  // Inferred from the first use.
+  std::string kind;                // "Dense", "Conv2D", ...; empty if invalid.
+  LayerConfig config;
+  std::vector<int64_t> inputShape; // Per example, from the first use.
   bool used = false;
 };
 

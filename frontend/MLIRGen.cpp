@@ -54,6 +54,8 @@ private:
   void emitForward(const ModelDecl &model);
   void emitLoss(const ModelDecl &model);
   mlir::Value emitExpr(const Expr &e);
+  mlir::Value emitActivation(llvm::StringRef activation, mlir::Value x,
+                             mlir::Location at, double negativeSlope);
   void describe(const Module &module);
 
   mlir::OpBuilder builder;
@@ -63,55 +65,129 @@ private:
   llvm::StringMap<const LayerDecl *> layers;
 };
 
+/// The shapes of a layer's weight and bias, in PyTorch's layout, and the
+/// fan-in its initialiser uses. Empty for layers without parameters.
+struct ParameterShapes {
+  llvm::SmallVector<int64_t> weight, bias;
+  int64_t fanIn = 0;
+};
+
+static ParameterShapes parameterShapes(const LayerDecl &layer) {
+  const LayerConfig &c = layer.config;
+  ParameterShapes p;
+  if (layer.kind == "Dense") {
+    p.weight = {c.units, layer.inputShape[0]};
+    p.fanIn = layer.inputShape[0];
+  } else if (layer.kind == "Conv2D") {
+    int64_t perGroup = layer.inputShape[0] / c.groups;
+    p.weight = {c.units, perGroup, c.kernel[0], c.kernel[1]};
+    p.fanIn = perGroup * c.kernel[0] * c.kernel[1];
+  } else {
+    return p;
+  }
+  if (c.useBias)
+    p.bias = {c.units};
+  return p;
+}
+
 void MLIRGenImpl::declareParameters(const ModelDecl &model) {
   // PyTorch's state_dict order: layers as declared, weight before bias.
+  // nn.Linear and nn.Conv2d both draw weight and bias from
+  // U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
   for (const LayerDecl &layer : model.layers) {
     layers[layer.name] = &layer;
     if (!layer.used)
       continue;
+    ParameterShapes shapes = parameterShapes(layer);
     auto declare = [&](llvm::StringRef suffix, llvm::ArrayRef<int64_t> shape) {
       mlir::weft::ParameterOp::create(
           builder, layerLoc(layer.name, layer.range),
           (layer.name + "." + suffix).str(),
           mlir::RankedTensorType::get(shape, builder.getF32Type()),
-          "uniform_fan_in", layer.inFeatures);
+          "uniform_fan_in", shapes.fanIn);
     };
-    declare("weight", {layer.units, layer.inFeatures});
-    if (layer.useBias)
-      declare("bias", {layer.units});
+    if (!shapes.weight.empty())
+      declare("weight", shapes.weight);
+    if (!shapes.bias.empty())
+      declare("bias", shapes.bias);
   }
 }
 
+/// Applies `activation` (as named in a model file) to `x`.
+mlir::Value MLIRGenImpl::emitActivation(llvm::StringRef activation,
+                                        mlir::Value x, mlir::Location at,
+                                        double negativeSlope) {
+  namespace w = mlir::weft;
+  if (activation == "relu")
+    return w::ReluOp::create(builder, at, x);
+  if (activation == "sigmoid")
+    return w::SigmoidOp::create(builder, at, x);
+  if (activation == "tanh")
+    return w::TanhOp::create(builder, at, x);
+  if (activation == "gelu")
+    return w::GeluOp::create(builder, at, x);
+  if (activation == "softmax")
+    return w::SoftmaxOp::create(builder, at, x);
+  if (activation == "leaky_relu")
+    return w::LeakyReluOp::create(builder, at, x,
+                                  builder.getF64FloatAttr(negativeSlope));
+  return x;
+}
+
 mlir::Value MLIRGenImpl::emitExpr(const Expr &e) {
-  mlir::Type f32 = builder.getF32Type();
+  namespace w = mlir::weft;
   if (auto *id = dyn_cast<IdentExpr>(&e))
     return values.lookup(id->name);
   if (auto *bin = dyn_cast<BinaryExpr>(&e)) {
     mlir::Value l = emitExpr(*bin->lhs), r = emitExpr(*bin->rhs);
-    return mlir::weft::AddOp::create(builder, loc(e.range), l, r);
+    return w::AddOp::create(builder, loc(e.range), l, r);
   }
   auto &call = cast<CallExpr>(e);
   mlir::Value input = emitExpr(*call.args[0].value);
-  auto resultType = batched(e.type->shape, f32);
-  if (call.callee == "relu")
-    return mlir::weft::ReluOp::create(builder, loc(e.range), input);
-  if (call.callee == "flatten")
-    return mlir::weft::ReshapeOp::create(builder, loc(e.range), resultType,
-                                         input);
-  const LayerDecl &layer = *layers.lookup(call.callee);
-  mlir::Location at = layerLoc(layer.name, e.range);
-  auto load = [&](llvm::StringRef suffix, llvm::ArrayRef<int64_t> shape) {
-    return mlir::weft::LoadOp::create(
-        builder, at, mlir::RankedTensorType::get(shape, f32),
-        (layer.name + "." + suffix).str());
+  const LayerDecl *layer = layers.lookup(call.callee);
+  // Ops of a layer are named after it; inline functions are not.
+  mlir::Location at = layer ? layerLoc(layer->name, e.range) : loc(e.range);
+  const LayerConfig &c = call.config;
+  auto pair = [&](const int64_t (&v)[2]) {
+    return builder.getDenseI64ArrayAttr({v[0], v[1]});
   };
-  mlir::Value weight = load("weight", {layer.units, layer.inFeatures});
-  mlir::Value bias = layer.useBias ? load("bias", {layer.units}) : mlir::Value();
-  mlir::Value out =
-      mlir::weft::DenseOp::create(builder, at, input, weight, bias);
-  if (layer.activation == "relu")
-    out = mlir::weft::ReluOp::create(builder, at, out);
-  return out;
+  auto padding = builder.getDenseI64ArrayAttr(c.padding);
+  auto load = [&](llvm::StringRef suffix, llvm::ArrayRef<int64_t> shape) -> mlir::Value {
+    if (shape.empty())
+      return mlir::Value();
+    return w::LoadOp::create(
+               builder, at,
+               mlir::RankedTensorType::get(shape, builder.getF32Type()),
+               (layer->name + "." + suffix).str())
+        .getResult();
+  };
+  llvm::StringRef op = call.op;
+  if (op == "dense" || op == "conv2d") {
+    ParameterShapes shapes = parameterShapes(*layer);
+    mlir::Value weight = load("weight", shapes.weight);
+    mlir::Value bias = load("bias", shapes.bias);
+    mlir::Value out =
+        op == "dense"
+            ? w::DenseOp::create(builder, at, input, weight, bias).getResult()
+            : w::Conv2DOp::create(builder, at, input, weight, bias,
+                                  pair(c.stride), padding, pair(c.dilation),
+                                  c.groups)
+                  .getResult();
+    return emitActivation(c.activation, out, at, c.negativeSlope);
+  }
+  if (op == "max_pool")
+    return w::MaxPool2DOp::create(builder, at, input, pair(c.kernel),
+                                  pair(c.stride), padding);
+  if (op == "avg_pool")
+    return w::AvgPool2DOp::create(builder, at, input, pair(c.kernel),
+                                  pair(c.stride), padding);
+  if (op == "global_avg_pool")
+    return w::GlobalAvgPoolOp::create(builder, at, input);
+  if (op == "flatten")
+    return w::ReshapeOp::create(builder, at,
+                                batched(e.type->shape, builder.getF32Type()),
+                                input);
+  return emitActivation(op, input, at, c.negativeSlope);
 }
 
 void MLIRGenImpl::emitForward(const ModelDecl &model) {

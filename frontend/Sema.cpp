@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/Sema.h"
+#include "frontend/SemaImpl.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -19,79 +20,12 @@
 
 using namespace weft;
 using namespace weft::ast;
+using namespace weft::sema;
 using llvm::cast;
 using llvm::dyn_cast;
 using llvm::isa;
 
-namespace {
-
-/// The closest of `candidates` to `name`, if close enough to be a typo.
-std::string nearest(llvm::StringRef name,
-                    const std::vector<std::string> &candidates) {
-  std::string best;
-  unsigned bestDistance = std::max<unsigned>(2, name.size() / 3) + 1;
-  for (const std::string &c : candidates) {
-    unsigned d = name.edit_distance(c, true, bestDistance);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = c;
-    }
-  }
-  return best;
-}
-
-std::string didYouMean(llvm::StringRef name,
-                       const std::vector<std::string> &candidates) {
-  std::string best = nearest(name, candidates);
-  return best.empty() ? "" : "; did you mean '" + best + "'?";
-}
-
-std::string joinNames(const std::vector<std::string> &names) {
-  std::string s;
-  for (const std::string &n : names)
-    s += (s.empty() ? "" : ", ") + n;
-  return s;
-}
-
-class Sema {
-public:
-  Sema(Module &module, Diagnostics &diag) : module(module), diag(diag) {}
-  bool run();
-
-private:
-  // Constants (layer arguments, shapes, settings).
-  std::optional<int64_t> constInt(const Expr &e, const char *what);
-  std::optional<double> constReal(const Expr &e, const char *what);
-
-  // Declarations.
-  void checkParams(ModelDecl &model);
-  void checkInputs(ModelDecl &model);
-  void checkLayers(ModelDecl &model);
-  bool checkCallArgs(const CallExpr &call,
-                     const std::vector<std::string> &positional,
-                     const std::vector<std::string> &keywords,
-                     std::vector<const Expr *> &out);
-
-  // Forward and loss.
-  void checkForward(ModelDecl &model);
-  std::optional<ValueType> typeOf(Expr &e);
-  std::optional<ValueType> applyLayer(LayerDecl &layer, CallExpr &call);
-  void checkLoss(ModelDecl &model);
-
-  // Training.
-  void checkTrain(ModelDecl &model);
-  void checkOptimizer(const Expr &e);
-
-  Module &module;
-  Diagnostics &diag;
-  ModelDecl *model = nullptr;
-  llvm::StringMap<ValueType> values;     // Forward values in scope.
-  llvm::StringMap<SourceRange> valueDefs;
-  /// Names whose definition had an error already reported: using them
-  /// reports nothing more, so one mistake gives one message.
-  llvm::StringSet<> poisoned;
-  llvm::StringMap<LayerDecl *> layers;
-};
+namespace weft::sema {
 
 //===----------------------------------------------------------------------===//
 // Constants
@@ -227,13 +161,13 @@ void Sema::checkInputs(ModelDecl &m) {
 bool Sema::checkCallArgs(const CallExpr &call,
                          const std::vector<std::string> &positional,
                          const std::vector<std::string> &keywords,
-                         std::vector<const Expr *> &out) {
+                         std::vector<const Expr *> &out, unsigned first) {
   std::vector<std::string> all(positional);
   all.insert(all.end(), keywords.begin(), keywords.end());
   out.assign(all.size(), nullptr);
   bool ok = true;
   size_t nextPositional = 0;
-  for (const Argument &arg : call.args) {
+  for (const Argument &arg : llvm::drop_begin(call.args, first)) {
     if (arg.keyword.empty()) {
       if (nextPositional >= positional.size()) {
         diag.error(arg.value->range,
@@ -268,7 +202,6 @@ bool Sema::checkCallArgs(const CallExpr &call,
 }
 
 void Sema::checkLayers(ModelDecl &m) {
-  const std::vector<std::string> kinds{"Dense"};
   for (LayerDecl &layer : m.layers) {
     auto [it, inserted] = layers.insert({layer.name, &layer});
     if (!inserted) {
@@ -277,45 +210,22 @@ void Sema::checkLayers(ModelDecl &m) {
       continue;
     }
     const CallExpr &call = *layer.call;
-    if (call.callee != "Dense") {
+    const OperatorSpec *spec = lookupOperator(call.callee, /*layer=*/true);
+    if (!spec) {
+      std::string hint = lookupOperator(call.callee, /*layer=*/false)
+                             ? "; '" + call.callee + "' is a function: call it in forward"
+                             : didYouMean(call.callee, operatorNames(true));
       diag.error(call.calleeRange, "unknown layer type '" + call.callee + "'" +
-                                       didYouMean(call.callee, kinds) +
-                                       " (known: " + joinNames(kinds) + ")");
+                                       hint + " (known: " +
+                                       joinNames(operatorNames(true)) + ")");
       continue;
     }
     // The layer becomes usable (kind set) only if every argument is valid,
     // so its uses report nothing more.
     std::vector<const Expr *> args;
-    if (!checkCallArgs(call, {"units"}, {"activation", "use_bias"}, args))
-      continue;
-    unsigned errorsBefore = diag.errorCount();
-    if (!args[0]) {
-      diag.error(call.range, "Dense needs the number of output features, "
-                             "e.g. Dense(128)");
-      continue;
-    }
-    if (auto units = constInt(*args[0], "Dense's units")) {
-      if (*units <= 0)
-        diag.error(args[0]->range, "Dense needs a positive number of units, got " +
-                                       std::to_string(*units));
-      layer.units = *units;
-    }
-    if (const Expr *act = args[1]) {
-      auto *id = dyn_cast<IdentExpr>(act);
-      if (!id || (id->name != "relu" && id->name != "none"))
-        diag.error(act->range, "unsupported activation; expected relu or none");
-      else if (id->name == "relu")
-        layer.activation = "relu";
-    }
-    if (const Expr *bias = args[2]) {
-      auto *id = dyn_cast<IdentExpr>(bias);
-      if (!id || (id->name != "true" && id->name != "false"))
-        diag.error(bias->range, "use_bias expects true or false");
-      else
-        layer.useBias = id->name == "true";
-    }
-    if (diag.errorCount() == errorsBefore)
-      layer.kind = "Dense";
+    if (checkCallArgs(call, spec->positional, spec->keywords, args) &&
+        resolveArguments(*spec, call, args, layer.config))
+      layer.kind = spec->name;
   }
 }
 
@@ -323,7 +233,7 @@ void Sema::checkLayers(ModelDecl &m) {
 // Forward
 //===----------------------------------------------------------------------===//
 
-std::optional<ValueType> Sema::applyLayer(LayerDecl &layer, CallExpr &call) {
+std::optional<ValueType> Sema::callLayer(LayerDecl &layer, CallExpr &call) {
   if (call.args.size() != 1 || !call.args[0].keyword.empty()) {
     diag.error(call.range, "layer '" + layer.name + "' takes one input, as in " +
                                layer.name + "(x)");
@@ -332,24 +242,42 @@ std::optional<ValueType> Sema::applyLayer(LayerDecl &layer, CallExpr &call) {
   auto input = typeOf(*call.args[0].value);
   if (!input || layer.kind.empty())
     return std::nullopt;
-  if (input->shape.size() != 1) {
+  const OperatorSpec &spec = *lookupOperator(layer.kind, /*layer=*/true);
+  if (spec.hasParameters && layer.used && layer.inputShape != input->shape) {
     diag.error(call.args[0].value->range,
-               "Dense layer '" + layer.name + "' expects a flat input f32[?, N], "
-               "got " + input->str() + "; flatten it first with flatten(x)");
+               "layer '" + layer.name + "' is reused with input " + input->str() +
+                   ", but its first use had " + ValueType{layer.inputShape}.str() +
+                   ": its weights fit only one");
+    return std::nullopt;
+  }
+  call.op = spec.op;
+  call.config = layer.config;
+  auto out = applyOperator(spec, call.config, *input, call.args[0].value->range,
+                           layer.kind + " layer '" + layer.name + "'");
+  if (!out) {
     diag.note(layer.range, "'" + layer.name + "' declared here");
     return std::nullopt;
   }
-  int64_t features = input->shape[0];
-  if (layer.used && layer.inFeatures != features) {
-    diag.error(call.args[0].value->range,
-               "layer '" + layer.name + "' is reused with " +
-                   std::to_string(features) + " input features, but its first "
-                   "use had " + std::to_string(layer.inFeatures));
+  layer.used = true;
+  layer.inputShape = input->shape;
+  return out;
+}
+
+std::optional<ValueType> Sema::callFunction(const OperatorSpec &spec,
+                                            CallExpr &call) {
+  if (call.args.empty() || !call.args[0].keyword.empty()) {
+    diag.error(call.range, call.callee + " takes its input first, as in " +
+                               call.callee + "(x)");
     return std::nullopt;
   }
-  layer.used = true;
-  layer.inFeatures = features;
-  return ValueType{{layer.units}};
+  auto input = typeOf(*call.args[0].value);
+  std::vector<const Expr *> args;
+  if (!checkCallArgs(call, spec.positional, spec.keywords, args, /*first=*/1) ||
+      !resolveArguments(spec, call, args, call.config) || !input)
+    return std::nullopt;
+  call.op = spec.op;
+  return applyOperator(spec, call.config, *input, call.range,
+                       "'" + call.callee + "'");
 }
 
 std::optional<ValueType> Sema::typeOf(Expr &e) {
@@ -379,23 +307,15 @@ std::optional<ValueType> Sema::typeOf(Expr &e) {
     }
   } else if (auto *call = dyn_cast<CallExpr>(&e)) {
     if (auto it = layers.find(call->callee); it != layers.end()) {
-      result = applyLayer(*it->second, *call);
-    } else if (call->callee == "flatten" || call->callee == "relu") {
-      if (call->args.size() != 1 || !call->args[0].keyword.empty()) {
-        diag.error(call->range, call->callee + " takes one input, as in " +
-                                    call->callee + "(x)");
-      } else if (auto in = typeOf(*call->args[0].value)) {
-        if (call->callee == "relu") {
-          result = in;
-        } else {
-          int64_t n = 1;
-          for (int64_t d : in->shape)
-            n *= d;
-          result = ValueType{{n}};
-        }
-      }
+      result = callLayer(*it->second, *call);
+    } else if (const OperatorSpec *spec = lookupOperator(call->callee, false)) {
+      result = callFunction(*spec, *call);
+    } else if (lookupOperator(call->callee, /*layer=*/true)) {
+      diag.error(call->calleeRange,
+                 "'" + call->callee + "' is a layer type: declare it, as in "
+                 "'layer name = " + call->callee + "(...)', then call name(x)");
     } else {
-      std::vector<std::string> names{"flatten", "relu"};
+      std::vector<std::string> names = operatorNames(false);
       for (auto &entry : layers)
         names.push_back(entry.first().str());
       diag.error(call->calleeRange, "unknown layer or function '" +
@@ -639,13 +559,15 @@ bool Sema::run() {
   if (diag.errorCount() == 0)
     for (const LayerDecl &layer : model->layers)
       if (!layer.used && !layer.kind.empty())
-        diag.warning(layer.range, "layer '" + layer.name +
-                                      "' is never used in forward; it gets no "
-                                      "parameters");
+        diag.warning(layer.range,
+                     "layer '" + layer.name + "' is never used in forward" +
+                         (lookupOperator(layer.kind, true)->hasParameters
+                              ? "; it gets no parameters"
+                              : ""));
   return diag.errorCount() == 0;
 }
 
-} // namespace
+} // namespace weft::sema
 
 bool weft::analyze(Module &module, Diagnostics &diagnostics) {
   return Sema(module, diagnostics).run();

@@ -98,9 +98,10 @@ LogicalResult WeftAutodiffPass::differentiate(func::FuncOp gradFn) {
                            "'inline' pass before 'weft-autodiff'");
     auto diff = dyn_cast<DifferentiableOpInterface>(op);
     if (!diff)
-      return op->emitError("cannot differentiate '")
+      return op->emitError("training through '")
              << op->getName()
-             << "': it does not implement DifferentiableOpInterface";
+             << "' is not supported yet: it has no gradient (no "
+                "DifferentiableOpInterface)";
 
     SmallVector<Value> operandGrads;
     if (failed(diff.buildVectorJacobianProduct(b, resultGrads, operandGrads)))

@@ -187,6 +187,9 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   backend::registerWeftDialects(registry);
   MLIRContext context(registry);
+  // A model author needs the source line, not a dump of the failing op;
+  // weft-opt keeps MLIR's default for compiler developers.
+  context.printOpOnDiagnostic(false);
   // Pass errors point into the model file, with its source line and caret.
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   return compile(sourceMgr, context);

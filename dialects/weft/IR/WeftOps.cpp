@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/weft/IR/WeftOps.h"
+#include "dialects/weft/IR/ShapeRules.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -150,6 +151,146 @@ LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(
                                   "per example: logits ",
                              logits, ", labels ", labels);
   inferred.push_back(f32Tensor(ctx, {}));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+/// Checks the window attributes of a 2-D convolution or pooling op.
+static LogicalResult verifyWindow(std::optional<Location> loc, StringRef op,
+                                  ArrayRef<int64_t> stride,
+                                  ArrayRef<int64_t> padding,
+                                  ArrayRef<int64_t> dilation) {
+  if (stride.size() != 2 || llvm::any_of(stride, [](int64_t v) { return v < 1; }))
+    return emitOptionalError(loc, op, " needs two positive strides");
+  if (padding.size() != 4 || llvm::any_of(padding, [](int64_t v) { return v < 0; }))
+    return emitOptionalError(loc, op, " needs four non-negative paddings "
+                                      "[top, left, bottom, right]");
+  if (dilation.size() != 2 ||
+      llvm::any_of(dilation, [](int64_t v) { return v < 1; }))
+    return emitOptionalError(loc, op, " needs two positive dilations");
+  return success();
+}
+
+/// The output size of one spatial dimension of a window op (ShapeRules.h),
+/// with a message naming the dimension if the window does not fit.
+static FailureOr<int64_t> windowOutput(std::optional<Location> loc,
+                                       StringRef op, StringRef dim, int64_t in,
+                                       int64_t k, int64_t stride, int64_t padLo,
+                                       int64_t padHi, int64_t dilation) {
+  if (ShapedType::isDynamic(in))
+    return ShapedType::kDynamic;
+  std::optional<int64_t> out =
+      ::weft::shape::windowOutput(in, k, stride, padLo, padHi, dilation);
+  if (!out)
+    return emitOptionalError(loc, op, " window of ",
+                             ::weft::shape::windowSpan(k, dilation),
+                             " does not fit the ", dim, " of ", in, " (",
+                             in + padLo + padHi, " with padding)");
+  return *out;
+}
+
+LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto weight = cast<RankedTensorType>(adaptor.getWeight().getType());
+  if (input.getRank() != 4 || weight.getRank() != 4)
+    return emitOptionalError(loc, "weft.conv2d expects input [N, C, H, W] and "
+                                  "weight [O, C/groups, KH, KW], got ",
+                             input, " and ", weight);
+  ArrayRef<int64_t> stride = adaptor.getStride(), pad = adaptor.getPadding(),
+                    dil = adaptor.getDilation();
+  if (failed(verifyWindow(loc, "weft.conv2d", stride, pad, dil)))
+    return failure();
+  int64_t groups = adaptor.getGroups();
+  int64_t channels = input.getDimSize(1), out = weight.getDimSize(0);
+  if (groups < 1 || (!ShapedType::isDynamic(channels) && channels % groups) ||
+      out % groups)
+    return emitOptionalError(loc, "weft.conv2d: ", groups,
+                             " groups must divide the ", channels,
+                             " input and ", out, " output channels");
+  if (!ShapedType::isDynamic(channels) &&
+      weight.getDimSize(1) * groups != channels)
+    return emitOptionalError(loc, "weft.conv2d input has ", channels,
+                             " channels but the weight ", weight, " expects ",
+                             weight.getDimSize(1) * groups);
+  if (Value bias = adaptor.getBias()) {
+    auto biasType = cast<RankedTensorType>(bias.getType());
+    if (biasType.getRank() != 1 || biasType.getDimSize(0) != out)
+      return emitOptionalError(loc, "weft.conv2d bias ", biasType,
+                               " does not match the weight's ", out, " outputs");
+  }
+  auto h = windowOutput(loc, "weft.conv2d", "height", input.getDimSize(2),
+                        weight.getDimSize(2), stride[0], pad[0], pad[2], dil[0]);
+  if (failed(h))
+    return failure();
+  auto w = windowOutput(loc, "weft.conv2d", "width", input.getDimSize(3),
+                        weight.getDimSize(3), stride[1], pad[1], pad[3], dil[1]);
+  if (failed(w))
+    return failure();
+  inferred.push_back(f32Tensor(ctx, {input.getDimSize(0), out, *h, *w}));
+  return success();
+}
+
+/// Shape rule shared by max and average pooling.
+static LogicalResult inferPool2D(MLIRContext *ctx, std::optional<Location> loc,
+                                 StringRef op, Value inputValue,
+                                 ArrayRef<int64_t> kernel,
+                                 ArrayRef<int64_t> stride,
+                                 ArrayRef<int64_t> pad,
+                                 SmallVectorImpl<Type> &inferred) {
+  auto input = cast<RankedTensorType>(inputValue.getType());
+  if (input.getRank() != 4)
+    return emitOptionalError(loc, op, " expects [N, C, H, W], got ", input);
+  if (kernel.size() != 2 || llvm::any_of(kernel, [](int64_t v) { return v < 1; }))
+    return emitOptionalError(loc, op, " needs two positive kernel sizes");
+  int64_t one[] = {1, 1};
+  if (failed(verifyWindow(loc, op, stride, pad, one)))
+    return failure();
+  auto h = windowOutput(loc, op, "height", input.getDimSize(2), kernel[0],
+                        stride[0], pad[0], pad[2], 1);
+  if (failed(h))
+    return failure();
+  auto w = windowOutput(loc, op, "width", input.getDimSize(3), kernel[1],
+                        stride[1], pad[1], pad[3], 1);
+  if (failed(w))
+    return failure();
+  inferred.push_back(
+      f32Tensor(ctx, {input.getDimSize(0), input.getDimSize(1), *h, *w}));
+  return success();
+}
+
+LogicalResult MaxPool2DOp::inferReturnTypes(MLIRContext *ctx,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  return inferPool2D(ctx, loc, "weft.max_pool2d", adaptor.getInput(),
+                     adaptor.getKernel(), adaptor.getStride(),
+                     adaptor.getPadding(), inferred);
+}
+
+LogicalResult AvgPool2DOp::inferReturnTypes(MLIRContext *ctx,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  return inferPool2D(ctx, loc, "weft.avg_pool2d", adaptor.getInput(),
+                     adaptor.getKernel(), adaptor.getStride(),
+                     adaptor.getPadding(), inferred);
+}
+
+LogicalResult GlobalAvgPoolOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  if (input.getRank() != 4)
+    return emitOptionalError(loc, "weft.global_avg_pool expects [N, C, H, W], "
+                                  "got ",
+                             input);
+  inferred.push_back(f32Tensor(ctx, {input.getDimSize(0), input.getDimSize(1)}));
   return success();
 }
 

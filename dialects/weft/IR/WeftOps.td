@@ -179,6 +179,92 @@ def Weft_AddOp : Weft_Op<"add",
 }
 
 //===----------------------------------------------------------------------===//
+// Convolution and pooling (NCHW, PyTorch's layout)
+//===----------------------------------------------------------------------===//
+
+def Weft_Conv2DOp : Weft_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
+  let summary = "2-D convolution over [N, C, H, W] inputs";
+  let description = [{
+    PyTorch's `nn.functional.conv2d(x, weight, bias, stride, padding,
+    dilation, groups)` with explicit, possibly asymmetric padding
+    `[top, left, bottom, right]` (Keras' `same` pads the extra row and column
+    at the bottom and right). Input `[N, C, H, W]`, weight
+    `[O, C / groups, KH, KW]`, optional bias `[O]`; result `[N, O, OH, OW]`
+    with `OH = (H + top + bottom - dilation_h * (KH - 1) - 1) / stride_h + 1`.
+
+    ```mlir
+    %y = weft.conv2d %x, %w, %b {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<?x1x28x28xf32>, tensor<32x1x3x3xf32>, tensor<32xf32>) -> tensor<?x32x26x26xf32>
+    ```
+  }];
+  let arguments = (ins Weft_F32Tensor:$input, Weft_F32Tensor:$weight,
+                       Optional<Weft_F32Tensor>:$bias,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilation, I64Attr:$groups);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat =
+      "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
+}
+
+class Weft_Pool2DOp<string mnemonic, string torchName>
+    : Weft_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+  let summary = "2-D " # mnemonic # " over [N, C, H, W] inputs";
+  let description = [{
+    PyTorch's `nn.functional.}] # torchName # [{(x, kernel, stride, padding)`
+    with padding `[top, left, bottom, right]`; the output size follows the
+    convolution rule with dilation 1 (floor mode).
+  }];
+  let arguments = (ins Weft_F32Tensor:$input, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Weft_MaxPool2DOp : Weft_Pool2DOp<"max_pool2d", "max_pool2d">;
+def Weft_AvgPool2DOp : Weft_Pool2DOp<"avg_pool2d", "avg_pool2d">;
+
+def Weft_GlobalAvgPoolOp : Weft_Op<"global_avg_pool", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Mean over the spatial dimensions: [N, C, H, W] -> [N, C]";
+  let description = [{
+    `x.mean(dim=(2, 3))`, Keras' `GlobalAveragePooling2D`.
+  }];
+  let arguments = (ins Weft_F32Tensor:$input);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+//===----------------------------------------------------------------------===//
+// Activations
+//===----------------------------------------------------------------------===//
+
+class Weft_ActivationOp<string mnemonic, string formula, list<Trait> traits = []>
+    : Weft_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultType], traits)> {
+  let summary = "Elementwise " # mnemonic # ": " # formula;
+  let arguments = (ins Weft_F32Tensor:$input);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Weft_SigmoidOp : Weft_ActivationOp<"sigmoid", "1 / (1 + exp(-x))">;
+def Weft_TanhOp : Weft_ActivationOp<"tanh", "tanh(x)">;
+def Weft_GeluOp : Weft_ActivationOp<"gelu",
+    "x * Phi(x), PyTorch's exact (erf) form">;
+
+def Weft_LeakyReluOp : Weft_Op<"leaky_relu", [Pure, SameOperandsAndResultType]> {
+  let summary = "Elementwise max(x, 0) + negative_slope * min(x, 0)";
+  let arguments = (ins Weft_F32Tensor:$input, F64Attr:$negative_slope);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Weft_SoftmaxOp : Weft_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "Softmax along the last dimension";
+  let description = [{ `torch.softmax(x, dim=-1)`. }];
+  let arguments = (ins Weft_F32Tensor:$input);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+//===----------------------------------------------------------------------===//
 // Losses
 //===----------------------------------------------------------------------===//
 

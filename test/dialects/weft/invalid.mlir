@@ -86,3 +86,33 @@ weft.parameter @p : tensor<3xf32> {fan_in = 1 : i64, init = "normal"}
 // expected-error@+1 {{parameter shapes must be static}}
 weft.parameter @q : tensor<?xf32> {fan_in = 1 : i64, init = "zeros"}
 
+
+// -----
+
+// Tests that a convolution's weight matches the input channels.
+func.func @conv_channels(%x: tensor<?x3x8x8xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error@+2 {{weft.conv2d input has 3 channels but the weight 'tensor<4x2x3x3xf32>' expects 2}}
+  // expected-error@+1 {{'weft.conv2d' op failed to infer returned types}}
+  %y = weft.conv2d %x, %w {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<?x3x8x8xf32>, tensor<4x2x3x3xf32>) -> tensor<?x4x6x6xf32>
+  return
+}
+
+// -----
+
+// Tests that a window larger than the padded input is refused.
+func.func @pool_window(%x: tensor<?x3x2x2xf32>) {
+  // expected-error@+2 {{weft.max_pool2d window of 3 does not fit the height of 2 (2 with padding)}}
+  // expected-error@+1 {{'weft.max_pool2d' op failed to infer returned types}}
+  %y = weft.max_pool2d %x {kernel = array<i64: 3, 3>, padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<?x3x2x2xf32>) -> tensor<?x3x1x1xf32>
+  return
+}
+
+// -----
+
+// Tests that window attributes have the right arity and signs.
+func.func @conv_stride(%x: tensor<?x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error@+2 {{weft.conv2d needs two positive strides}}
+  // expected-error@+1 {{'weft.conv2d' op failed to infer returned types}}
+  %y = weft.conv2d %x, %w {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 0, 1>} : (tensor<?x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<?x4x6x6xf32>
+  return
+}

@@ -59,3 +59,26 @@ func.func @updates(%g: tensor<3x4xf32>, %lr: f32, %t: f32) {
   weft.store %p2, @fc.weight : tensor<3x4xf32>
   return
 }
+
+// CHECK-LABEL: func.func @cnn
+func.func @cnn(%x: tensor<?x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf32>) -> tensor<?x4xf32> {
+  // CHECK: weft.conv2d %{{.*}}, %{{.*}}, %{{.*}} {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<?x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<?x4x8x8xf32>
+  %c = weft.conv2d %x, %w, %b {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<?x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<?x4x8x8xf32>
+  // CHECK: weft.max_pool2d %{{.*}} {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>} : (tensor<?x4x8x8xf32>) -> tensor<?x4x4x4xf32>
+  %p = weft.max_pool2d %c {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>} : (tensor<?x4x8x8xf32>) -> tensor<?x4x4x4xf32>
+  // CHECK: weft.avg_pool2d
+  %a = weft.avg_pool2d %p {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>} : (tensor<?x4x4x4xf32>) -> tensor<?x4x2x2xf32>
+  // CHECK: weft.global_avg_pool %{{.*}} : (tensor<?x4x2x2xf32>) -> tensor<?x4xf32>
+  %g = weft.global_avg_pool %a : (tensor<?x4x2x2xf32>) -> tensor<?x4xf32>
+  // CHECK: weft.sigmoid
+  %s = weft.sigmoid %g : tensor<?x4xf32>
+  // CHECK: weft.tanh
+  %t = weft.tanh %s : tensor<?x4xf32>
+  // CHECK: weft.gelu
+  %u = weft.gelu %t : tensor<?x4xf32>
+  // CHECK: weft.leaky_relu %{{.*}} {negative_slope = 1.000000e-01 : f64} : tensor<?x4xf32>
+  %l = weft.leaky_relu %u {negative_slope = 0.1 : f64} : tensor<?x4xf32>
+  // CHECK: weft.softmax
+  %m = weft.softmax %l : tensor<?x4xf32>
+  return %m : tensor<?x4xf32>
+}
