@@ -1,11 +1,15 @@
 # Weft: the two commands of the README, and the steps behind them.
 #   make demo   install what is missing, build, compile examples/mlp.weft, train it
-#   make test   install what is missing, build, run every test (ctest + lit)
+#   make test   install what is missing, build, run every test (ctest, lit,
+#               and a 60 s fuzz run of the frontend)
+#   make fuzz   fuzz the frontend for FUZZ_SECONDS (default 600)
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 LLVM_BIN := /usr/lib/llvm-22/bin
 
-.PHONY: all deps configure build test demo clean
+FUZZ_SECONDS ?= 600
+
+.PHONY: all deps configure build test demo fuzz clean
 all: build
 
 deps:
@@ -19,11 +23,18 @@ configure: deps $(BUILD)/build.ninja
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-# ctest runs the GoogleTest unit tests, lit runs the compiler and end-to-end
-# tests; each prints its own summary so an empty run cannot pass unnoticed.
+# ctest runs the GoogleTest unit tests, the fuzzer hammers the frontend for a
+# minute, lit runs the compiler and end-to-end tests; each prints its own
+# summary (lit's last) so an empty run cannot pass unnoticed.
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	bash scripts/fuzz.sh 60
 	$(LLVM_BIN)/lit -sv $(BUILD)/test
+
+# Fuzzes lexer, parser and Sema (libFuzzer + AddressSanitizer, clang-22) for
+# FUZZ_SECONDS; the corpus persists in build-fuzz/corpus between runs.
+fuzz: deps
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
 demo: build
 	$(BUILD)/bin/weftc examples/mlp.weft -o $(BUILD)/mlp
@@ -31,4 +42,4 @@ demo: build
 	cd $(BUILD) && ./mlp eval --weights mlp.safetensors
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-fuzz build-fuzz.*.log

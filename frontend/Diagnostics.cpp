@@ -18,7 +18,7 @@ void Diagnostics::report(SourceRange range, llvm::SourceMgr::DiagKind kind,
     ranges.push_back(llvm::SMRange(
         start, llvm::SMLoc::getFromPointer(start.getPointer() +
                                            (range.endColumn - range.column))));
-  sourceMgr.PrintMessage(llvm::errs(), start, kind, message, ranges);
+  sourceMgr.PrintMessage(out, start, kind, message, ranges);
 }
 
 void Diagnostics::error(SourceRange range, const llvm::Twine &message) {

@@ -9,6 +9,7 @@
 #define WEFT_FRONTEND_DIAGNOSTICS_H
 
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <string>
 
@@ -21,8 +22,10 @@ struct SourceRange {
 
 class Diagnostics {
 public:
-  Diagnostics(llvm::SourceMgr &sourceMgr, unsigned bufferId)
-      : sourceMgr(sourceMgr), bufferId(bufferId) {}
+  /// Messages go to `out` (the fuzzer passes llvm::nulls()).
+  Diagnostics(llvm::SourceMgr &sourceMgr, unsigned bufferId,
+              llvm::raw_ostream &out)
+      : sourceMgr(sourceMgr), bufferId(bufferId), out(out) {}
 
   void error(SourceRange range, const llvm::Twine &message);
   void warning(SourceRange range, const llvm::Twine &message);
@@ -39,6 +42,7 @@ private:
 
   llvm::SourceMgr &sourceMgr;
   unsigned bufferId;
+  llvm::raw_ostream &out;
   unsigned errors = 0;
 };
 

@@ -10,9 +10,10 @@
 using namespace weft;
 
 std::unique_ptr<ast::Module> weft::parseModelFile(llvm::SourceMgr &sourceMgr,
-                                                  bool check) {
+                                                  bool check,
+                                                  llvm::raw_ostream &out) {
   unsigned bufferId = sourceMgr.getMainFileID();
-  Diagnostics diagnostics(sourceMgr, bufferId);
+  Diagnostics diagnostics(sourceMgr, bufferId, out);
   auto module = std::make_unique<ast::Module>();
   ParseDriver driver(*module, diagnostics);
   std::string name =
@@ -20,7 +21,7 @@ std::unique_ptr<ast::Module> weft::parseModelFile(llvm::SourceMgr &sourceMgr,
   llvm::StringRef text = sourceMgr.getMemoryBuffer(bufferId)->getBuffer();
   if (text.contains('\0')) {
     // Echoing a binary "source line" under a caret helps nobody.
-    llvm::errs() << name << ": error: this is not a model file: it contains "
+    out << name << ": error: this is not a model file: it contains "
                             "binary data (a NUL byte)\n";
     return nullptr;
   }

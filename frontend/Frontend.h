@@ -6,15 +6,18 @@
 #include "frontend/AST.h"
 
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <memory>
 
 namespace weft {
 
 /// Parses the main buffer of `sourceMgr` and, if `check`, runs Sema on it.
-/// Returns null after printing diagnostics if the file has any error.
+/// Returns null after printing diagnostics to `out` if the file has any
+/// error.
 std::unique_ptr<ast::Module> parseModelFile(llvm::SourceMgr &sourceMgr,
-                                            bool check = true);
+                                            bool check = true,
+                                            llvm::raw_ostream &out = llvm::errs());
 
 } // namespace weft
 

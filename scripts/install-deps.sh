@@ -12,7 +12,7 @@ set -euo pipefail
 packages=(
   # Compiler: LLVM/MLIR 22 (shared libMLIR), TableGen, lit/FileCheck.
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
-  clang-22 lld-22 libomp-22-dev
+  clang-22 libclang-rt-22-dev lld-22 libomp-22-dev
   # Frontend generators and the build.
   flex bison cmake ninja-build ccache make
   # Runtime and unit tests.
