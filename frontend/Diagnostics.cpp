@@ -23,13 +23,21 @@ void Diagnostics::report(SourceRange range, llvm::SourceMgr::DiagKind kind,
 
 void Diagnostics::error(SourceRange range, const llvm::Twine &message) {
   ++errors;
-  report(range, llvm::SourceMgr::DK_Error, message);
+  lastPrinted = errors <= kErrorLimit;
+  if (lastPrinted)
+    report(range, llvm::SourceMgr::DK_Error, message);
+  else if (errors == kErrorLimit + 1)
+    out << "error: too many errors (" << kErrorLimit
+        << "); stopped reporting\n";
 }
 
 void Diagnostics::warning(SourceRange range, const llvm::Twine &message) {
-  report(range, llvm::SourceMgr::DK_Warning, message);
+  lastPrinted = errors < kErrorLimit;
+  if (lastPrinted)
+    report(range, llvm::SourceMgr::DK_Warning, message);
 }
 
 void Diagnostics::note(SourceRange range, const llvm::Twine &message) {
-  report(range, llvm::SourceMgr::DK_Note, message);
+  if (lastPrinted)
+    report(range, llvm::SourceMgr::DK_Note, message);
 }

@@ -33,6 +33,9 @@ public:
   void note(SourceRange range, const llvm::Twine &message);
 
   unsigned errorCount() const { return errors; }
+
+  /// After this many errors the rest are counted but not printed.
+  static constexpr unsigned kErrorLimit = 20;
   llvm::SourceMgr &getSourceMgr() { return sourceMgr; }
   unsigned getBufferId() const { return bufferId; }
 
@@ -44,6 +47,8 @@ private:
   unsigned bufferId;
   llvm::raw_ostream &out;
   unsigned errors = 0;
+  /// Whether the last error or warning was printed (its notes follow it).
+  bool lastPrinted = true;
 };
 
 } // namespace weft

@@ -106,10 +106,14 @@ static SourceRange rangeOf(const weft::location &loc) {
 
 %%
 
+/* Error recovery: a broken top-level item resumes at the next `model` or
+   `train`, a broken model item at the next item or `}`, a broken statement
+   at the next statement, so one file reports each independent mistake. */
 file:
   %empty
 | file model
 | file train
+| file error
 ;
 
 /*===------------------------------------------------------------------===*/
@@ -159,7 +163,8 @@ model_items:
 ;
 
 model_item:
-  "input" IDENT ":" type
+  error
+| "input" IDENT ":" type
     {
       InputDecl input;
       input.name = $2;
@@ -222,6 +227,7 @@ train:
 assignments:
   %empty                   { }
 | assignments assignment   { $$ = std::move($1); $$.push_back(std::move($2)); }
+| assignments error        { $$ = std::move($1); }
 ;
 
 assignment:
