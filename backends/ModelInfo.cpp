@@ -9,6 +9,7 @@
 #include "backends/ModelInfo.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"
 
@@ -132,10 +133,16 @@ LogicalResult mlir::weft::emitModelInfo(ModuleOp module,
   SmallVector<llvm::Constant *> inputInfos;
   for (auto dict : inputs.getAsRange<DictionaryAttr>()) {
     auto shape = getAttr<DenseI64ArrayAttr>(dict, "shape").asArrayRef();
-    bool isLabel = getAttr<StringAttr>(dict, "kind").getValue() == "class";
+    // weft_input_kind in runtime/weft_model.h.
+    int64_t kind = llvm::StringSwitch<int64_t>(
+                       getAttr<StringAttr>(dict, "kind").getValue())
+                       .Case("class", 1)
+                       .Case("one_hot", 2)
+                       .Case("binary", 3)
+                       .Default(0);
     inputInfos.push_back(ib.record({
         ib.str(getAttr<StringAttr>(dict, "name").getValue()),
-        ib.int64(isLabel ? 1 : 0), ib.int64(shape.size()), ib.shape(shape),
+        ib.int64(kind), ib.int64(shape.size()), ib.shape(shape),
         ib.int64(getAttr<IntegerAttr>(dict, "num_classes").getInt()),
     }));
   }

@@ -58,6 +58,10 @@ static llvm::raw_ostream &operator<<(llvm::raw_ostream &os, SourceRange r) {
 }
 
 static void printType(llvm::raw_ostream &os, const TypeExpr &type) {
+  if (type.bare) {
+    os << type.name;
+    return;
+  }
   os << type.name << (type.bracketed ? '[' : '(');
   for (size_t i = 0; i < type.args.size(); ++i) {
     if (i)

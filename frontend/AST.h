@@ -170,8 +170,9 @@ public:
 /// `f32[1, 28, 28]` or `class(10)`.
 struct TypeExpr {
   SourceRange range;
-  std::string name;           // "f32", "class"
+  std::string name;           // "f32", "class", "one_hot", "binary"
   bool bracketed = false;     // f32[...] rather than class(...)
+  bool bare = false;          // binary: no brackets or parentheses
   std::vector<ExprPtr> args;
 };
 
@@ -195,9 +196,12 @@ struct InputDecl {
   SourceRange range;
   TypeExpr type;
   // Set by Sema.
-  bool isClassLabel = false;
-  std::vector<int64_t> shape; // Per example (data inputs).
-  int64_t numClasses = 0;     // Class labels.
+  /// "" for data; "class" (an index), "one_hot" or "binary" for labels,
+  /// which only the loss may use.
+  std::string labelKind;
+  bool isLabel() const { return !labelKind.empty(); }
+  std::vector<int64_t> shape; // Per example: [N] one-hot, [1] binary.
+  int64_t numClasses = 0;     // class and one_hot labels.
 };
 
 /// `layer fc1 = Dense(256, activation: relu)`, resolved by Sema.
@@ -223,9 +227,13 @@ struct ModelDecl {
   bool hasForward = false;
   ExprPtr loss;
   SourceRange lossRange;
-  // Set by Sema: the model's output, the first argument of the loss.
+  // Set by Sema: the model's output (the loss's first argument), the loss's
+  // weft op and its target input.
   std::string outputName;
   ValueType outputType;
+  std::string lossOp;      // "softmax_cross_entropy", "categorical_cross_entropy", ...
+  bool lossFromLogits = false;
+  std::string lossTarget;
 };
 
 struct TrainDecl {

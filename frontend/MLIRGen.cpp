@@ -46,8 +46,9 @@ private:
     return mlir::RankedTensorType::get(shape, element);
   }
   mlir::Type inputType(const InputDecl &in) {
-    return in.isClassLabel ? mlir::Type(batched({}, builder.getI32Type()))
-                           : mlir::Type(batched(in.shape, builder.getF32Type()));
+    return in.labelKind == "class"
+               ? mlir::Type(batched({}, builder.getI32Type()))
+               : mlir::Type(batched(in.shape, builder.getF32Type()));
   }
 
   void declareParameters(const ModelDecl &model);
@@ -193,7 +194,7 @@ mlir::Value MLIRGenImpl::emitExpr(const Expr &e) {
 void MLIRGenImpl::emitForward(const ModelDecl &model) {
   llvm::SmallVector<mlir::Type> argTypes;
   for (const InputDecl &in : model.inputs)
-    if (!in.isClassLabel)
+    if (!in.isLabel())
       argTypes.push_back(inputType(in));
   auto outType = batched(model.outputType.shape, builder.getF32Type());
   auto fn = mlir::func::FuncOp::create(
@@ -204,7 +205,7 @@ void MLIRGenImpl::emitForward(const ModelDecl &model) {
   builder.setInsertionPointToStart(body);
   unsigned arg = 0;
   for (const InputDecl &in : model.inputs)
-    if (!in.isClassLabel)
+    if (!in.isLabel())
       values[in.name] = body->getArgument(arg++);
   for (const Assignment &a : model.forward)
     values[a.name] = emitExpr(*a.value);
@@ -229,17 +230,25 @@ void MLIRGenImpl::emitLoss(const ModelDecl &model) {
   llvm::StringMap<mlir::Value> inputs;
   for (auto [in, value] : llvm::zip(model.inputs, body->getArguments())) {
     inputs[in.name] = value;
-    if (!in.isClassLabel)
+    if (!in.isLabel())
       dataArgs.push_back(value);
   }
   auto forward = theModule.lookupSymbol<mlir::func::FuncOp>("forward");
   mlir::Value output =
       mlir::func::CallOp::create(builder, at, forward, dataArgs).getResult(0);
-  auto &call = cast<CallExpr>(*model.loss);
-  mlir::Value labels =
-      inputs.lookup(cast<IdentExpr>(*call.args[1].value).name);
-  mlir::Value loss = mlir::weft::SoftmaxCrossEntropyOp::create(
-      builder, layerLoc("loss", call.range), output, labels);
+  mlir::Value target = inputs.lookup(model.lossTarget);
+  mlir::Location lossAt = layerLoc("loss", model.loss->range);
+  namespace w = mlir::weft;
+  mlir::Value loss;
+  if (model.lossOp == "softmax_cross_entropy")
+    loss = w::SoftmaxCrossEntropyOp::create(builder, lossAt, output, target);
+  else if (model.lossOp == "categorical_cross_entropy")
+    loss = w::CategoricalCrossEntropyOp::create(builder, lossAt, output, target);
+  else if (model.lossOp == "binary_cross_entropy")
+    loss = w::BinaryCrossEntropyOp::create(builder, lossAt, output, target,
+                                           model.lossFromLogits);
+  else
+    loss = w::MeanSquaredErrorOp::create(builder, lossAt, output, target);
   mlir::func::ReturnOp::create(builder, at, mlir::ValueRange{loss, output});
 }
 
@@ -252,7 +261,7 @@ void MLIRGenImpl::describe(const Module &module) {
   for (const InputDecl &in : model.inputs)
     inputs.push_back(b.getDictionaryAttr({
         b.getNamedAttr("name", b.getStringAttr(in.name)),
-        b.getNamedAttr("kind", b.getStringAttr(in.isClassLabel ? "class" : "data")),
+        b.getNamedAttr("kind", b.getStringAttr(in.isLabel() ? in.labelKind : "data")),
         b.getNamedAttr("shape", b.getDenseI64ArrayAttr(in.shape)),
         b.getNamedAttr("num_classes", b.getI64IntegerAttr(in.numClasses)),
     }));

@@ -207,6 +207,8 @@ type:
       $$.args = std::move($3); }
 | IDENT "(" exprs ")"
     { $$.name = $1; $$.range = rangeOf(@$); $$.args = std::move($3); }
+| IDENT
+    { $$.name = $1; $$.range = rangeOf(@$); $$.bare = true; }
 ;
 
 /*===------------------------------------------------------------------===*/

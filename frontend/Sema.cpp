@@ -138,10 +138,11 @@ void Sema::checkInputs(ModelDecl &m) {
                                    std::to_string(*v));
         in.shape.push_back(v.value_or(1));
       }
-    } else if (t.name == "class" && !t.bracketed) {
-      in.isClassLabel = true;
+    } else if ((t.name == "class" || t.name == "one_hot") && !t.bracketed &&
+               !t.bare) {
+      in.labelKind = t.name;
       if (t.args.size() != 1) {
-        diag.error(t.range, "class(N) takes the number of classes");
+        diag.error(t.range, t.name + "(N) takes the number of classes");
         continue;
       }
       auto v = constInt(*t.args[0], "the number of classes");
@@ -149,9 +150,15 @@ void Sema::checkInputs(ModelDecl &m) {
         diag.error(t.args[0]->range, "a class label needs at least 2 classes, got " +
                                          std::to_string(*v));
       in.numClasses = v.value_or(2);
+      if (t.name == "one_hot")
+        in.shape = {in.numClasses};
+    } else if (t.name == "binary" && t.bare) {
+      in.labelKind = "binary";
+      in.shape = {1};
     } else {
       diag.error(t.range, "unknown input type '" + t.name +
-                              "'; expected f32[d1, d2, ...] or class(N)");
+                              "'; expected f32[d1, d2, ...], class(N), "
+                              "one_hot(N) or binary");
     }
   }
 }
@@ -293,10 +300,10 @@ std::optional<ValueType> Sema::typeOf(Expr &e) {
       for (auto &entry : values)
         names.push_back(entry.first().str());
       bool isLabel = llvm::any_of(model->inputs, [&](const InputDecl &in) {
-        return in.name == id->name && in.isClassLabel;
+        return in.name == id->name && in.isLabel();
       });
       if (isLabel)
-        diag.error(e.range, "'" + id->name + "' is a class label: only the "
+        diag.error(e.range, "'" + id->name + "' is a label: only the "
                                 "loss can use it, not the forward section");
       else if (layers.count(id->name))
         diag.error(e.range, "'" + id->name + "' is a layer; call it on a "
@@ -344,7 +351,7 @@ std::optional<ValueType> Sema::typeOf(Expr &e) {
 
 void Sema::checkForward(ModelDecl &m) {
   for (const InputDecl &in : m.inputs)
-    if (!in.isClassLabel) {
+    if (!in.isLabel()) {
       values[in.name] = ValueType{in.shape};
       valueDefs[in.name] = in.range;
     }
@@ -369,56 +376,112 @@ void Sema::checkForward(ModelDecl &m) {
   }
 }
 
+namespace {
+/// A loss function: its weft op and the label kinds it takes.
+struct LossSpec {
+  const char *name;
+  std::vector<std::string> labelKinds; // "" accepts a data input too.
+};
+const LossSpec kLosses[] = {
+    {"cross_entropy", {"class", "one_hot"}},
+    {"binary_cross_entropy", {"binary"}},
+    {"mse", {"binary", "one_hot", ""}},
+};
+} // namespace
+
 void Sema::checkLoss(ModelDecl &m) {
   if (!m.loss) {
     diag.error(m.range, "model '" + m.name + "' has no loss; add, for "
                         "example, 'loss = cross_entropy(logits, label)'");
     return;
   }
+  std::vector<std::string> names;
+  for (const LossSpec &l : kLosses)
+    names.push_back(l.name);
   auto *call = dyn_cast<CallExpr>(m.loss.get());
-  if (!call || call->callee != "cross_entropy") {
-    diag.error(m.loss->range, "unsupported loss; expected "
-                              "cross_entropy(logits, label)");
+  const LossSpec *spec = nullptr;
+  for (const LossSpec &l : kLosses)
+    if (call && call->callee == l.name)
+      spec = &l;
+  if (!spec) {
+    diag.error(call ? call->calleeRange : m.loss->range,
+               "unknown loss" +
+                   (call ? " '" + call->callee + "'" + didYouMean(call->callee, names)
+                         : std::string()) +
+                   "; expected " + joinNames(names) + ", as in loss = " +
+                   "cross_entropy(logits, label)");
     return;
   }
-  if (call->args.size() != 2 || !call->args[0].keyword.empty() ||
-      !call->args[1].keyword.empty()) {
-    diag.error(call->range, "cross_entropy takes two inputs: "
-                            "cross_entropy(logits, label)");
+  std::string name = spec->name;
+  std::vector<const Expr *> args;
+  std::vector<std::string> keywords;
+  if (name == "binary_cross_entropy")
+    keywords.push_back("from_logits");
+  if (!checkCallArgs(*call, {"output", "target"}, keywords, args))
+    return;
+  if (!args[0] || !args[1]) {
+    diag.error(call->range, name + " takes the model's output and a label: " +
+                                name + "(output, label)");
     return;
   }
-  auto *logits = dyn_cast<IdentExpr>(call->args[0].value.get());
-  if (!logits) {
-    diag.error(call->args[0].value->range,
-               "the loss's first input must name a value of the forward "
-               "section (the model's output)");
+  // typeOf annotates the expression, so take the argument from the call.
+  IdentExpr *output = nullptr;
+  for (Argument &a : call->args)
+    if (a.value.get() == args[0])
+      output = dyn_cast<IdentExpr>(a.value.get());
+  if (!output) {
+    diag.error(args[0]->range, "the loss's first input must name a value of "
+                               "the forward section (the model's output)");
     return;
   }
-  auto *labelExpr = dyn_cast<IdentExpr>(call->args[1].value.get());
-  const InputDecl *label = nullptr;
+  // The target: a label input of a kind this loss takes (mse: any input).
+  auto *targetExpr = dyn_cast<IdentExpr>(args[1]);
+  const InputDecl *target = nullptr;
   for (const InputDecl &in : m.inputs)
-    if (labelExpr && in.name == labelExpr->name && in.isClassLabel)
-      label = &in;
-  if (!label) {
-    diag.error(call->args[1].value->range,
-               "the loss's second input must name a class label input, "
-               "declared as 'input label: class(N)'");
+    if (targetExpr && in.name == targetExpr->name &&
+        llvm::is_contained(spec->labelKinds, in.labelKind))
+      target = &in;
+  if (!target) {
+    std::string kinds;
+    for (const std::string &k : spec->labelKinds)
+      kinds += (kinds.empty() ? "" : ", ") +
+               (k.empty() ? std::string("f32[...]") : k == "binary" ? k : k + "(N)");
+    diag.error(args[1]->range, "the second input of " + name +
+                                   " must name an input declared as " + kinds);
     return;
   }
-  auto type = typeOf(*logits);
+  if (args.size() > 2 && args[2]) {
+    auto *flag = dyn_cast<IdentExpr>(args[2]);
+    if (!flag || (flag->name != "true" && flag->name != "false"))
+      diag.error(args[2]->range, "from_logits expects true or false");
+    else
+      m.lossFromLogits = flag->name == "true";
+  }
+  auto type = typeOf(*output);
   if (!type)
     return;
-  if (type->shape.size() != 1 || type->shape[0] != label->numClasses) {
-    diag.error(logits->range,
-               "cross_entropy needs logits f32[?, " +
-                   std::to_string(label->numClasses) + "] for '" + label->name +
-                   "' with " + std::to_string(label->numClasses) +
-                   " classes, but '" + logits->name + "' is " + type->str());
-    diag.note(valueDefs[logits->name], "'" + logits->name + "' defined here");
+  std::vector<int64_t> expected = target->shape;
+  if (target->labelKind == "class")
+    expected = {target->numClasses};
+  if (type->shape != expected) {
+    std::string why = target->labelKind == "class" || target->labelKind == "one_hot"
+                          ? " for '" + target->name + "' with " +
+                                std::to_string(target->numClasses) + " classes"
+                          : " to match '" + target->name + "'";
+    diag.error(output->range, name + " needs " +
+                                  (name == "cross_entropy" ? "logits " : "") +
+                                  ValueType{expected}.str() + why + ", but '" +
+                                  output->name + "' is " + type->str());
+    diag.note(valueDefs[output->name], "'" + output->name + "' defined here");
     return;
   }
-  m.outputName = logits->name;
+  m.outputName = output->name;
   m.outputType = *type;
+  m.lossTarget = target->name;
+  m.lossOp = name == "cross_entropy"
+                 ? (target->labelKind == "class" ? "softmax_cross_entropy"
+                                                 : "categorical_cross_entropy")
+                 : name;
 }
 
 //===----------------------------------------------------------------------===//

@@ -40,6 +40,10 @@ void idxInputs(const weft_model_info &model, const weft_input_info *&image,
   image = label = nullptr;
   for (int64_t i = 0; i < model.num_inputs; ++i) {
     const weft_input_info &in = model.inputs[i];
+    if (in.kind == WEFT_INPUT_ONE_HOT || in.kind == WEFT_INPUT_BINARY)
+      fail("model ", model.name, " takes '", in.name, "' as a ",
+           in.kind == WEFT_INPUT_ONE_HOT ? "one_hot" : "binary",
+           " label, but IDX data gives class indices; declare it as class(N)");
     const weft_input_info *&slot = in.kind == WEFT_INPUT_CLASS_LABEL ? label : image;
     if (slot)
       fail("IDX data feeds models with one image input and one class label; "

@@ -56,11 +56,16 @@ typedef struct weft_param_info {
   int64_t fan_in;
 } weft_param_info;
 
-enum weft_input_kind { WEFT_INPUT_DATA = 0, WEFT_INPUT_CLASS_LABEL = 1 };
+enum weft_input_kind {
+  WEFT_INPUT_DATA = 0,        /* float, per-example shape */
+  WEFT_INPUT_CLASS_LABEL = 1, /* int32 class index */
+  WEFT_INPUT_ONE_HOT = 2,     /* float [num_classes] */
+  WEFT_INPUT_BINARY = 3       /* float [1], 0 or 1 */
+};
 
 typedef struct weft_input_info {
   const char *name;
-  int64_t kind;         /* weft_input_kind; labels are int32, data float */
+  int64_t kind;         /* weft_input_kind */
   int64_t rank;         /* per example, without the batch dimension */
   const int64_t *shape;
   int64_t num_classes;  /* class labels only */

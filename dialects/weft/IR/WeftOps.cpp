@@ -294,6 +294,47 @@ LogicalResult GlobalAvgPoolOp::inferReturnTypes(
   return success();
 }
 
+/// Shape rule of losses comparing an input with a target of the same shape.
+static LogicalResult inferPairLoss(MLIRContext *ctx, std::optional<Location> loc,
+                                   StringRef op, Value input, Value target,
+                                   SmallVectorImpl<Type> &inferred) {
+  auto a = cast<RankedTensorType>(input.getType());
+  auto b = cast<RankedTensorType>(target.getType());
+  bool same = a.getRank() == b.getRank() &&
+              llvm::all_of(llvm::seq<int64_t>(0, a.getRank()), [&](int64_t i) {
+                return dimsAgree(a.getDimSize(i), b.getDimSize(i));
+              });
+  if (!same)
+    return emitOptionalError(loc, op, " compares tensors of one shape, got ",
+                             a, " and ", b);
+  inferred.push_back(f32Tensor(ctx, {}));
+  return success();
+}
+
+LogicalResult CategoricalCrossEntropyOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  if (cast<RankedTensorType>(adaptor.getInput().getType()).getRank() != 2)
+    return emitOptionalError(loc, "categorical_cross_entropy expects logits "
+                                  "[batch, classes]");
+  return inferPairLoss(ctx, loc, "categorical_cross_entropy",
+                       adaptor.getInput(), adaptor.getTarget(), inferred);
+}
+
+LogicalResult BinaryCrossEntropyOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  return inferPairLoss(ctx, loc, "binary_cross_entropy", adaptor.getInput(),
+                       adaptor.getTarget(), inferred);
+}
+
+LogicalResult MeanSquaredErrorOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  return inferPairLoss(ctx, loc, "mse", adaptor.getInput(), adaptor.getTarget(),
+                       inferred);
+}
+
 //===----------------------------------------------------------------------===//
 // Gradient building blocks
 //===----------------------------------------------------------------------===//

@@ -287,6 +287,40 @@ def Weft_SoftmaxCrossEntropyOp : Weft_Op<"softmax_cross_entropy",
   let assemblyFormat = "$logits `,` $labels attr-dict `:` functional-type(operands, results)";
 }
 
+class Weft_PairLossOp<string mnemonic, list<Trait> traits = []>
+    : Weft_Op<mnemonic, !listconcat([Pure, InferTypeOpAdaptor], traits)> {
+  let results = (outs Weft_F32Tensor:$loss);
+  let assemblyFormat = "$input `,` $target attr-dict `:` functional-type(operands, results)";
+}
+
+def Weft_CategoricalCrossEntropyOp : Weft_PairLossOp<"categorical_cross_entropy"> {
+  let summary = "Mean softmax cross-entropy of logits against target distributions";
+  let description = [{
+    `mean_b sum_c -target[b, c] * log_softmax(input[b, :])[c]`: Keras'
+    categorical cross-entropy on one-hot (or soft) labels, PyTorch's
+    `cross_entropy(input, target)` with class probabilities. Both `[B, C]`.
+  }];
+  let arguments = (ins Weft_F32Tensor:$input, Weft_F32Tensor:$target);
+}
+
+def Weft_BinaryCrossEntropyOp : Weft_PairLossOp<"binary_cross_entropy"> {
+  let summary = "Mean binary cross-entropy of probabilities (or logits)";
+  let description = [{
+    `mean(-(t log p + (1 - t) log(1 - p)))`, PyTorch's
+    `binary_cross_entropy(p, t)`; with `from_logits`, `p = sigmoid(input)`
+    computed stably, as `binary_cross_entropy_with_logits`. Input and target
+    have one shape.
+  }];
+  let arguments = (ins Weft_F32Tensor:$input, Weft_F32Tensor:$target,
+                       UnitAttr:$from_logits);
+}
+
+def Weft_MeanSquaredErrorOp : Weft_PairLossOp<"mse"> {
+  let summary = "Mean squared error";
+  let description = [{ `mean((input - target)^2)`, PyTorch's `mse_loss`. }];
+  let arguments = (ins Weft_F32Tensor:$input, Weft_F32Tensor:$target);
+}
+
 //===----------------------------------------------------------------------===//
 // Gradient building blocks (what vector-Jacobian products are made of)
 //===----------------------------------------------------------------------===//
