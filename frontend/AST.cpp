@@ -40,6 +40,17 @@ void ListExpr::print(llvm::raw_ostream &os) const {
   os << ']';
 }
 
+void RecordExpr::print(llvm::raw_ostream &os) const {
+  os << '{';
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i)
+      os << ", ";
+    os << fields[i].keyword << ": ";
+    fields[i].value->print(os);
+  }
+  os << '}';
+}
+
 void BinaryExpr::print(llvm::raw_ostream &os) const {
   os << '(';
   lhs->print(os);

@@ -34,7 +34,7 @@ struct ValueType {
 
 class Expr {
 public:
-  enum class Kind { Number, String, Ident, Call, List, Binary, Negate };
+  enum class Kind { Number, String, Ident, Call, List, Record, Binary, Negate };
   Expr(Kind kind, SourceRange range) : range(range), kind(kind) {}
   virtual ~Expr() = default;
   Kind getKind() const { return kind; }
@@ -137,6 +137,19 @@ public:
   void print(llvm::raw_ostream &os) const override;
   static bool classof(const Expr *e) { return e->getKind() == Kind::List; }
   std::vector<ExprPtr> elements;
+};
+
+/// `{shear: 0.2, flip: horizontal}`: named settings, as `augment:` takes.
+class RecordExpr : public Expr {
+public:
+  RecordExpr(SourceRange range, std::vector<Argument> fields)
+      : Expr(Kind::Record, range), fields(std::move(fields)) {
+    for (const Argument &f : this->fields)
+      depth = std::max(depth, f.value->depth + 1);
+  }
+  void print(llvm::raw_ostream &os) const override;
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Record; }
+  std::vector<Argument> fields; // Every one has a keyword.
 };
 
 class BinaryExpr : public Expr {
@@ -244,8 +257,15 @@ struct TrainDecl {
 
 /// Training settings after Sema: the train block with defaults filled in.
 struct TrainConfig {
-  std::string dataFormat = "idx";
+  std::string dataFormat = "idx"; // or "image_folder"
   std::string dataPath = "/usr/share/datasets/fashion-mnist";
+  // image_folder: images resized to imageSize, scaled by rescale, and (for
+  // training only) augmented as Keras' ImageDataGenerator does.
+  int64_t imageSize[2] = {0, 0};
+  double rescale = 1.0;
+  double shear = 0.0, zoom = 0.0, rotation = 0.0;
+  std::string flip = "none";       // none, horizontal, vertical, both
+  double validationSplit = 0.0;    // Fraction of training data held out.
   std::string optimizer = "adam";
   double lr = 1e-3, momentum = 0.0, beta1 = 0.9, beta2 = 0.999, eps = 1e-8,
          weightDecay = 0.0;

@@ -283,6 +283,16 @@ void MLIRGenImpl::describe(const Module &module) {
       b.getNamedAttr("batch", b.getI64IntegerAttr(t.batch)),
       b.getNamedAttr("epochs", b.getI64IntegerAttr(t.epochs)),
       b.getNamedAttr("seed", b.getI64IntegerAttr(t.seed)),
+      b.getNamedAttr("validation", b.getF64FloatAttr(t.validationSplit)),
+      b.getNamedAttr("image_size", b.getDenseI64ArrayAttr(t.imageSize)),
+      b.getNamedAttr("rescale", b.getF64FloatAttr(t.rescale)),
+      b.getNamedAttr("augment",
+                     b.getDictionaryAttr({
+                         b.getNamedAttr("shear", b.getF64FloatAttr(t.shear)),
+                         b.getNamedAttr("zoom", b.getF64FloatAttr(t.zoom)),
+                         b.getNamedAttr("rotation", b.getF64FloatAttr(t.rotation)),
+                         b.getNamedAttr("flip", b.getStringAttr(t.flip)),
+                     })),
   });
   theModule->setAttr("weft.model", b.getStringAttr(model.name));
   theModule->setAttr("weft.inputs", b.getArrayAttr(inputs));

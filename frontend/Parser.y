@@ -89,8 +89,8 @@ static SourceRange rangeOf(const weft::location &loc) {
 
 %type <ast::ExprPtr> expr primary
 %type <std::unique_ptr<ast::CallExpr>> call
-%type <std::vector<ast::Argument>> args args_opt
-%type <ast::Argument> arg
+%type <std::vector<ast::Argument>> args args_opt fields fields_opt
+%type <ast::Argument> arg field
 %type <std::vector<ast::ExprPtr>> exprs exprs_opt
 %type <ast::TypeExpr> type
 %type <ast::Assignment> assignment
@@ -257,6 +257,7 @@ primary:
 | IDENT                { $$ = std::make_unique<IdentExpr>(rangeOf(@$), $1); }
 | call                 { $$ = std::move($1); }
 | "[" exprs_opt "]"    { $$ = std::make_unique<ListExpr>(rangeOf(@$), std::move($2)); CHECK_DEPTH($$, @$); }
+| "{" fields_opt "}"   { $$ = std::make_unique<RecordExpr>(rangeOf(@$), std::move($2)); CHECK_DEPTH($$, @$); }
 | "(" expr ")"         { $$ = std::move($2); }
 ;
 
@@ -278,6 +279,20 @@ args:
 arg:
   expr                 { $$.value = std::move($1); }
 | IDENT ":" expr       { $$.keyword = $1; $$.keywordRange = rangeOf(@1); $$.value = std::move($3); }
+;
+
+fields_opt:
+  %empty               { }
+| fields               { $$ = std::move($1); }
+;
+
+fields:
+  field                { $$.push_back(std::move($1)); }
+| fields "," field     { $$ = std::move($1); $$.push_back(std::move($3)); }
+;
+
+field:
+  IDENT ":" expr       { $$.keyword = $1; $$.keywordRange = rangeOf(@1); $$.value = std::move($3); }
 ;
 
 exprs_opt:

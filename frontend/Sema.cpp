@@ -91,7 +91,24 @@ std::optional<double> Sema::constReal(const Expr &e, const char *what) {
     auto v = constReal(*neg->operand, what);
     return v ? std::optional<double>(-*v) : std::nullopt;
   }
-  diag.error(e.range, std::string(what) + " must be a number");
+  if (auto *bin = dyn_cast<BinaryExpr>(&e)) {
+    auto l = constReal(*bin->lhs, what), r = constReal(*bin->rhs, what);
+    if (!l || !r)
+      return std::nullopt;
+    if (bin->op == '/' && *r == 0) {
+      diag.error(e.range, std::string(what) + " divides by zero");
+      return std::nullopt;
+    }
+    return bin->op == '+' ? *l + *r
+           : bin->op == '-' ? *l - *r
+           : bin->op == '*' ? *l * *r
+                            : *l / *r;
+  }
+  if (isa<IdentExpr>(&e))
+    if (std::optional<int64_t> v = constInt(e, what)) // A model parameter.
+      return double(*v);
+  if (!isa<IdentExpr>(&e))
+    diag.error(e.range, std::string(what) + " must be a number");
   return std::nullopt;
 }
 
@@ -408,8 +425,7 @@ void Sema::checkLoss(ModelDecl &m) {
                "unknown loss" +
                    (call ? " '" + call->callee + "'" + didYouMean(call->callee, names)
                          : std::string()) +
-                   "; expected " + joinNames(names) + ", as in loss = " +
-                   "cross_entropy(logits, label)");
+                   " (known: " + joinNames(names) + ")");
     return;
   }
   std::string name = spec->name;
@@ -446,8 +462,15 @@ void Sema::checkLoss(ModelDecl &m) {
     for (const std::string &k : spec->labelKinds)
       kinds += (kinds.empty() ? "" : ", ") +
                (k.empty() ? std::string("f32[...]") : k == "binary" ? k : k + "(N)");
+    std::string actual;
+    for (const InputDecl &in : m.inputs)
+      if (targetExpr && in.name == targetExpr->name)
+        actual = "; '" + in.name + "' is " +
+                 (in.isLabel() ? "a " + in.labelKind + " label"
+                               : "a data input " + ValueType{in.shape}.str());
     diag.error(args[1]->range, "the second input of " + name +
-                                   " must name an input declared as " + kinds);
+                                   " must name an input declared as " + kinds +
+                                   actual);
     return;
   }
   if (args.size() > 2 && args[2]) {
@@ -525,6 +548,95 @@ void Sema::checkOptimizer(const Expr &e) {
                "the learning rate must be positive");
 }
 
+void Sema::checkData(ModelDecl &m, const Expr &v) {
+  TrainConfig &t = module.train;
+  auto *call = dyn_cast<CallExpr>(&v);
+  const char *usage =
+      "data must be idx(\"FOLDER\") (IDX files such as "
+      "train-images-idx3-ubyte.gz) or image_folder(\"FOLDER\", size: [h, w], "
+      "rescale: 1 / 255, augment: {...}) (FOLDER/train/<class>/*.png|jpg)";
+  if (!call || (call->callee != "idx" && call->callee != "image_folder")) {
+    diag.error(v.range, usage);
+    return;
+  }
+  std::vector<const Expr *> args;
+  std::vector<std::string> keywords;
+  if (call->callee == "image_folder")
+    keywords = {"size", "rescale", "augment"};
+  if (!checkCallArgs(*call, {"folder"}, keywords, args))
+    return;
+  auto *folder = args[0] ? dyn_cast<StringExpr>(args[0]) : nullptr;
+  if (!folder) {
+    diag.error(args[0] ? args[0]->range : call->range,
+               call->callee + " needs the data folder as a string, as in " +
+                   call->callee + "(\"data/images\")");
+    return;
+  }
+  t.dataFormat = call->callee;
+  t.dataPath = folder->value;
+  if (call->callee == "idx")
+    return;
+
+  // The image input the folder feeds: its size is the default target size.
+  const InputDecl *image = nullptr;
+  for (const InputDecl &in : m.inputs)
+    if (!in.isLabel() && in.shape.size() == 3)
+      image = &in;
+  if (!image) {
+    diag.error(call->range, "image_folder feeds an image input declared as "
+                            "f32[channels, height, width]; model '" + m.name +
+                                "' has none");
+    return;
+  }
+  t.imageSize[0] = image->shape[1];
+  t.imageSize[1] = image->shape[2];
+  if (image->shape[0] != 1 && image->shape[0] != 3)
+    diag.error(image->range, "image_folder gives 1 (grayscale) or 3 (RGB) "
+                             "channels, but '" + image->name + "' has " +
+                                 std::to_string(image->shape[0]));
+  if (const Expr *size = args[1]) {
+    int64_t hw[2];
+    if (pairOf(*size, "the image size", 1, hw) &&
+        (hw[0] != t.imageSize[0] || hw[1] != t.imageSize[1]))
+      diag.error(size->range, "image_folder resizes to " + std::to_string(hw[0]) +
+                                  "x" + std::to_string(hw[1]) + " but input '" +
+                                  image->name + "' is " +
+                                  ValueType{image->shape}.str());
+  }
+  if (const Expr *rescale = args[2])
+    t.rescale = constReal(*rescale, "rescale").value_or(1.0);
+  if (const Expr *augment = args[3]) {
+    auto *record = dyn_cast<RecordExpr>(augment);
+    if (!record) {
+      diag.error(augment->range, "augment takes settings in braces, as in "
+                                 "{shear: 0.2, zoom: 0.2, flip: horizontal}");
+      return;
+    }
+    const std::vector<std::string> known{"shear", "zoom", "rotation", "flip"};
+    for (const Argument &f : record->fields) {
+      if (f.keyword == "flip") {
+        auto *id = dyn_cast<IdentExpr>(f.value.get());
+        const std::vector<std::string> modes{"none", "horizontal", "vertical",
+                                             "both"};
+        if (!id || !llvm::is_contained(modes, id->name))
+          diag.error(f.value->range, "flip is none, horizontal, vertical or both");
+        else
+          t.flip = id->name;
+      } else if (llvm::is_contained(known, f.keyword)) {
+        double value = constReal(*f.value, "an augmentation amount").value_or(0);
+        if (value < 0)
+          diag.error(f.value->range, "augmentation amounts cannot be negative");
+        (f.keyword == "shear" ? t.shear : f.keyword == "zoom" ? t.zoom : t.rotation) =
+            value;
+      } else {
+        diag.error(f.keywordRange, "unknown augmentation '" + f.keyword + "'" +
+                                       didYouMean(f.keyword, known) +
+                                       " (known: " + joinNames(known) + ")");
+      }
+    }
+  }
+}
+
 void Sema::checkTrain(ModelDecl &m) {
   TrainDecl *train = nullptr;
   for (auto &t : module.trains) {
@@ -542,8 +654,9 @@ void Sema::checkTrain(ModelDecl &m) {
   }
   if (!train)
     return; // The defaults of TrainConfig apply.
-  const std::vector<std::string> keys{"data", "optimizer", "batch", "epochs",
-                                      "seed", "metrics"};
+  const std::vector<std::string> keys{"data",   "optimizer", "batch",
+                                      "epochs", "seed",      "metrics",
+                                      "validation"};
   llvm::StringMap<SourceRange> seen;
   TrainConfig &t = module.train;
   for (const Assignment &s : train->settings) {
@@ -554,13 +667,14 @@ void Sema::checkTrain(ModelDecl &m) {
     }
     const Expr &v = *s.value;
     if (s.name == "data") {
-      auto *call = dyn_cast<CallExpr>(&v);
-      if (!call || call->callee != "idx" || call->args.size() != 1 ||
-          !isa<StringExpr>(call->args[0].value.get()))
-        diag.error(v.range, "data must be idx(\"FOLDER\"), a folder of IDX "
-                            "files (train-images-idx3-ubyte[.gz], ...)");
-      else
-        t.dataPath = cast<StringExpr>(call->args[0].value.get())->value;
+      checkData(m, v);
+    } else if (s.name == "validation") {
+      auto split = constReal(v, "validation");
+      if (split && (*split <= 0 || *split >= 1))
+        diag.error(v.range, "validation is the fraction of the training data "
+                            "held out, between 0 and 1");
+      else if (split)
+        t.validationSplit = *split;
     } else if (s.name == "optimizer") {
       checkOptimizer(v);
     } else if (s.name == "batch" || s.name == "epochs" || s.name == "seed") {

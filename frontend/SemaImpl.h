@@ -92,6 +92,7 @@ private:
   // Training.
   void checkTrain(ast::ModelDecl &model);
   void checkOptimizer(const ast::Expr &e);
+  void checkData(ast::ModelDecl &model, const ast::Expr &e);
 
   ast::Module &module;
   Diagnostics &diag;

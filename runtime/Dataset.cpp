@@ -58,6 +58,9 @@ void idxInputs(const weft_model_info &model, const weft_input_info *&image,
 
 Dataset weft::loadIdxDataset(const std::string &dir, const std::string &split,
                              const weft_model_info &model) {
+  if (std::string(model.train.data_format) != "idx")
+    fail("model ", model.name, " reads ", model.train.data_format,
+         " data, which this runtime cannot load yet; it reads IDX folders");
   const weft_input_info *imageInput, *labelInput;
   idxInputs(model, imageInput, labelInput);
   std::string imagePath = findIdxFile(dir, split + "-images-idx3-ubyte");

@@ -47,7 +47,23 @@ class FashionCNN(nn.Module):
         return self.fc2(torch.relu(self.fc1(torch.flatten(x, 1))))
 
 
+class MedicalCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 32, 3)
+        self.conv2 = nn.Conv2d(32, 64, 3)
+        self.conv3 = nn.Conv2d(64, 128, 3)
+        self.fc1 = nn.Linear(128 * 14 * 14, 256)
+        self.fc2 = nn.Linear(256, 1)
+
+    def forward(self, x):
+        for conv in (self.conv1, self.conv2, self.conv3):
+            x = nn.functional.max_pool2d(torch.relu(conv(x)), 2)
+        return torch.sigmoid(self.fc2(torch.relu(self.fc1(torch.flatten(x, 1)))))
+
+
 MODELS = {
+    "medical_cnn": (MedicalCNN(), (3, 128, 128)),
     "fashion_cnn": (FashionCNN(), (1, 28, 28)),
     "lenet": (lenet(1, 2), (1, 28, 28)),
     "lenet_cifar": (lenet(3, 0), (3, 32, 32)),
