@@ -97,6 +97,7 @@ struct LayerConfig {
   bool useBias = true;
   std::string activation;         // "" (none), relu, sigmoid, tanh, ...
   double negativeSlope = 0.01;    // leaky_relu
+  std::vector<int64_t> shape;     // Reshape: the per-example target shape.
 };
 
 /// A positional (`keyword` empty) or keyword argument of a call.

@@ -141,6 +141,8 @@ mlir::Value MLIRGenImpl::emitExpr(const Expr &e) {
     return values.lookup(id->name);
   if (auto *bin = dyn_cast<BinaryExpr>(&e)) {
     mlir::Value l = emitExpr(*bin->lhs), r = emitExpr(*bin->rhs);
+    if (bin->op == '*')
+      return w::MulOp::create(builder, loc(e.range), l, r);
     return w::AddOp::create(builder, loc(e.range), l, r);
   }
   auto &call = cast<CallExpr>(e);
@@ -184,7 +186,7 @@ mlir::Value MLIRGenImpl::emitExpr(const Expr &e) {
                                   pair(c.stride), padding);
   if (op == "global_avg_pool")
     return w::GlobalAvgPoolOp::create(builder, at, input);
-  if (op == "flatten")
+  if (op == "flatten" || op == "reshape")
     return w::ReshapeOp::create(builder, at,
                                 batched(e.type->shape, builder.getF32Type()),
                                 input);

@@ -348,19 +348,21 @@ std::optional<ValueType> Sema::typeOf(Expr &e) {
     }
   } else if (auto *bin = dyn_cast<BinaryExpr>(&e)) {
     auto l = typeOf(*bin->lhs), r = typeOf(*bin->rhs);
-    if (bin->op != '+') {
+    if (bin->op != '+' && bin->op != '*') {
       diag.error(e.range, std::string("operator '") + bin->op +
-                              "' is not supported on tensors yet; only '+' is");
+                              "' is not supported on tensors; '+' and '*' are");
     } else if (l && r) {
       if (l->shape != r->shape)
-        diag.error(e.range, "cannot add " + l->str() + " and " + r->str() +
+        diag.error(e.range, std::string("cannot ") +
+                                (bin->op == '+' ? "add " : "multiply ") +
+                                l->str() + " and " + r->str() +
                                 ": the shapes differ");
       else
         result = l;
     }
   } else {
     diag.error(e.range, "expected a value computed from the inputs (a name, "
-                        "a layer call, flatten(x), relu(x) or a + b)");
+                        "a layer or function call, a + b or a * b)");
   }
   e.type = result;
   return result;

@@ -35,11 +35,13 @@ const OperatorSpec kOperators[] = {
     {"AvgPool2D", "avg_pool", true, false, {"size"}, kWindow},
     {"GlobalAvgPool", "global_avg_pool", true, false, {}, {}},
     {"Flatten", "flatten", true, false, {}, {}},
+    {"Reshape", "reshape", true, false, {"shape"}, {}},
     // Functions; their first argument is the input.
     {"max_pool", "max_pool", false, false, {"size"}, kWindow},
     {"avg_pool", "avg_pool", false, false, {"size"}, kWindow},
     {"global_avg_pool", "global_avg_pool", false, false, {}, {}},
     {"flatten", "flatten", false, false, {}, {}},
+    {"reshape", "reshape", false, false, {"shape"}, {}},
     {"relu", "relu", false, false, {}, {}},
     {"sigmoid", "sigmoid", false, false, {}, {}},
     {"tanh", "tanh", false, false, {}, {}},
@@ -186,6 +188,16 @@ bool Sema::resolveArguments(const OperatorSpec &spec, const CallExpr &call,
                                    " (known: " + joinNames(kActivations) + ")");
       else if (id->name != "none")
         config.activation = id->name;
+    } else if (name == "shape") {
+      auto *list = dyn_cast<ListExpr>(arg);
+      if (!list || list->elements.empty()) {
+        diag.error(arg->range, "the shape is a list of sizes per example, as "
+                               "in [16, 7, 7]");
+        continue;
+      }
+      config.shape.clear();
+      for (const ExprPtr &d : list->elements)
+        config.shape.push_back(positiveInt(*d, "a dimension size").value_or(1));
     } else if (name == "negative_slope") {
       config.negativeSlope = constReal(*arg, "negative_slope").value_or(0.01);
     }
@@ -258,6 +270,20 @@ std::optional<ValueType> Sema::applyOperator(const OperatorSpec &spec,
     if (in.size() != 3)
       return mismatch("an image input f32[?, channels, height, width]");
     out = ValueType{{in[0]}};
+  } else if (op == "reshape") {
+    int64_t from = 1, to = 1;
+    for (int64_t d : in)
+      from *= d;
+    for (int64_t d : c.shape)
+      to *= d;
+    if (from != to) {
+      diag.error(at, what + " cannot reshape " + input.str() + " (" +
+                         std::to_string(from) + " values per example) into " +
+                         ValueType{c.shape}.str() + " (" + std::to_string(to) +
+                         ")");
+      return std::nullopt;
+    }
+    out = ValueType{c.shape};
   } else if (op == "flatten") {
     int64_t n = 1;
     for (int64_t d : in)

@@ -92,6 +92,17 @@ LogicalResult AddOp::buildVectorJacobianProduct(
   return success();
 }
 
+LogicalResult MulOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  if (!startVjp(*this, resultGrads, grads))
+    return success();
+  // c = a * b  =>  da = dc * b,  db = dc * a.
+  Location loc = getGradientLoc(*this);
+  grads[0] = MulOp::create(b, loc, resultGrads[0], getRhs());
+  grads[1] = MulOp::create(b, loc, resultGrads[0], getLhs());
+  return success();
+}
+
 LogicalResult MatmulOp::buildVectorJacobianProduct(
     OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
   if (!startVjp(*this, resultGrads, grads))

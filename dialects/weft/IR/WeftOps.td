@@ -178,6 +178,20 @@ def Weft_AddOp : Weft_Op<"add",
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($output)";
 }
 
+def Weft_MulOp : Weft_Op<"mul",
+    [Pure, SameOperandsAndResultType, Commutative,
+     DeclareOpInterfaceMethods<Weft_DifferentiableOpInterface>]> {
+  let summary = "Elementwise product of two tensors of the same shape";
+  let description = [{
+    ```mlir
+    %c = weft.mul %a, %b : tensor<?x256xf32>
+    ```
+  }];
+  let arguments = (ins Weft_F32Tensor:$lhs, Weft_F32Tensor:$rhs);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($output)";
+}
+
 //===----------------------------------------------------------------------===//
 // Convolution and pooling (NCHW, PyTorch's layout)
 //===----------------------------------------------------------------------===//

@@ -290,7 +290,12 @@ Value addScalar(OpBuilder &b, Location loc, ValueRange args) {
   return arith::AddFOp::create(b, loc, args[0], args[1]);
 }
 
+Value mulScalar(OpBuilder &b, Location loc, ValueRange args) {
+  return arith::MulFOp::create(b, loc, args[0], args[1]);
+}
+
 using ReluLowering = ElementwiseLowering<ReluOp, reluScalar>;
+using MulLowering = ElementwiseLowering<MulOp, mulScalar>;
 using ReluGradLowering = ElementwiseLowering<ReluGradOp, reluGradScalar>;
 using AddLowering = ElementwiseLowering<AddOp, addScalar>;
 
@@ -551,6 +556,7 @@ struct ConvertWeftToLinalgPass
     target.addIllegalDialect<WeftDialect>();
     RewritePatternSet patterns(ctx);
     patterns.add<AddLowering, AdamUpdateLowering, DenseLowering, MatmulLowering,
+                 MulLowering,
                  ReduceSumLowering, ReluGradLowering, ReluLowering,
                  ReshapeLowering, SgdUpdateLowering,
                  SoftmaxCrossEntropyGradLowering, SoftmaxCrossEntropyLowering>(ctx);

@@ -149,3 +149,14 @@ func.func @adam(%p: tensor<4xf32>, %g: tensor<4xf32>, %m: tensor<4xf32>, %v: ten
   %np, %nm, %nv = weft.adam_update %p, %g, %m, %v lr(%lr) betas(%b1, %b2) eps(%eps) weight_decay(%wd) step(%t) : tensor<4xf32>
   return %np : tensor<4xf32>
 }
+
+// -----
+
+// Tests the elementwise product.
+// CHECK-LABEL: func.func @mul
+// CHECK:       linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK:         arith.mulf
+func.func @mul(%a: tensor<?x3xf32>, %b: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  %c = weft.mul %a, %b : tensor<?x3xf32>
+  return %c : tensor<?x3xf32>
+}
