@@ -286,6 +286,8 @@ void MLIRGenImpl::describe(const Module &module) {
       b.getNamedAttr("epochs", b.getI64IntegerAttr(t.epochs)),
       b.getNamedAttr("seed", b.getI64IntegerAttr(t.seed)),
       b.getNamedAttr("validation", b.getF64FloatAttr(t.validationSplit)),
+      b.getNamedAttr("metrics", b.getStrArrayAttr(llvm::SmallVector<llvm::StringRef>(
+                                    t.metrics.begin(), t.metrics.end()))),
       b.getNamedAttr("image_size", b.getDenseI64ArrayAttr(t.imageSize)),
       b.getNamedAttr("rescale", b.getF64FloatAttr(t.rescale)),
       b.getNamedAttr("augment",

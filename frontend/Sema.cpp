@@ -694,10 +694,16 @@ void Sema::checkTrain(ModelDecl &m) {
         diag.error(v.range, "metrics must be a list, e.g. [accuracy]");
         continue;
       }
+      const std::vector<std::string> known{"accuracy", "precision", "recall",
+                                           "f1"};
       for (const ExprPtr &e : list->elements) {
         auto *id = dyn_cast<IdentExpr>(e.get());
-        if (!id || id->name != "accuracy")
-          diag.error(e->range, "unknown metric; supported: accuracy");
+        if (!id || !llvm::is_contained(known, id->name))
+          diag.error(e->range, "unknown metric" +
+                                   (id ? " '" + id->name + "'" +
+                                             didYouMean(id->name, known)
+                                       : std::string()) +
+                                   " (known: " + joinNames(known) + ")");
         else
           t.metrics.push_back(id->name);
       }
