@@ -24,6 +24,7 @@ struct TinyModel {
     info.name = "Tiny";
     info.num_inputs = 2;
     info.inputs = inputs;
+    info.train.data_format = "idx";
   }
 };
 
@@ -76,6 +77,26 @@ TEST(Dataset, MissingFolderIsNamed) {
   TinyModel model;
   expectError([&] { loadIdxDataset("/no/such/folder", "train", model.info); },
               "data folder '/no/such/folder' does not exist");
+}
+
+TEST(Dataset, RefusesOtherDataFormats) {
+  TempDir dir;
+  TinyModel model;
+  model.info.train.data_format = "image_folder";
+  writeSplit(dir, "train", 3, 2, {0, 1, 2});
+  expectError([&] { loadIdxDataset(dir.path, "train", model.info); },
+              "model Tiny reads image_folder data, which this runtime cannot "
+              "load yet");
+}
+
+TEST(Dataset, RefusesOneHotLabels) {
+  TempDir dir;
+  TinyModel model;
+  model.inputs[1].kind = WEFT_INPUT_ONE_HOT;
+  writeSplit(dir, "train", 3, 2, {0, 1, 2});
+  expectError([&] { loadIdxDataset(dir.path, "train", model.info); },
+              "takes 'label' as a one_hot label, but IDX data gives class "
+              "indices");
 }
 
 TEST(EpochOrder, SameSeedSameOrderAndAPermutation) {
