@@ -98,6 +98,7 @@ struct LayerConfig {
   std::string activation;         // "" (none), relu, sigmoid, tanh, ...
   double negativeSlope = 0.01;    // leaky_relu
   std::vector<int64_t> shape;     // Reshape: the per-example target shape.
+  double rate = 0.5;              // Dropout
 };
 
 /// A positional (`keyword` empty) or keyword argument of a call.

@@ -186,6 +186,9 @@ mlir::Value MLIRGenImpl::emitExpr(const Expr &e) {
                                   pair(c.stride), padding);
   if (op == "global_avg_pool")
     return w::GlobalAvgPoolOp::create(builder, at, input);
+  if (op == "dropout")
+    return w::DropoutOp::create(builder, at, input,
+                                builder.getF64FloatAttr(c.rate));
   if (op == "flatten" || op == "reshape")
     return w::ReshapeOp::create(builder, at,
                                 batched(e.type->shape, builder.getF32Type()),

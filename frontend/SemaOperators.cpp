@@ -36,12 +36,14 @@ const OperatorSpec kOperators[] = {
     {"GlobalAvgPool", "global_avg_pool", true, false, {}, {}},
     {"Flatten", "flatten", true, false, {}, {}},
     {"Reshape", "reshape", true, false, {"shape"}, {}},
+    {"Dropout", "dropout", true, false, {"rate"}, {}},
     // Functions; their first argument is the input.
     {"max_pool", "max_pool", false, false, {"size"}, kWindow},
     {"avg_pool", "avg_pool", false, false, {"size"}, kWindow},
     {"global_avg_pool", "global_avg_pool", false, false, {}, {}},
     {"flatten", "flatten", false, false, {}, {}},
     {"reshape", "reshape", false, false, {"shape"}, {}},
+    {"dropout", "dropout", false, false, {"rate"}, {}},
     {"relu", "relu", false, false, {}, {}},
     {"sigmoid", "sigmoid", false, false, {}, {}},
     {"tanh", "tanh", false, false, {}, {}},
@@ -198,6 +200,12 @@ bool Sema::resolveArguments(const OperatorSpec &spec, const CallExpr &call,
       config.shape.clear();
       for (const ExprPtr &d : list->elements)
         config.shape.push_back(positiveInt(*d, "a dimension size").value_or(1));
+    } else if (name == "rate") {
+      std::optional<double> rate = constReal(*arg, "the dropout rate");
+      if (rate && !(*rate >= 0 && *rate < 1))
+        diag.error(arg->range, "the dropout rate is a probability in [0, 1), "
+                               "got " + std::to_string(*rate));
+      config.rate = rate.value_or(0.5);
     } else if (name == "negative_slope") {
       config.negativeSlope = constReal(*arg, "negative_slope").value_or(0.01);
     }

@@ -335,6 +335,13 @@ LogicalResult MeanSquaredErrorOp::inferReturnTypes(
                        inferred);
 }
 
+LogicalResult DropoutOp::verify() {
+  double rate = getRate().convertToDouble();
+  if (!(rate >= 0.0 && rate < 1.0))
+    return emitOpError("rate must be in [0, 1), got ") << rate;
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Gradient building blocks
 //===----------------------------------------------------------------------===//

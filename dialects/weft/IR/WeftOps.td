@@ -270,6 +270,19 @@ def Weft_LeakyReluOp : Weft_Op<"leaky_relu", [Pure, SameOperandsAndResultType]> 
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
+def Weft_DropoutOp : Weft_Op<"dropout", [SameOperandsAndResultType]> {
+  let summary = "Zeroes elements with probability rate while training";
+  let description = [{
+    PyTorch's `nn.Dropout(rate)`: in training, each element is zeroed with
+    probability `rate` and the others scaled by `1 / (1 - rate)`; in
+    evaluation it is the identity. Not `Pure`: it draws random numbers.
+  }];
+  let arguments = (ins Weft_F32Tensor:$input, F64Attr:$rate);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
 def Weft_SoftmaxOp : Weft_Op<"softmax", [Pure, SameOperandsAndResultType]> {
   let summary = "Softmax along the last dimension";
   let description = [{ `torch.softmax(x, dim=-1)`. }];

@@ -116,3 +116,12 @@ func.func @conv_stride(%x: tensor<?x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
   %y = weft.conv2d %x, %w {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 0, 1>} : (tensor<?x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<?x4x6x6xf32>
   return
 }
+
+// -----
+
+// Tests that a dropout rate is a probability below 1.
+func.func @dropout_rate(%x: tensor<?x4xf32>) {
+  // expected-error@+1 {{'weft.dropout' op rate must be in [0, 1), got 1.000000e+00}}
+  %y = weft.dropout %x {rate = 1.0 : f64} : tensor<?x4xf32>
+  return
+}

@@ -80,5 +80,7 @@ func.func @cnn(%x: tensor<?x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf3
   %l = weft.leaky_relu %u {negative_slope = 0.1 : f64} : tensor<?x4xf32>
   // CHECK: weft.softmax
   %m = weft.softmax %l : tensor<?x4xf32>
-  return %m : tensor<?x4xf32>
+  // CHECK: weft.dropout %{{.*}} {rate = 5.000000e-01 : f64} : tensor<?x4xf32>
+  %d = weft.dropout %m {rate = 0.5 : f64} : tensor<?x4xf32>
+  return %d : tensor<?x4xf32>
 }
