@@ -179,10 +179,10 @@ int weft::gradcheck(Model &model, const TrainOptions &options, int64_t samples) 
   std::vector<int32_t> labels;
   gatherBatch(data, indices.data(), n, inputs, labels);
 
-  model.computeGradients(inputs.data(), labels.data(), n);
+  // One call gives both the loss at the unperturbed point and the gradient.
+  double base = model.computeGradients(inputs.data(), labels.data(), n);
   std::vector<float> analytic = model.gradients();
   std::vector<float> &params = model.parameters();
-  double base = model.computeGradients(inputs.data(), labels.data(), n);
   /// The loss with parameter k moved by `delta`.
   auto lossAt = [&](int64_t k, float delta) {
     float saved = params[size_t(k)];

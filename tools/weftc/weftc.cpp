@@ -124,13 +124,15 @@ int compile(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
     return 1;
   }
   std::string error;
-  auto machine = backend::createCpuTargetMachine({target, cpu, 3}, error);
+  backend::CpuTargetOptions targetOptions{target, cpu};
+  auto machine = backend::createCpuTargetMachine(targetOptions, error);
   if (!machine) {
     llvm::errs() << "weftc: error: " << error << "\n";
     return 1;
   }
   llvm::LLVMContext llvmContext;
-  auto llvmModule = backend::translateToLLVMIR(*module, llvmContext, *machine, 3);
+  auto llvmModule = backend::translateToLLVMIR(*module, llvmContext, *machine,
+                                               targetOptions.optLevel);
   if (!llvmModule)
     return 1;
   if (emit == Emit::LLVM)
