@@ -26,10 +26,28 @@ namespace weft::ast {
 //===----------------------------------------------------------------------===//
 
 /// What Sema knows about the value of an expression in a forward section:
-/// a float tensor with an implicit leading batch dimension.
+/// a float tensor with an implicit leading batch dimension. A dimension may
+/// be symbolic (`S` in `f32[S, 768]`, bound per batch): its size is then
+/// kSymbolic and `symbols` holds its name.
 struct ValueType {
-  std::vector<int64_t> shape; // Per example, without the batch.
-  std::string str() const;    // "f32[?, 1, 28, 28]"
+  static constexpr int64_t kSymbolic = -1;
+  std::vector<int64_t> shape;       // Per example, without the batch.
+  std::vector<std::string> symbols; // Empty, or one name per dimension
+                                    // ("" where the size is known).
+  std::string str() const;          // "f32[?, 1, 28, 28]", "f32[?, S, 768]"
+  bool isSymbolic(size_t dim) const {
+    return dim < symbols.size() && !symbols[dim].empty();
+  }
+  bool isStatic() const;
+  /// Dimension `dim` as written: "28" or "S".
+  std::string dimText(size_t dim) const;
+  bool operator==(const ValueType &other) const {
+    return shape == other.shape && normalizedSymbols() == other.normalizedSymbols();
+  }
+  bool operator!=(const ValueType &other) const { return !(*this == other); }
+
+private:
+  std::vector<std::string> normalizedSymbols() const;
 };
 
 class Expr {
@@ -47,6 +65,9 @@ public:
   std::optional<ValueType> type;
   /// Prints the expression as it would be written in a model file.
   virtual void print(llvm::raw_ostream &os) const = 0;
+  /// A deep copy without Sema's annotations: each use of a block checks its
+  /// own copy of the block's body.
+  virtual std::unique_ptr<Expr> clone() const = 0;
 
 private:
   Kind kind;
@@ -59,6 +80,9 @@ public:
       : Expr(Kind::Number, range), value(value), isInteger(isInteger),
         text(std::move(text)) {}
   void print(llvm::raw_ostream &os) const override { os << text; }
+  std::unique_ptr<Expr> clone() const override {
+    return std::make_unique<NumberExpr>(range, value, isInteger, text);
+  }
   static bool classof(const Expr *e) { return e->getKind() == Kind::Number; }
   double value;
   bool isInteger;
@@ -70,6 +94,9 @@ public:
   StringExpr(SourceRange range, std::string value)
       : Expr(Kind::String, range), value(std::move(value)) {}
   void print(llvm::raw_ostream &os) const override;
+  std::unique_ptr<Expr> clone() const override {
+    return std::make_unique<StringExpr>(range, value);
+  }
   static bool classof(const Expr *e) { return e->getKind() == Kind::String; }
   std::string value;
 };
@@ -79,6 +106,9 @@ public:
   IdentExpr(SourceRange range, std::string name)
       : Expr(Kind::Ident, range), name(std::move(name)) {}
   void print(llvm::raw_ostream &os) const override { os << name; }
+  std::unique_ptr<Expr> clone() const override {
+    return std::make_unique<IdentExpr>(range, name);
+  }
   static bool classof(const Expr *e) { return e->getKind() == Kind::Ident; }
   std::string name;
 };
@@ -99,6 +129,7 @@ struct LayerConfig {
   double negativeSlope = 0.01;    // leaky_relu
   std::vector<int64_t> shape;     // Reshape: the per-example target shape.
   double rate = 0.5;              // Dropout
+  double momentum = 0.1, eps = 1e-5; // BatchNorm2D
 };
 
 /// A positional (`keyword` empty) or keyword argument of a call.
@@ -106,7 +137,10 @@ struct Argument {
   std::string keyword;
   SourceRange keywordRange;
   ExprPtr value;
+  Argument clone() const { return {keyword, keywordRange, value->clone()}; }
 };
+std::vector<Argument> cloneArguments(const std::vector<Argument> &args);
+std::vector<ExprPtr> cloneExprs(const std::vector<ExprPtr> &exprs);
 
 class CallExpr : public Expr {
 public:
@@ -118,6 +152,11 @@ public:
       depth = std::max(depth, a.value->depth + 1);
   }
   void print(llvm::raw_ostream &os) const override;
+  std::unique_ptr<Expr> clone() const override { return cloneCall(); }
+  std::unique_ptr<CallExpr> cloneCall() const {
+    return std::make_unique<CallExpr>(range, callee, calleeRange,
+                                      cloneArguments(args));
+  }
   static bool classof(const Expr *e) { return e->getKind() == Kind::Call; }
   std::string callee;
   SourceRange calleeRange;
@@ -137,6 +176,9 @@ public:
       depth = std::max(depth, e->depth + 1);
   }
   void print(llvm::raw_ostream &os) const override;
+  std::unique_ptr<Expr> clone() const override {
+    return std::make_unique<ListExpr>(range, cloneExprs(elements));
+  }
   static bool classof(const Expr *e) { return e->getKind() == Kind::List; }
   std::vector<ExprPtr> elements;
 };
@@ -150,6 +192,9 @@ public:
       depth = std::max(depth, f.value->depth + 1);
   }
   void print(llvm::raw_ostream &os) const override;
+  std::unique_ptr<Expr> clone() const override {
+    return std::make_unique<RecordExpr>(range, cloneArguments(fields));
+  }
   static bool classof(const Expr *e) { return e->getKind() == Kind::Record; }
   std::vector<Argument> fields; // Every one has a keyword.
 };
@@ -162,6 +207,9 @@ public:
     depth = std::max(this->lhs->depth, this->rhs->depth) + 1;
   }
   void print(llvm::raw_ostream &os) const override;
+  std::unique_ptr<Expr> clone() const override {
+    return std::make_unique<BinaryExpr>(range, op, lhs->clone(), rhs->clone());
+  }
   static bool classof(const Expr *e) { return e->getKind() == Kind::Binary; }
   char op;
   ExprPtr lhs, rhs;
@@ -174,6 +222,9 @@ public:
     depth = this->operand->depth + 1;
   }
   void print(llvm::raw_ostream &os) const override;
+  std::unique_ptr<Expr> clone() const override {
+    return std::make_unique<NegateExpr>(range, operand->clone());
+  }
   static bool classof(const Expr *e) { return e->getKind() == Kind::Negate; }
   ExprPtr operand;
 };
@@ -187,23 +238,39 @@ struct TypeExpr {
   SourceRange range;
   std::string name;           // "f32", "class", "one_hot", "binary"
   bool bracketed = false;     // f32[...] rather than class(...)
-  bool bare = false;          // binary: no brackets or parentheses
+  bool bare = false;          // binary, or a block's f32 (any shape)
   std::vector<ExprPtr> args;
+  TypeExpr clone() const {
+    return {range, name, bracketed, bare, cloneExprs(args)};
+  }
 };
 
-/// `name = value`: a forward statement or a train setting.
+/// `name = value`: a forward statement or a train setting. In forward,
+/// `a, b = block(x)` takes the values of a block that returns two.
 struct Assignment {
-  std::string name;
+  struct Target {
+    std::string name;
+    SourceRange range;
+  };
+  std::string name; // The first target.
   SourceRange range;
   ExprPtr value;
+  std::vector<Target> more; // Further targets.
+  Assignment clone() const { return {name, range, value->clone(), more}; }
 };
 
-/// `classes: int = 10` in a model's parameter list.
+/// `classes: int = 10` in a model's or block's parameter list, or `S: dim`,
+/// a symbolic dimension.
 struct ModelParam {
   std::string name, typeName;
   SourceRange range;
   ExprPtr defaultValue; // May be null.
   int64_t value = 0;    // Set by Sema.
+  bool isDim() const { return typeName == "dim"; }
+  ModelParam clone() const {
+    return {name, typeName, range, defaultValue ? defaultValue->clone() : nullptr,
+            value};
+  }
 };
 
 struct InputDecl {
@@ -216,39 +283,71 @@ struct InputDecl {
   std::string labelKind;
   bool isLabel() const { return !labelKind.empty(); }
   std::vector<int64_t> shape; // Per example: [N] one-hot, [1] binary.
+  ValueType valueType;        // Data inputs: the shape with its symbols.
+  bool valid = true;          // False after an error in its type.
   int64_t numClasses = 0;     // class and one_hot labels.
+  InputDecl clone() const {
+    InputDecl copy;
+    copy.name = name;
+    copy.range = range;
+    copy.type = type.clone();
+    return copy;
+  }
 };
 
-/// `layer fc1 = Dense(256, activation: relu)`, resolved by Sema.
+struct ModelDecl;
+
+/// `layer fc1 = Dense(256, activation: relu)`, resolved by Sema; or a use of
+/// a block, `layer enc = Encoder(64)`, possibly stacked:
+/// `layer enc = repeat(6) Encoder(64)`.
 struct LayerDecl {
   std::string name;
   SourceRange range;
   std::unique_ptr<CallExpr> call;
+  ExprPtr repeatCount; // Null unless `repeat(n)`.
   // Set by Sema.
-  std::string kind;                // "Dense", "Conv2D", ...; empty if invalid.
+  std::string kind;                // "Dense", "Conv2D", ..., or "block";
+                                   // empty if invalid.
   LayerConfig config;
-  std::vector<int64_t> inputShape; // Per example, from the first use.
+  ValueType inputType; // From the first use.
   bool used = false;
+  // Blocks: the definition, its parameters' values for this use, and one
+  // checked copy of its body per repetition (made at the first call, when
+  // the input types are known).
+  const ModelDecl *block = nullptr;
+  int64_t repeat = 0; // 0: not repeated.
+  std::vector<std::pair<std::string, int64_t>> blockArgs;
+  std::vector<std::unique_ptr<ModelDecl>> instances;
+  std::vector<ValueType> inputTypes, outputTypes; // Of the first call.
+  bool failed = false; // Its body had errors: uses report nothing more.
+  LayerDecl clone() const;
 };
 
+/// A model, or a block (`isBlock`): a reusable sub-network with parameters,
+/// inputs, layers and a forward section that returns values.
 struct ModelDecl {
   std::string name;
   SourceRange range;
+  bool isBlock = false;
   std::vector<ModelParam> params;
   std::vector<InputDecl> inputs;
   std::vector<LayerDecl> layers;
   std::vector<Assignment> forward;
   SourceRange forwardRange;
   bool hasForward = false;
+  std::vector<ExprPtr> returns; // `return a, b` at the end of forward.
+  SourceRange returnRange;
   ExprPtr loss;
   SourceRange lossRange;
-  // Set by Sema: the model's output (the loss's first argument), the loss's
-  // weft op and its target input.
-  std::string outputName;
-  ValueType outputType;
+  // Set by Sema: the model's outputs, the one the loss scores first; the
+  // loss's weft op and its target input.
+  std::vector<std::string> outputNames;
+  std::vector<ValueType> outputTypes;
   std::string lossOp;      // "softmax_cross_entropy", "categorical_cross_entropy", ...
   bool lossFromLogits = false;
   std::string lossTarget;
+  /// A copy of the declarations, without Sema's annotations.
+  std::unique_ptr<ModelDecl> clone() const;
 };
 
 struct TrainDecl {
@@ -277,6 +376,7 @@ struct TrainConfig {
 
 struct Module {
   std::vector<std::unique_ptr<ModelDecl>> models;
+  std::vector<std::unique_ptr<ModelDecl>> blocks;
   std::vector<std::unique_ptr<TrainDecl>> trains;
   // Set by Sema: the model to compile and its training configuration.
   ModelDecl *selected = nullptr;

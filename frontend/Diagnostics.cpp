@@ -8,9 +8,10 @@ using namespace weft;
 
 void Diagnostics::report(SourceRange range, llvm::SourceMgr::DiagKind kind,
                          const llvm::Twine &message) {
+  unsigned buffer = range.buffer ? range.buffer : bufferId;
   llvm::SMLoc start =
       range.line > 0
-          ? sourceMgr.FindLocForLineAndColumn(bufferId, range.line, range.column)
+          ? sourceMgr.FindLocForLineAndColumn(buffer, range.line, range.column)
           : llvm::SMLoc();
   llvm::SmallVector<llvm::SMRange, 1> ranges;
   if (start.isValid() && range.endLine == range.line &&
@@ -21,11 +22,19 @@ void Diagnostics::report(SourceRange range, llvm::SourceMgr::DiagKind kind,
   sourceMgr.PrintMessage(out, start, kind, message, ranges);
 }
 
+void Diagnostics::reportWithContext(SourceRange range,
+                                    llvm::SourceMgr::DiagKind kind,
+                                    const llvm::Twine &message) {
+  report(range, kind, message);
+  for (auto it = contexts.rbegin(); it != contexts.rend(); ++it)
+    report(it->first, llvm::SourceMgr::DK_Note, it->second);
+}
+
 void Diagnostics::error(SourceRange range, const llvm::Twine &message) {
   ++errors;
   lastPrinted = errors <= kErrorLimit;
   if (lastPrinted)
-    report(range, llvm::SourceMgr::DK_Error, message);
+    reportWithContext(range, llvm::SourceMgr::DK_Error, message);
   else if (errors == kErrorLimit + 1)
     out << "error: too many errors (" << kErrorLimit
         << "); stopped reporting\n";
@@ -34,7 +43,7 @@ void Diagnostics::error(SourceRange range, const llvm::Twine &message) {
 void Diagnostics::warning(SourceRange range, const llvm::Twine &message) {
   lastPrinted = errors < kErrorLimit;
   if (lastPrinted)
-    report(range, llvm::SourceMgr::DK_Warning, message);
+    reportWithContext(range, llvm::SourceMgr::DK_Warning, message);
 }
 
 void Diagnostics::note(SourceRange range, const llvm::Twine &message) {

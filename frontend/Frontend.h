@@ -12,11 +12,22 @@
 
 namespace weft {
 
-/// Parses the main buffer of `sourceMgr` and, if `check`, runs Sema on it.
-/// Returns null after printing diagnostics to `out` if the file has any
-/// error.
+struct FrontendOptions {
+  /// Run Sema (names, shapes, arguments) after parsing.
+  bool check = true;
+  /// Also refuse what code generation cannot do yet (weftc --emit=ast
+  /// checks a model without it).
+  bool forCodegen = true;
+  /// Follow `import "FILE"`. The fuzzer turns this off: it must not read
+  /// whatever paths random input names.
+  bool allowImports = true;
+};
+
+/// Parses the main buffer of `sourceMgr` and the files it imports and, if
+/// asked, runs Sema. Returns null after printing diagnostics to `out` if
+/// there is any error.
 std::unique_ptr<ast::Module> parseModelFile(llvm::SourceMgr &sourceMgr,
-                                            bool check = true,
+                                            const FrontendOptions &options = {},
                                             llvm::raw_ostream &out = llvm::errs());
 
 } // namespace weft

@@ -25,15 +25,22 @@ namespace {
 
 class MLIRGenImpl {
 public:
-  MLIRGenImpl(mlir::MLIRContext &context, llvm::StringRef filename)
-      : builder(&context), filename(filename) {}
+  MLIRGenImpl(mlir::MLIRContext &context, llvm::StringRef filename,
+              const llvm::SourceMgr *sourceMgr)
+      : builder(&context), filename(filename), sourceMgr(sourceMgr) {}
 
   mlir::ModuleOp generate(const Module &module);
 
 private:
   mlir::Location loc(SourceRange r) {
-    return mlir::FileLineColLoc::get(builder.getStringAttr(filename), r.line,
+    return mlir::FileLineColLoc::get(builder.getStringAttr(fileOf(r)), r.line,
                                      r.column);
+  }
+  /// The file of `r`: the main file or an imported one.
+  llvm::StringRef fileOf(SourceRange r) {
+    return r.buffer && sourceMgr
+               ? sourceMgr->getMemoryBuffer(r.buffer)->getBufferIdentifier()
+               : llvm::StringRef(filename);
   }
   /// The location of ops that implement layer `name`: its source, named.
   mlir::Location layerLoc(llvm::StringRef name, SourceRange r) {
@@ -51,10 +58,20 @@ private:
                : mlir::Type(batched(in.shape, builder.getF32Type()));
   }
 
-  void declareParameters(const ModelDecl &model);
+  /// Declares the parameters and buffers of `decl`'s layers, their names
+  /// prefixed with `prefix` ("encoder.3."), recursively into blocks.
+  void declareParameters(const ModelDecl &decl, const std::string &prefix);
   void emitForward(const ModelDecl &model);
   void emitLoss(const ModelDecl &model);
+  /// Emits the statements of a model's or block's forward section; the
+  /// inputs are in `values`.
+  void emitStatements(const ModelDecl &decl);
   mlir::Value emitExpr(const Expr &e);
+  /// A call of a block layer: its body inlined, once per repetition.
+  llvm::SmallVector<mlir::Value> emitBlockCall(const LayerDecl &layer,
+                                               const CallExpr &call);
+  mlir::Value emitLayerOp(const LayerDecl *layer, const CallExpr &call,
+                          mlir::Value input);
   mlir::Value emitActivation(llvm::StringRef activation, mlir::Value x,
                              mlir::Location at, double negativeSlope);
   void describe(const Module &module);
@@ -62,27 +79,39 @@ private:
   mlir::OpBuilder builder;
   std::string filename;
   mlir::ModuleOp theModule;
+  // The scope being emitted: a model's forward or an inlined block's body.
   llvm::StringMap<mlir::Value> values;
   llvm::StringMap<const LayerDecl *> layers;
+  std::string prefix; // Of parameter and location names: "encoder.3."
+  const llvm::SourceMgr *sourceMgr;
 };
 
-/// The shapes of a layer's weight and bias, in PyTorch's layout, and the
-/// fan-in its initialiser uses. Empty for layers without parameters.
+/// The shapes of a layer's weight and bias, in PyTorch's layout, and how
+/// they start. Empty for layers without parameters.
 struct ParameterShapes {
   llvm::SmallVector<int64_t> weight, bias;
-  int64_t fanIn = 0;
+  const char *init = "uniform_fan_in"; // Of the weight; the bias matches it
+  int64_t fanIn = 0;                   // or, for "ones", is "zeros".
+  bool runningStatistics = false;      // BatchNorm2D's buffers, [C].
 };
 
 static ParameterShapes parameterShapes(const LayerDecl &layer) {
   const LayerConfig &c = layer.config;
+  const std::vector<int64_t> &in = layer.inputType.shape;
   ParameterShapes p;
   if (layer.kind == "Dense") {
-    p.weight = {c.units, layer.inputShape[0]};
-    p.fanIn = layer.inputShape[0];
+    p.weight = {c.units, in.back()};
+    p.fanIn = in.back();
   } else if (layer.kind == "Conv2D") {
-    int64_t perGroup = layer.inputShape[0] / c.groups;
+    int64_t perGroup = in[0] / c.groups;
     p.weight = {c.units, perGroup, c.kernel[0], c.kernel[1]};
     p.fanIn = perGroup * c.kernel[0] * c.kernel[1];
+  } else if (layer.kind == "BatchNorm2D") {
+    // nn.BatchNorm2d: weight ones, bias zeros (affine), running stats.
+    p.weight = p.bias = {in[0]};
+    p.init = "ones";
+    p.runningStatistics = true;
+    return p;
   } else {
     return p;
   }
@@ -91,26 +120,43 @@ static ParameterShapes parameterShapes(const LayerDecl &layer) {
   return p;
 }
 
-void MLIRGenImpl::declareParameters(const ModelDecl &model) {
-  // PyTorch's state_dict order: layers as declared, weight before bias.
-  // nn.Linear and nn.Conv2d both draw weight and bias from
-  // U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
-  for (const LayerDecl &layer : model.layers) {
-    layers[layer.name] = &layer;
+void MLIRGenImpl::declareParameters(const ModelDecl &decl,
+                                    const std::string &prefix) {
+  // PyTorch's state_dict order: layers as declared, depth first into
+  // blocks, weight before bias, buffers after parameters. nn.Linear and
+  // nn.Conv2d both draw weight and bias from U(-1/sqrt(fan_in), ...).
+  for (const LayerDecl &layer : decl.layers) {
     if (!layer.used)
       continue;
+    std::string path = prefix + layer.name;
+    if (layer.kind == "block") {
+      for (auto [i, instance] : llvm::enumerate(layer.instances))
+        declareParameters(*instance, path + "." +
+                                         (layer.repeat ? std::to_string(i) + "."
+                                                       : std::string()));
+      continue;
+    }
     ParameterShapes shapes = parameterShapes(layer);
-    auto declare = [&](llvm::StringRef suffix, llvm::ArrayRef<int64_t> shape) {
-      mlir::weft::ParameterOp::create(
-          builder, layerLoc(layer.name, layer.range),
-          (layer.name + "." + suffix).str(),
-          mlir::RankedTensorType::get(shape, builder.getF32Type()),
-          "uniform_fan_in", shapes.fanIn);
+    mlir::Location at = layerLoc(path, layer.range);
+    auto tensor = [&](llvm::ArrayRef<int64_t> shape) {
+      return mlir::RankedTensorType::get(shape, builder.getF32Type());
+    };
+    auto declare = [&](llvm::StringRef suffix, llvm::ArrayRef<int64_t> shape,
+                       llvm::StringRef init) {
+      mlir::weft::ParameterOp::create(builder, at, path + "." + suffix.str(),
+                                      tensor(shape), init, shapes.fanIn);
     };
     if (!shapes.weight.empty())
-      declare("weight", shapes.weight);
+      declare("weight", shapes.weight, shapes.init);
     if (!shapes.bias.empty())
-      declare("bias", shapes.bias);
+      declare("bias", shapes.bias,
+              llvm::StringRef(shapes.init) == "ones" ? "zeros" : shapes.init);
+    if (shapes.runningStatistics) {
+      mlir::weft::BufferOp::create(builder, at, path + ".running_mean",
+                                   tensor(shapes.weight), "zeros");
+      mlir::weft::BufferOp::create(builder, at, path + ".running_var",
+                                   tensor(shapes.weight), "ones");
+    }
   }
 }
 
@@ -146,10 +192,18 @@ mlir::Value MLIRGenImpl::emitExpr(const Expr &e) {
     return w::AddOp::create(builder, loc(e.range), l, r);
   }
   auto &call = cast<CallExpr>(e);
-  mlir::Value input = emitExpr(*call.args[0].value);
   const LayerDecl *layer = layers.lookup(call.callee);
-  // Ops of a layer are named after it; inline functions are not.
-  mlir::Location at = layer ? layerLoc(layer->name, e.range) : loc(e.range);
+  if (layer && layer->kind == "block")
+    return emitBlockCall(*layer, call).front();
+  return emitLayerOp(layer, call, emitExpr(*call.args[0].value));
+}
+
+mlir::Value MLIRGenImpl::emitLayerOp(const LayerDecl *layer,
+                                     const CallExpr &call, mlir::Value input) {
+  namespace w = mlir::weft;
+  // Ops of a layer are named after its path; inline functions are not.
+  std::string path = layer ? prefix + layer->name : std::string();
+  mlir::Location at = layer ? layerLoc(path, call.range) : loc(call.range);
   const LayerConfig &c = call.config;
   auto pair = [&](const int64_t (&v)[2]) {
     return builder.getDenseI64ArrayAttr({v[0], v[1]});
@@ -161,7 +215,7 @@ mlir::Value MLIRGenImpl::emitExpr(const Expr &e) {
     return w::LoadOp::create(
                builder, at,
                mlir::RankedTensorType::get(shape, builder.getF32Type()),
-               (layer->name + "." + suffix).str())
+               path + "." + suffix.str())
         .getResult();
   };
   llvm::StringRef op = call.op;
@@ -178,6 +232,17 @@ mlir::Value MLIRGenImpl::emitExpr(const Expr &e) {
                   .getResult();
     return emitActivation(c.activation, out, at, c.negativeSlope);
   }
+  if (op == "batch_norm2d") {
+    // One load per statement: argument evaluation order is unspecified.
+    ParameterShapes shapes = parameterShapes(*layer);
+    mlir::Value weight = load("weight", shapes.weight);
+    mlir::Value bias = load("bias", shapes.bias);
+    mlir::Value mean = load("running_mean", shapes.weight);
+    mlir::Value var = load("running_var", shapes.weight);
+    return w::BatchNorm2DOp::create(builder, at, input, weight, bias, mean, var,
+                                    builder.getF64FloatAttr(c.eps),
+                                    builder.getF64FloatAttr(c.momentum));
+  }
   if (op == "max_pool")
     return w::MaxPool2DOp::create(builder, at, input, pair(c.kernel),
                                   pair(c.stride), padding);
@@ -191,20 +256,72 @@ mlir::Value MLIRGenImpl::emitExpr(const Expr &e) {
                                 builder.getF64FloatAttr(c.rate));
   if (op == "flatten" || op == "reshape")
     return w::ReshapeOp::create(builder, at,
-                                batched(e.type->shape, builder.getF32Type()),
+                                batched(call.type->shape, builder.getF32Type()),
                                 input);
   return emitActivation(op, input, at, c.negativeSlope);
 }
 
+llvm::SmallVector<mlir::Value>
+MLIRGenImpl::emitBlockCall(const LayerDecl &layer, const CallExpr &call) {
+  llvm::SmallVector<mlir::Value> current;
+  for (const Argument &arg : call.args)
+    current.push_back(emitExpr(*arg.value));
+  // The body sees only its inputs and layers, with names under this layer.
+  llvm::StringMap<mlir::Value> outerValues = std::move(values);
+  llvm::StringMap<const LayerDecl *> outerLayers = std::move(layers);
+  std::string outerPrefix = prefix;
+  for (auto [i, instance] : llvm::enumerate(layer.instances)) {
+    values.clear();
+    layers.clear();
+    prefix = outerPrefix + layer.name + "." +
+             (layer.repeat ? std::to_string(i) + "." : std::string());
+    for (auto [in, value] : llvm::zip(instance->inputs, current))
+      values[in.name] = value;
+    emitStatements(*instance);
+    llvm::SmallVector<mlir::Value> outputs;
+    for (const ExprPtr &e : instance->returns)
+      outputs.push_back(emitExpr(*e));
+    // repeat(n): the first input flows on; the others go to every copy.
+    if (layer.repeat)
+      current.front() = outputs.front();
+    else
+      current = outputs;
+  }
+  values = std::move(outerValues);
+  layers = std::move(outerLayers);
+  prefix = outerPrefix;
+  if (layer.repeat)
+    current.resize(1);
+  return current;
+}
+
+void MLIRGenImpl::emitStatements(const ModelDecl &decl) {
+  for (const LayerDecl &layer : decl.layers)
+    layers[layer.name] = &layer;
+  for (const Assignment &a : decl.forward) {
+    if (a.more.empty()) {
+      values[a.name] = emitExpr(*a.value);
+      continue;
+    }
+    auto &call = cast<CallExpr>(*a.value);
+    llvm::SmallVector<mlir::Value> results =
+        emitBlockCall(*layers.lookup(call.callee), call);
+    values[a.name] = results[0];
+    for (auto [target, value] : llvm::zip(a.more, llvm::drop_begin(results)))
+      values[target.name] = value;
+  }
+}
+
 void MLIRGenImpl::emitForward(const ModelDecl &model) {
-  llvm::SmallVector<mlir::Type> argTypes;
+  llvm::SmallVector<mlir::Type> argTypes, resultTypes;
   for (const InputDecl &in : model.inputs)
     if (!in.isLabel())
       argTypes.push_back(inputType(in));
-  auto outType = batched(model.outputType.shape, builder.getF32Type());
+  for (const ValueType &t : model.outputTypes)
+    resultTypes.push_back(batched(t.shape, builder.getF32Type()));
   auto fn = mlir::func::FuncOp::create(
       builder, loc(model.forwardRange), "forward",
-      builder.getFunctionType(argTypes, {outType}));
+      builder.getFunctionType(argTypes, resultTypes));
   mlir::Block *body = fn.addEntryBlock();
   mlir::OpBuilder::InsertionGuard guard(builder);
   builder.setInsertionPointToStart(body);
@@ -212,17 +329,18 @@ void MLIRGenImpl::emitForward(const ModelDecl &model) {
   for (const InputDecl &in : model.inputs)
     if (!in.isLabel())
       values[in.name] = body->getArgument(arg++);
-  for (const Assignment &a : model.forward)
-    values[a.name] = emitExpr(*a.value);
-  mlir::func::ReturnOp::create(builder, loc(model.forwardRange),
-                               values.lookup(model.outputName));
+  emitStatements(model);
+  llvm::SmallVector<mlir::Value> results;
+  for (const std::string &name : model.outputNames)
+    results.push_back(values.lookup(name));
+  mlir::func::ReturnOp::create(builder, loc(model.forwardRange), results);
 }
 
 void MLIRGenImpl::emitLoss(const ModelDecl &model) {
   llvm::SmallVector<mlir::Type> argTypes;
   for (const InputDecl &in : model.inputs)
     argTypes.push_back(inputType(in));
-  auto outType = batched(model.outputType.shape, builder.getF32Type());
+  auto outType = batched(model.outputTypes[0].shape, builder.getF32Type());
   auto lossType = mlir::RankedTensorType::get({}, builder.getF32Type());
   mlir::Location at = loc(model.lossRange);
   auto fn = mlir::func::FuncOp::create(
@@ -270,10 +388,12 @@ void MLIRGenImpl::describe(const Module &module) {
         b.getNamedAttr("shape", b.getDenseI64ArrayAttr(in.shape)),
         b.getNamedAttr("num_classes", b.getI64IntegerAttr(in.numClasses)),
     }));
-  mlir::Attribute output = b.getDictionaryAttr({
-      b.getNamedAttr("name", b.getStringAttr(model.outputName)),
-      b.getNamedAttr("shape", b.getDenseI64ArrayAttr(model.outputType.shape)),
-  });
+  llvm::SmallVector<mlir::Attribute> outputs;
+  for (auto [name, type] : llvm::zip(model.outputNames, model.outputTypes))
+    outputs.push_back(b.getDictionaryAttr({
+        b.getNamedAttr("name", b.getStringAttr(name)),
+        b.getNamedAttr("shape", b.getDenseI64ArrayAttr(type.shape)),
+    }));
   const TrainConfig &t = module.train;
   mlir::Attribute train = b.getDictionaryAttr({
       b.getNamedAttr("data_format", b.getStringAttr(t.dataFormat)),
@@ -303,7 +423,7 @@ void MLIRGenImpl::describe(const Module &module) {
   });
   theModule->setAttr("weft.model", b.getStringAttr(model.name));
   theModule->setAttr("weft.inputs", b.getArrayAttr(inputs));
-  theModule->setAttr("weft.outputs", b.getArrayAttr({output}));
+  theModule->setAttr("weft.outputs", b.getArrayAttr(outputs));
   theModule->setAttr("weft.train", train);
 }
 
@@ -312,7 +432,7 @@ mlir::ModuleOp MLIRGenImpl::generate(const Module &module) {
   theModule = mlir::ModuleOp::create(loc(model.range));
   builder.setInsertionPointToEnd(theModule.getBody());
   describe(module);
-  declareParameters(model);
+  declareParameters(model, "");
   emitForward(model);
   emitLoss(model);
   if (mlir::failed(mlir::verify(theModule))) {
@@ -325,10 +445,10 @@ mlir::ModuleOp MLIRGenImpl::generate(const Module &module) {
 
 } // namespace
 
-mlir::OwningOpRef<mlir::ModuleOp> weft::mlirGen(mlir::MLIRContext &context,
-                                                const Module &module,
-                                                llvm::StringRef filename) {
+mlir::OwningOpRef<mlir::ModuleOp>
+weft::mlirGen(mlir::MLIRContext &context, const Module &module,
+              llvm::StringRef filename, const llvm::SourceMgr *sourceMgr) {
   context.getOrLoadDialect<mlir::weft::WeftDialect>();
   context.getOrLoadDialect<mlir::func::FuncDialect>();
-  return MLIRGenImpl(context, filename).generate(module);
+  return MLIRGenImpl(context, filename, sourceMgr).generate(module);
 }

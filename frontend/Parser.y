@@ -46,17 +46,17 @@ static constexpr unsigned kMaxExpressionDepth = 256;
 /// Reports `expr` if it nests deeper than kMaxExpressionDepth.
 #define CHECK_DEPTH(expr, loc)                                                 \
   if ((expr)->depth > kMaxExpressionDepth) {                                   \
-    driver.diagnostics.error(rangeOf(loc),                                     \
+    driver.diagnostics.error(rangeOf(driver, loc),                             \
                              "expression nested more than " +                  \
                                  std::to_string(kMaxExpressionDepth) +         \
                                  " levels deep");                              \
     YYABORT;                                                                   \
   }
 
-/// The AST's view of a Bison location.
-static SourceRange rangeOf(const weft::location &loc) {
+/// The AST's view of a Bison location in the file `driver` reads.
+static SourceRange rangeOf(const ParseDriver &driver, const weft::location &loc) {
   return SourceRange{loc.begin.line, loc.begin.column, loc.end.line,
-                     loc.end.column};
+                     loc.end.column, driver.bufferId};
 }
 }
 
@@ -67,6 +67,10 @@ static SourceRange rangeOf(const weft::location &loc) {
   FORWARD "forward"
   LOSS    "loss"
   TRAIN   "train"
+  BLOCK   "block"
+  REPEAT  "repeat"
+  RETURN  "return"
+  IMPORT  "import"
   LBRACE  "{"
   RBRACE  "}"
   LPAREN  "("
@@ -95,6 +99,7 @@ static SourceRange rangeOf(const weft::location &loc) {
 %type <ast::TypeExpr> type
 %type <ast::Assignment> assignment
 %type <std::vector<ast::Assignment>> assignments
+%type <std::vector<ast::Assignment::Target>> targets
 %type <ast::ModelParam> param
 %type <std::vector<ast::ModelParam>> params params_opt model_params
 
@@ -106,14 +111,22 @@ static SourceRange rangeOf(const weft::location &loc) {
 
 %%
 
-/* Error recovery: a broken top-level item resumes at the next `model` or
-   `train`, a broken model item at the next item or `}`, a broken statement
-   at the next statement, so one file reports each independent mistake. */
+/* Error recovery: a broken top-level item resumes at the next `model`,
+   `block`, `train` or `import`, a broken model item at the next item or `}`,
+   a broken statement at the next statement, so one file reports each
+   independent mistake. */
 file:
   %empty
 | file model
+| file block
 | file train
+| file import
 | file error
+;
+
+import:
+  "import" STRING
+    { driver.importFile($2, rangeOf(driver, @2)); }
 ;
 
 /*===------------------------------------------------------------------===*/
@@ -125,10 +138,25 @@ model:
     {
       auto model = std::make_unique<ModelDecl>();
       model->name = $2;
-      model->range = rangeOf(@2);
+      model->range = rangeOf(driver, @2);
       model->params = std::move($3);
       driver.currentModel = model.get();
       driver.module.models.push_back(std::move(model));
+    }
+  model_items "}"
+    { driver.currentModel = nullptr; }
+;
+
+block:
+  "block" IDENT model_params "{"
+    {
+      auto block = std::make_unique<ModelDecl>();
+      block->name = $2;
+      block->range = rangeOf(driver, @2);
+      block->isBlock = true;
+      block->params = std::move($3);
+      driver.currentModel = block.get();
+      driver.module.blocks.push_back(std::move(block));
     }
   model_items "}"
     { driver.currentModel = nullptr; }
@@ -151,9 +179,9 @@ params:
 
 param:
   IDENT ":" IDENT
-    { $$.name = $1; $$.typeName = $3; $$.range = rangeOf(@1); }
+    { $$.name = $1; $$.typeName = $3; $$.range = rangeOf(driver, @1); }
 | IDENT ":" IDENT "=" expr
-    { $$.name = $1; $$.typeName = $3; $$.range = rangeOf(@1);
+    { $$.name = $1; $$.typeName = $3; $$.range = rangeOf(driver, @1);
       $$.defaultValue = std::move($5); }
 ;
 
@@ -168,7 +196,7 @@ model_item:
     {
       InputDecl input;
       input.name = $2;
-      input.range = rangeOf(@2);
+      input.range = rangeOf(driver, @2);
       input.type = std::move($4);
       driver.currentModel->inputs.push_back(std::move(input));
     }
@@ -176,39 +204,60 @@ model_item:
     {
       LayerDecl layer;
       layer.name = $2;
-      layer.range = rangeOf(@2);
+      layer.range = rangeOf(driver, @2);
       layer.call = std::move($4);
       driver.currentModel->layers.push_back(std::move(layer));
     }
-| "forward" "{" assignments "}"
+| "layer" IDENT "=" "repeat" "(" expr ")" call
+    {
+      LayerDecl layer;
+      layer.name = $2;
+      layer.range = rangeOf(driver, @2);
+      layer.repeatCount = std::move($6);
+      layer.call = std::move($8);
+      driver.currentModel->layers.push_back(std::move(layer));
+    }
+| "forward" "{" assignments return_opt "}"
     {
       ModelDecl &m = *driver.currentModel;
       if (m.hasForward)
-        driver.diagnostics.error(rangeOf(@1),
-                                 "model '" + m.name + "' has a second forward section");
+        driver.diagnostics.error(rangeOf(driver, @1),
+                                 std::string(m.isBlock ? "block '" : "model '") +
+                                     m.name + "' has a second forward section");
       m.hasForward = true;
-      m.forwardRange = rangeOf(@1);
+      m.forwardRange = rangeOf(driver, @1);
       m.forward = std::move($3);
+      m.returns = std::move(driver.pendingReturns);
+      m.returnRange = driver.pendingReturnRange;
     }
 | "loss" "=" expr
     {
       ModelDecl &m = *driver.currentModel;
       if (m.loss)
-        driver.diagnostics.error(rangeOf(@1),
-                                 "model '" + m.name + "' has a second loss");
+        driver.diagnostics.error(rangeOf(driver, @1),
+                                 std::string(m.isBlock ? "block '" : "model '") +
+                                     m.name + "' has a second loss");
       m.loss = std::move($3);
-      m.lossRange = rangeOf(@1);
+      m.lossRange = rangeOf(driver, @1);
     }
+;
+
+return_opt:
+  %empty
+    { driver.pendingReturns.clear(); }
+| "return" exprs
+    { driver.pendingReturns = std::move($2);
+      driver.pendingReturnRange = rangeOf(driver, @1); }
 ;
 
 type:
   IDENT "[" exprs "]"
-    { $$.name = $1; $$.range = rangeOf(@$); $$.bracketed = true;
+    { $$.name = $1; $$.range = rangeOf(driver, @$); $$.bracketed = true;
       $$.args = std::move($3); }
 | IDENT "(" exprs ")"
-    { $$.name = $1; $$.range = rangeOf(@$); $$.args = std::move($3); }
+    { $$.name = $1; $$.range = rangeOf(driver, @$); $$.args = std::move($3); }
 | IDENT
-    { $$.name = $1; $$.range = rangeOf(@$); $$.bare = true; }
+    { $$.name = $1; $$.range = rangeOf(driver, @$); $$.bare = true; }
 ;
 
 /*===------------------------------------------------------------------===*/
@@ -220,9 +269,12 @@ train:
     {
       auto train = std::make_unique<TrainDecl>();
       train->modelName = $2;
-      train->range = rangeOf(@2);
+      train->range = rangeOf(driver, @2);
       train->settings = std::move($4);
-      driver.module.trains.push_back(std::move(train));
+      // An imported file lends its models and blocks; the importing file
+      // says how to train.
+      if (!driver.imported)
+        driver.module.trains.push_back(std::move(train));
     }
 ;
 
@@ -233,8 +285,18 @@ assignments:
 ;
 
 assignment:
-  IDENT "=" expr
-    { $$.name = $1; $$.range = rangeOf(@1); $$.value = std::move($3); }
+  targets "=" expr
+    {
+      $$.name = $1.front().name;
+      $$.range = $1.front().range;
+      $$.more.assign($1.begin() + 1, $1.end());
+      $$.value = std::move($3);
+    }
+;
+
+targets:
+  IDENT                { $$.push_back({$1, rangeOf(driver, @1)}); }
+| targets "," IDENT    { $$ = std::move($1); $$.push_back({$3, rangeOf(driver, @3)}); }
 ;
 
 /*===------------------------------------------------------------------===*/
@@ -243,27 +305,27 @@ assignment:
 
 expr:
   primary              { $$ = std::move($1); }
-| expr "+" expr        { $$ = std::make_unique<BinaryExpr>(rangeOf(@$), '+', std::move($1), std::move($3)); CHECK_DEPTH($$, @$); }
-| expr "-" expr        { $$ = std::make_unique<BinaryExpr>(rangeOf(@$), '-', std::move($1), std::move($3)); CHECK_DEPTH($$, @$); }
-| expr "*" expr        { $$ = std::make_unique<BinaryExpr>(rangeOf(@$), '*', std::move($1), std::move($3)); CHECK_DEPTH($$, @$); }
-| expr "/" expr        { $$ = std::make_unique<BinaryExpr>(rangeOf(@$), '/', std::move($1), std::move($3)); CHECK_DEPTH($$, @$); }
-| "-" expr %prec NEG   { $$ = std::make_unique<NegateExpr>(rangeOf(@$), std::move($2)); CHECK_DEPTH($$, @$); }
+| expr "+" expr        { $$ = std::make_unique<BinaryExpr>(rangeOf(driver, @$), '+', std::move($1), std::move($3)); CHECK_DEPTH($$, @$); }
+| expr "-" expr        { $$ = std::make_unique<BinaryExpr>(rangeOf(driver, @$), '-', std::move($1), std::move($3)); CHECK_DEPTH($$, @$); }
+| expr "*" expr        { $$ = std::make_unique<BinaryExpr>(rangeOf(driver, @$), '*', std::move($1), std::move($3)); CHECK_DEPTH($$, @$); }
+| expr "/" expr        { $$ = std::make_unique<BinaryExpr>(rangeOf(driver, @$), '/', std::move($1), std::move($3)); CHECK_DEPTH($$, @$); }
+| "-" expr %prec NEG   { $$ = std::make_unique<NegateExpr>(rangeOf(driver, @$), std::move($2)); CHECK_DEPTH($$, @$); }
 ;
 
 primary:
-  INTEGER              { $$ = std::make_unique<NumberExpr>(rangeOf(@$), std::strtod($1.c_str(), nullptr), true, $1); }
-| REAL                 { $$ = std::make_unique<NumberExpr>(rangeOf(@$), std::strtod($1.c_str(), nullptr), false, $1); }
-| STRING               { $$ = std::make_unique<StringExpr>(rangeOf(@$), $1); }
-| IDENT                { $$ = std::make_unique<IdentExpr>(rangeOf(@$), $1); }
+  INTEGER              { $$ = std::make_unique<NumberExpr>(rangeOf(driver, @$), std::strtod($1.c_str(), nullptr), true, $1); }
+| REAL                 { $$ = std::make_unique<NumberExpr>(rangeOf(driver, @$), std::strtod($1.c_str(), nullptr), false, $1); }
+| STRING               { $$ = std::make_unique<StringExpr>(rangeOf(driver, @$), $1); }
+| IDENT                { $$ = std::make_unique<IdentExpr>(rangeOf(driver, @$), $1); }
 | call                 { $$ = std::move($1); }
-| "[" exprs_opt "]"    { $$ = std::make_unique<ListExpr>(rangeOf(@$), std::move($2)); CHECK_DEPTH($$, @$); }
-| "{" fields_opt "}"   { $$ = std::make_unique<RecordExpr>(rangeOf(@$), std::move($2)); CHECK_DEPTH($$, @$); }
+| "[" exprs_opt "]"    { $$ = std::make_unique<ListExpr>(rangeOf(driver, @$), std::move($2)); CHECK_DEPTH($$, @$); }
+| "{" fields_opt "}"   { $$ = std::make_unique<RecordExpr>(rangeOf(driver, @$), std::move($2)); CHECK_DEPTH($$, @$); }
 | "(" expr ")"         { $$ = std::move($2); }
 ;
 
 call:
   IDENT "(" args_opt ")"
-    { $$ = std::make_unique<CallExpr>(rangeOf(@$), $1, rangeOf(@1), std::move($3)); CHECK_DEPTH($$, @$); }
+    { $$ = std::make_unique<CallExpr>(rangeOf(driver, @$), $1, rangeOf(driver, @1), std::move($3)); CHECK_DEPTH($$, @$); }
 ;
 
 args_opt:
@@ -278,7 +340,7 @@ args:
 
 arg:
   expr                 { $$.value = std::move($1); }
-| IDENT ":" expr       { $$.keyword = $1; $$.keywordRange = rangeOf(@1); $$.value = std::move($3); }
+| IDENT ":" expr       { $$.keyword = $1; $$.keywordRange = rangeOf(driver, @1); $$.value = std::move($3); }
 ;
 
 fields_opt:
@@ -292,7 +354,7 @@ fields:
 ;
 
 field:
-  IDENT ":" expr       { $$.keyword = $1; $$.keywordRange = rangeOf(@1); $$.value = std::move($3); }
+  IDENT ":" expr       { $$.keyword = $1; $$.keywordRange = rangeOf(driver, @1); $$.value = std::move($3); }
 ;
 
 exprs_opt:
@@ -308,5 +370,5 @@ exprs:
 %%
 
 void weft::Parser::error(const location_type &loc, const std::string &message) {
-  driver.diagnostics.error(rangeOf(loc), message);
+  driver.diagnostics.error(rangeOf(driver, loc), message);
 }

@@ -12,6 +12,7 @@
 #include "frontend/SemaImpl.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Casting.h"
@@ -44,9 +45,18 @@ std::optional<int64_t> Sema::constInt(const Expr &e, const char *what) {
     return int64_t(n->value);
   }
   if (auto *id = dyn_cast<IdentExpr>(&e)) {
-    for (const ModelParam &p : model->params)
-      if (p.name == id->name)
-        return p.value;
+    if (const ModelParam *p = findParam(id->name)) {
+      if (!p->isDim())
+        return p->value;
+      // A block's dimension that this use binds to a size is a constant.
+      auto bound = scope.dims.find(id->name);
+      if (bound != scope.dims.end() && llvm::isDigit(bound->second.front()))
+        return std::stoll(bound->second);
+      diag.error(e.range, std::string(what) + " must be a constant, but '" +
+                              id->name + "' is a symbolic dimension (known "
+                              "only per batch)");
+      return std::nullopt;
+    }
     std::vector<std::string> names;
     for (const ModelParam &p : model->params)
       names.push_back(p.name);
@@ -84,6 +94,13 @@ std::optional<int64_t> Sema::constInt(const Expr &e, const char *what) {
   return std::nullopt;
 }
 
+const ModelParam *Sema::findParam(llvm::StringRef name) const {
+  for (const ModelParam &p : model->params)
+    if (p.name == name)
+      return &p;
+  return nullptr;
+}
+
 std::optional<double> Sema::constReal(const Expr &e, const char *what) {
   if (auto *n = dyn_cast<NumberExpr>(&e))
     return n->value;
@@ -116,27 +133,84 @@ std::optional<double> Sema::constReal(const Expr &e, const char *what) {
 // Declarations
 //===----------------------------------------------------------------------===//
 
-void Sema::checkParams(ModelDecl &m) {
+void Sema::checkParams(ModelDecl &m, const BlockArguments *bound) {
   llvm::StringMap<SourceRange> seen;
+  const char *owner = m.isBlock ? "block" : "model";
   for (ModelParam &p : m.params) {
     if (!seen.insert({p.name, p.range}).second) {
-      diag.error(p.range, "model parameter '" + p.name + "' is declared twice");
+      diag.error(p.range, std::string(owner) + " parameter '" + p.name +
+                              "' is declared twice");
       diag.note(seen[p.name], "'" + p.name + "' first declared here");
     }
-    if (p.typeName != "int") {
-      diag.error(p.range, "model parameter '" + p.name + "' has type '" +
-                              p.typeName + "'; only 'int' is supported");
+    if (p.isDim()) {
+      if (p.defaultValue)
+        diag.error(p.defaultValue->range,
+                   "'" + p.name + "' is a symbolic dimension: its size comes "
+                   "from the data, so it has no default");
       continue;
+    }
+    if (p.typeName != "int") {
+      diag.error(p.range, std::string(owner) + " parameter '" + p.name +
+                              "' has type '" + p.typeName +
+                              "'; expected 'int' or 'dim' (a symbolic dimension)");
+      continue;
+    }
+    if (bound) {
+      auto it = llvm::find_if(*bound, [&](const auto &b) { return b.first == p.name; });
+      if (it != bound->end()) {
+        p.value = it->second;
+        continue;
+      }
     }
     if (!p.defaultValue) {
-      diag.error(p.range, "model parameter '" + p.name +
-                              "' needs a default value ('" + p.name +
-                              ": int = 10')");
+      // A block's use reports a missing argument (checkBlockLayer).
+      if (!m.isBlock)
+        diag.error(p.range, "model parameter '" + p.name +
+                                "' needs a default value ('" + p.name +
+                                ": int = 10')");
       continue;
     }
-    if (auto v = constInt(*p.defaultValue, "a model parameter's default"))
+    if (auto v = constInt(*p.defaultValue, "a parameter's default"))
       p.value = *v;
   }
+}
+
+std::optional<ValueType> Sema::declaredType(const TypeExpr &t) {
+  ValueType type;
+  bool ok = true;
+  for (const ExprPtr &d : t.args) {
+    auto *id = dyn_cast<IdentExpr>(d.get());
+    const ModelParam *p = id ? findParam(id->name) : nullptr;
+    if (id && !p) {
+      std::vector<std::string> names;
+      for (const ModelParam &q : model->params)
+        names.push_back(q.name);
+      std::string hint = didYouMean(id->name, names);
+      diag.error(d->range, "unknown name '" + id->name + "' in a dimension" +
+                               (hint.empty() ? "; a symbolic dimension is "
+                                               "declared as a parameter, '" +
+                                                   id->name + ": dim'"
+                                             : hint));
+      ok = false;
+      type.shape.push_back(1);
+      continue;
+    }
+    if (p && p->isDim()) {
+      type.symbols.resize(t.args.size());
+      type.symbols[type.shape.size()] = id->name;
+      type.shape.push_back(ValueType::kSymbolic);
+      continue;
+    }
+    auto v = constInt(*d, "a dimension size");
+    if (v && *v <= 0)
+      diag.error(d->range, "dimension sizes must be positive, got " +
+                               std::to_string(*v));
+    ok = ok && v && *v > 0;
+    type.shape.push_back(v.value_or(1));
+  }
+  if (!ok)
+    return std::nullopt;
+  return type;
 }
 
 void Sema::checkInputs(ModelDecl &m) {
@@ -147,13 +221,29 @@ void Sema::checkInputs(ModelDecl &m) {
       diag.note(seen[in.name], "'" + in.name + "' first declared here");
     }
     const TypeExpr &t = in.type;
+    if (t.name == "f32" && t.bare) {
+      // A block's `input x: f32` takes the shape of the call's argument.
+      if (!m.isBlock) {
+        diag.error(t.range, "input '" + in.name + "' needs its shape per "
+                            "example, as in f32[1, 28, 28]");
+        in.valid = false;
+      }
+      continue;
+    }
+    if (m.isBlock && !(t.name == "f32" && t.bracketed)) {
+      diag.error(t.range, "a block's inputs are tensors: f32[d1, ...], or f32 "
+                          "for any shape; labels belong to the model");
+      continue;
+    }
     if (t.name == "f32" && t.bracketed) {
-      for (const ExprPtr &d : t.args) {
-        auto v = constInt(*d, "a dimension size");
-        if (v && *v <= 0)
-          diag.error(d->range, "dimension sizes must be positive, got " +
-                                   std::to_string(*v));
-        in.shape.push_back(v.value_or(1));
+      if (auto type = declaredType(t)) {
+        in.valueType = *type;
+        in.shape = type->shape;
+        if (!m.isBlock && !type->isStatic())
+          unsupported(t.range, "symbolic dimensions in input '" + in.name +
+                                   "' (" + type->str() + ")");
+      } else {
+        in.valid = false;
       }
     } else if ((t.name == "class" || t.name == "one_hot") && !t.bracketed &&
                !t.bare) {
@@ -176,6 +266,7 @@ void Sema::checkInputs(ModelDecl &m) {
       diag.error(t.range, "unknown input type '" + t.name +
                               "'; expected f32[d1, d2, ...], class(N), "
                               "one_hot(N) or binary");
+      in.valid = false;
     }
   }
 }
@@ -234,14 +325,31 @@ void Sema::checkLayers(ModelDecl &m) {
       continue;
     }
     const CallExpr &call = *layer.call;
+    if (const ModelDecl *block = blocks.lookup(call.callee)) {
+      checkBlockLayer(layer, *block);
+      continue;
+    }
     const OperatorSpec *spec = lookupOperator(call.callee, /*layer=*/true);
+    if (layer.repeatCount) {
+      diag.error(call.calleeRange,
+                 "repeat(n) stacks blocks, and '" + call.callee +
+                     "' is not one; define a block around it ('block Name "
+                     "{ input x  layer l = " + call.callee +
+                     "(...)  forward { return l(x) } }')");
+      continue;
+    }
     if (!spec) {
       std::string hint = lookupOperator(call.callee, /*layer=*/false)
                              ? "; '" + call.callee + "' is a function: call it in forward"
-                             : didYouMean(call.callee, operatorNames(true));
+                             : "";
+      std::vector<std::string> known = operatorNames(true);
+      for (auto &b : blocks)
+        known.push_back(b.first().str());
+      if (hint.empty())
+        hint = didYouMean(call.callee, known);
       diag.error(call.calleeRange, "unknown layer type '" + call.callee + "'" +
-                                       hint + " (known: " +
-                                       joinNames(operatorNames(true)) + ")");
+                                       hint + " (known: " + joinNames(known) +
+                                       ")");
       continue;
     }
     // The layer becomes usable (kind set) only if every argument is valid,
@@ -267,10 +375,10 @@ std::optional<ValueType> Sema::callLayer(LayerDecl &layer, CallExpr &call) {
   if (!input || layer.kind.empty())
     return std::nullopt;
   const OperatorSpec &spec = *lookupOperator(layer.kind, /*layer=*/true);
-  if (spec.hasParameters && layer.used && layer.inputShape != input->shape) {
+  if (spec.hasParameters && layer.used && layer.inputType != *input) {
     diag.error(call.args[0].value->range,
                "layer '" + layer.name + "' is reused with input " + input->str() +
-                   ", but its first use had " + ValueType{layer.inputShape}.str() +
+                   ", but its first use had " + layer.inputType.str() +
                    ": its weights fit only one");
     return std::nullopt;
   }
@@ -283,7 +391,7 @@ std::optional<ValueType> Sema::callLayer(LayerDecl &layer, CallExpr &call) {
     return std::nullopt;
   }
   layer.used = true;
-  layer.inputShape = input->shape;
+  layer.inputType = *input;
   return out;
 }
 
@@ -330,7 +438,18 @@ std::optional<ValueType> Sema::typeOf(Expr &e) {
                                 didYouMean(id->name, names));
     }
   } else if (auto *call = dyn_cast<CallExpr>(&e)) {
-    if (auto it = layers.find(call->callee); it != layers.end()) {
+    if (auto it = layers.find(call->callee);
+        it != layers.end() && it->second->kind == "block") {
+      if (auto outputs = callBlock(*it->second, *call)) {
+        if (outputs->size() == 1)
+          result = outputs->front();
+        else
+          diag.error(e.range, "'" + call->callee + "' returns " +
+                                  std::to_string(outputs->size()) +
+                                  " values; take them with 'a, b = " +
+                                  call->callee + "(...)'");
+      }
+    } else if (it != layers.end()) {
       result = callLayer(*it->second, *call);
     } else if (const OperatorSpec *spec = lookupOperator(call->callee, false)) {
       result = callFunction(*spec, *call);
@@ -352,7 +471,7 @@ std::optional<ValueType> Sema::typeOf(Expr &e) {
       diag.error(e.range, std::string("operator '") + bin->op +
                               "' is not supported on tensors; '+' and '*' are");
     } else if (l && r) {
-      if (l->shape != r->shape)
+      if (*l != *r)
         diag.error(e.range, std::string("cannot ") +
                                 (bin->op == '+' ? "add " : "multiply ") +
                                 l->str() + " and " + r->str() +
@@ -369,28 +488,54 @@ std::optional<ValueType> Sema::typeOf(Expr &e) {
 }
 
 void Sema::checkForward(ModelDecl &m) {
-  for (const InputDecl &in : m.inputs)
-    if (!in.isLabel()) {
-      values[in.name] = ValueType{in.shape};
-      valueDefs[in.name] = in.range;
-    }
   if (!m.hasForward) {
-    diag.error(m.range, "model '" + m.name + "' has no forward section");
+    diag.error(m.range, std::string(m.isBlock ? "block '" : "model '") +
+                            m.name + "' has no forward section");
     return;
   }
   for (Assignment &a : m.forward) {
-    if (layers.count(a.name)) {
-      diag.error(a.range, "'" + a.name + "' is already a layer; give the value "
-                          "another name");
+    std::vector<Assignment::Target> targets{{a.name, a.range}};
+    targets.insert(targets.end(), a.more.begin(), a.more.end());
+    bool ok = true;
+    for (const Assignment::Target &t : targets)
+      if (layers.count(t.name)) {
+        diag.error(t.range, "'" + t.name + "' is already a layer; give the "
+                            "value another name");
+        ok = false;
+      }
+    if (!ok)
       continue;
-    }
-    if (auto type = typeOf(*a.value)) {
-      values[a.name] = *type;
-      valueDefs[a.name] = a.range;
-      poisoned.erase(a.name);
+    std::optional<std::vector<ValueType>> types;
+    if (targets.size() == 1) {
+      if (auto type = typeOf(*a.value))
+        types = std::vector<ValueType>{*type};
     } else {
-      values.erase(a.name);
-      poisoned.insert(a.name);
+      // Only a block returns several values.
+      auto *call = dyn_cast<CallExpr>(a.value.get());
+      LayerDecl *layer = call ? layers.lookup(call->callee) : nullptr;
+      if (!layer || layer->kind != "block") {
+        diag.error(a.value->range,
+                   "only a block returns several values; this gives one for " +
+                       std::to_string(targets.size()) + " names");
+      } else if ((types = callBlock(*layer, *call)) &&
+                 types->size() != targets.size()) {
+        diag.error(targets.front().range,
+                   std::to_string(targets.size()) + " names for the " +
+                       std::to_string(types->size()) + " value(s) '" +
+                       call->callee + "' returns");
+        types.reset();
+      }
+    }
+    for (size_t i = 0; i < targets.size(); ++i) {
+      const std::string &name = targets[i].name;
+      if (types) {
+        values[name] = (*types)[i];
+        valueDefs[name] = targets[i].range;
+        poisoned.erase(name);
+      } else {
+        values.erase(name);
+        poisoned.insert(name);
+      }
     }
   }
 }
@@ -485,28 +630,72 @@ void Sema::checkLoss(ModelDecl &m) {
   auto type = typeOf(*output);
   if (!type)
     return;
-  std::vector<int64_t> expected = target->shape;
+  ValueType expected = target->isLabel() ? ValueType{target->shape}
+                                          : target->valueType;
   if (target->labelKind == "class")
-    expected = {target->numClasses};
-  if (type->shape != expected) {
+    expected = ValueType{{target->numClasses}};
+  if (*type != expected) {
     std::string why = target->labelKind == "class" || target->labelKind == "one_hot"
                           ? " for '" + target->name + "' with " +
                                 std::to_string(target->numClasses) + " classes"
                           : " to match '" + target->name + "'";
     diag.error(output->range, name + " needs " +
                                   (name == "cross_entropy" ? "logits " : "") +
-                                  ValueType{expected}.str() + why + ", but '" +
+                                  expected.str() + why + ", but '" +
                                   output->name + "' is " + type->str());
     diag.note(valueDefs[output->name], "'" + output->name + "' defined here");
     return;
   }
-  m.outputName = output->name;
-  m.outputType = *type;
+  m.outputNames = {output->name};
+  m.outputTypes = {*type};
   m.lossTarget = target->name;
   m.lossOp = name == "cross_entropy"
                  ? (target->labelKind == "class" ? "softmax_cross_entropy"
                                                  : "categorical_cross_entropy")
                  : name;
+}
+
+void Sema::checkOutputs(ModelDecl &m) {
+  if (m.returns.empty())
+    return; // The model's one output is what the loss scores.
+  std::vector<std::string> names;
+  for (const ExprPtr &e : m.returns) {
+    auto *id = dyn_cast<IdentExpr>(e.get());
+    if (!id) {
+      diag.error(e->range, "a model returns named values; name this one in "
+                           "forward ('probs = softmax(logits)') and return "
+                           "the name");
+      continue;
+    }
+    if (llvm::is_contained(names, id->name)) {
+      diag.error(e->range, "'" + id->name + "' is returned twice");
+      continue;
+    }
+    names.push_back(id->name);
+    auto type = typeOf(*id);
+    if (!type)
+      continue;
+    if (!type->isStatic())
+      unsupported(e->range, "an output with symbolic dimensions (" +
+                                type->str() + ")");
+    if (m.outputNames.empty() || id->name != m.outputNames.front()) {
+      m.outputNames.push_back(id->name);
+      m.outputTypes.push_back(*type);
+    }
+  }
+  // The scored output comes first in the compiled model (what eval scores
+  // and predict shows), so it must be one the model returns.
+  if (!m.outputNames.empty() &&
+      !llvm::is_contained(names, m.outputNames.front())) {
+    diag.error(m.returnRange, "the model returns " + joinNames(names) +
+                                  " but not '" + m.outputNames.front() +
+                                  "', which the loss scores; return it too");
+    diag.note(m.lossRange, "the loss is declared here");
+  }
+}
+
+void Sema::unsupported(SourceRange at, std::string message) {
+  unsupportedUses.push_back({at, std::move(message)});
 }
 
 //===----------------------------------------------------------------------===//
@@ -716,7 +905,13 @@ void Sema::checkTrain(ModelDecl &m) {
 }
 
 bool Sema::run() {
-  if (module.models.empty()) {
+  checkBlockDefinitions();
+  // Models of the main file come first; an imported file lends models too.
+  std::vector<ModelDecl *> candidates;
+  for (auto &m : module.models)
+    if (m->range.buffer == 0)
+      candidates.push_back(m.get());
+  if (module.models.empty() || (candidates.empty() && module.trains.empty())) {
     diag.error(SourceRange{1, 1, 1, 1}, "no model in this file; a model file "
                                         "starts with 'model Name { ... }'");
     return false;
@@ -727,9 +922,9 @@ bool Sema::run() {
       diag.error(m->range, "model '" + m->name + "' is defined twice");
       diag.note(names[m->name], "first defined here");
     }
-  // With several models, the one a train block names is compiled.
-  model = module.models.back().get();
-  if (module.models.size() > 1 && !module.trains.empty())
+  // The model a train block names is compiled; else the main file's last.
+  model = candidates.empty() ? module.models.back().get() : candidates.back();
+  if (!module.trains.empty())
     for (auto &m : module.models)
       if (m->name == module.trains.front()->modelName)
         model = m.get();
@@ -738,22 +933,43 @@ bool Sema::run() {
   checkParams(*model);
   checkInputs(*model);
   checkLayers(*model);
+  for (const InputDecl &in : model->inputs) {
+    if (in.isLabel())
+      continue;
+    if (!in.valid) {
+      poisoned.insert(in.name); // Its uses report nothing more.
+      continue;
+    }
+    values[in.name] = in.valueType;
+    valueDefs[in.name] = in.range;
+  }
   checkForward(*model);
   checkLoss(*model);
+  checkOutputs(*model);
   checkTrain(*model);
   if (diag.errorCount() == 0)
-    for (const LayerDecl &layer : model->layers)
-      if (!layer.used && !layer.kind.empty())
-        diag.warning(layer.range,
-                     "layer '" + layer.name + "' is never used in forward" +
-                         (lookupOperator(layer.kind, true)->hasParameters
-                              ? "; it gets no parameters"
-                              : ""));
+    warnUnusedLayers(*model);
+  if (diag.errorCount() == 0 && forCodegen)
+    for (auto &[at, what] : unsupportedUses)
+      diag.error(at, "code generation does not support " + what +
+                         " yet; `weftc --emit=ast` checks the model without it");
   return diag.errorCount() == 0;
+}
+
+void Sema::warnUnusedLayers(const ModelDecl &m) {
+  for (const LayerDecl &layer : m.layers) {
+    if (layer.used || layer.kind.empty())
+      continue;
+    bool hasParameters = layer.kind == "block" ||
+                         lookupOperator(layer.kind, true)->hasParameters;
+    diag.warning(layer.range, "layer '" + layer.name +
+                                  "' is never used in forward" +
+                                  (hasParameters ? "; it gets no parameters" : ""));
+  }
 }
 
 } // namespace weft::sema
 
-bool weft::analyze(Module &module, Diagnostics &diagnostics) {
-  return Sema(module, diagnostics).run();
+bool weft::analyze(Module &module, Diagnostics &diagnostics, bool forCodegen) {
+  return Sema(module, diagnostics, forCodegen).run();
 }

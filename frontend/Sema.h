@@ -11,7 +11,9 @@ namespace weft {
 /// checks the train block. Reports each problem through `diagnostics` and
 /// returns false if there was any error; on success the AST is annotated
 /// (ast::Module::selected, ast::Module::train, layer input sizes, types).
-bool analyze(ast::Module &module, Diagnostics &diagnostics);
+/// `forCodegen` also reports what is valid Weft but cannot be compiled yet.
+bool analyze(ast::Module &module, Diagnostics &diagnostics,
+             bool forCodegen = true);
 
 } // namespace weft
 

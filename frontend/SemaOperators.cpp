@@ -37,6 +37,7 @@ const OperatorSpec kOperators[] = {
     {"Flatten", "flatten", true, false, {}, {}},
     {"Reshape", "reshape", true, false, {"shape"}, {}},
     {"Dropout", "dropout", true, false, {"rate"}, {}},
+    {"BatchNorm2D", "batch_norm2d", true, true, {}, {"momentum", "eps"}},
     // Functions; their first argument is the input.
     {"max_pool", "max_pool", false, false, {"size"}, kWindow},
     {"avg_pool", "avg_pool", false, false, {"size"}, kWindow},
@@ -51,10 +52,6 @@ const OperatorSpec kOperators[] = {
     {"softmax", "softmax", false, false, {}, {}},
     {"leaky_relu", "leaky_relu", false, false, {}, {"negative_slope"}},
 };
-
-std::string shapeText(const std::vector<int64_t> &shape) {
-  return ValueType{shape}.str();
-}
 
 } // namespace
 
@@ -206,6 +203,18 @@ bool Sema::resolveArguments(const OperatorSpec &spec, const CallExpr &call,
         diag.error(arg->range, "the dropout rate is a probability in [0, 1), "
                                "got " + std::to_string(*rate));
       config.rate = rate.value_or(0.5);
+    } else if (name == "momentum") {
+      std::optional<double> m = constReal(*arg, "momentum");
+      if (m && !(*m > 0 && *m <= 1))
+        diag.error(arg->range, "BatchNorm2D's momentum weighs the new batch in "
+                               "the running statistics: in (0, 1], got " +
+                                   std::to_string(*m));
+      config.momentum = m.value_or(0.1);
+    } else if (name == "eps") {
+      std::optional<double> eps = constReal(*arg, "eps");
+      if (eps && !(*eps > 0))
+        diag.error(arg->range, "eps must be positive");
+      config.eps = eps.value_or(1e-5);
     } else if (name == "negative_slope") {
       config.negativeSlope = constReal(*arg, "negative_slope").value_or(0.01);
     }
@@ -234,14 +243,33 @@ std::optional<ValueType> Sema::applyOperator(const OperatorSpec &spec,
     diag.error(at, what + " expects " + expected + ", got " + input.str() + hint);
     return std::nullopt;
   };
-  std::optional<ValueType> out;
+  bool isImageOp = op == "conv2d" || op == "max_pool" || op == "avg_pool" ||
+                   op == "global_avg_pool" || op == "batch_norm2d";
+  if (isImageOp && in.size() != 3)
+    return mismatch("an image input f32[?, channels, height, width]");
+  // Windows, channels and reshapes need sizes known at compile time.
+  if ((isImageOp || op == "flatten" || op == "reshape") && !input.isStatic())
+    return mismatch("sizes known at compile time",
+                    "; a symbolic dimension is known only per batch");
+
   if (op == "dense") {
-    if (in.size() != 1)
-      return mismatch("a flat input f32[?, N]", "; flatten it first with flatten(x)");
-    out = ValueType{{c.units}};
-  } else if (op == "conv2d" || op == "max_pool" || op == "avg_pool") {
-    if (in.size() != 3)
-      return mismatch("an image input f32[?, channels, height, width]");
+    if (in.empty())
+      return mismatch("an input f32[?, N]");
+    if (input.isSymbolic(in.size() - 1))
+      return mismatch("a fixed size of the last dimension");
+    // Over the last dimension, as nn.Linear and Keras' Dense.
+    ValueType out = input;
+    out.shape.back() = c.units;
+    if (in.size() >= 3)
+      diag.warning(at, what + " applies to the last dimension of " +
+                           input.str() + ", as nn.Linear does; to use all " +
+                           "of an image, flatten it first with flatten(x)");
+    if (in.size() > 1)
+      unsupported(at, "Dense on more than one dimension per example (" +
+                          input.str() + ")");
+    return out;
+  }
+  if (op == "conv2d" || op == "max_pool" || op == "avg_pool") {
     int64_t channels = in[0];
     if (op == "conv2d" && (channels % c.groups || c.units % c.groups)) {
       diag.error(at, what + ": " + std::to_string(c.groups) +
@@ -273,12 +301,11 @@ std::optional<ValueType> Sema::applyOperator(const OperatorSpec &spec,
       }
       sizes[d] = *size;
     }
-    out = ValueType{{op == "conv2d" ? c.units : channels, sizes[0], sizes[1]}};
-  } else if (op == "global_avg_pool") {
-    if (in.size() != 3)
-      return mismatch("an image input f32[?, channels, height, width]");
-    out = ValueType{{in[0]}};
-  } else if (op == "reshape") {
+    return ValueType{{op == "conv2d" ? c.units : channels, sizes[0], sizes[1]}};
+  }
+  if (op == "global_avg_pool")
+    return ValueType{{in[0]}};
+  if (op == "reshape") {
     int64_t from = 1, to = 1;
     for (int64_t d : in)
       from *= d;
@@ -291,14 +318,13 @@ std::optional<ValueType> Sema::applyOperator(const OperatorSpec &spec,
                          ")");
       return std::nullopt;
     }
-    out = ValueType{c.shape};
-  } else if (op == "flatten") {
+    return ValueType{c.shape};
+  }
+  if (op == "flatten") {
     int64_t n = 1;
     for (int64_t d : in)
       n *= d;
-    out = ValueType{{n}};
-  } else {
-    out = input; // Activations keep the shape.
+    return ValueType{{n}};
   }
-  return out;
+  return input; // Activations, dropout and batch norm keep the shape.
 }

@@ -24,6 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       llvm::SMLoc());
   // Printing diagnostics is exercised by the lit tests; here it only slows
   // the search down.
-  weft::parseModelFile(sourceMgr, /*check=*/true, llvm::nulls());
+  weft::FrontendOptions options;
+  options.allowImports = false;
+  weft::parseModelFile(sourceMgr, options, llvm::nulls());
   return 0;
 }

@@ -96,15 +96,17 @@ template <typename Fn> int writeText(const std::string &path, Fn print) {
 }
 
 int compile(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
+  frontend::FrontendOptions options;
+  options.forCodegen = emit != Emit::AST;
   std::unique_ptr<frontend::ast::Module> ast =
-      frontend::parseModelFile(sourceMgr, /*check=*/true);
+      frontend::parseModelFile(sourceMgr, options);
   if (!ast)
     return 1;
   std::string output = outputFilename.empty() ? defaultOutput() : outputFilename;
   if (emit == Emit::AST)
     return writeText(output, [&](llvm::raw_ostream &os) { ast->dump(os); });
 
-  OwningOpRef<ModuleOp> module = frontend::mlirGen(context, *ast, inputFilename);
+  OwningOpRef<ModuleOp> module = frontend::mlirGen(context, *ast, inputFilename, &sourceMgr);
   if (!module)
     return 1;
   backend::InspectionOptions inspection{printIRAfterAll, printIRAfter,

@@ -42,8 +42,15 @@ LogicalResult ParameterOp::verify() {
   return success();
 }
 
-/// Checks that `symbol` names a weft.parameter or weft.state whose type is
-/// `type`.
+LogicalResult BufferOp::verify() {
+  if (getInit() != "zeros" && getInit() != "ones")
+    return emitOpError("init must be \"zeros\" or \"ones\", got \"")
+           << getInit() << "\"";
+  return success();
+}
+
+/// Checks that `symbol` names a weft.parameter, weft.buffer or weft.state
+/// whose type is `type`.
 static LogicalResult verifyVariableUse(Operation *op, FlatSymbolRefAttr symbol,
                                        Type type,
                                        SymbolTableCollection &symbolTable) {
@@ -53,10 +60,12 @@ static LogicalResult verifyVariableUse(Operation *op, FlatSymbolRefAttr symbol,
     declared = param.getType();
   else if (auto state = dyn_cast_or_null<StateOp>(decl))
     declared = state.getType();
+  else if (auto buffer = dyn_cast_or_null<BufferOp>(decl))
+    declared = buffer.getType();
   else
     return op->emitOpError("'")
            << symbol.getValue()
-           << "' does not name a weft.parameter or weft.state";
+           << "' does not name a weft.parameter, weft.buffer or weft.state";
   if (declared != type)
     return op->emitOpError("type ")
            << type << " does not match " << symbol << " declared as "
@@ -291,6 +300,34 @@ LogicalResult GlobalAvgPoolOp::inferReturnTypes(
                                   "got ",
                              input);
   inferred.push_back(f32Tensor(ctx, {input.getDimSize(0), input.getDimSize(1)}));
+  return success();
+}
+
+LogicalResult BatchNorm2DOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  if (input.getRank() != 4)
+    return emitOptionalError(loc, "weft.batch_norm2d expects [N, C, H, W], "
+                                  "got ",
+                             input);
+  int64_t channels = input.getDimSize(1);
+  for (Value v : {adaptor.getWeight(), adaptor.getBias(),
+                  adaptor.getRunningMean(), adaptor.getRunningVar()}) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() != 1 || !dimsAgree(t.getDimSize(0), channels))
+      return emitOptionalError(loc, "weft.batch_norm2d's weight, bias and "
+                                    "running statistics are [C] = [",
+                               channels, "], got ", t);
+  }
+  if (!(adaptor.getEps().convertToDouble() > 0))
+    return emitOptionalError(loc, "weft.batch_norm2d needs eps > 0");
+  double momentum = adaptor.getMomentum().convertToDouble();
+  if (!(momentum > 0 && momentum <= 1))
+    return emitOptionalError(loc, "weft.batch_norm2d needs momentum in (0, 1], "
+                                  "got ",
+                             momentum);
+  inferred.push_back(input);
   return success();
 }
 

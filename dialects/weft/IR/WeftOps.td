@@ -77,6 +77,31 @@ def Weft_StateOp : Weft_Op<"state",
   }];
 }
 
+def Weft_BufferOp : Weft_Op<"buffer",
+    [Symbol, HasParent<"::mlir::ModuleOp">]> {
+  let summary = "Non-trainable model state saved in checkpoints";
+  let description = [{
+    Declares a tensor that belongs to the model but is not trained by the
+    optimizer: BatchNorm's running mean and variance, which the training
+    step updates and evaluation reads. The symbol is PyTorch's state_dict
+    name (`bn1.running_mean`); `init` is `zeros` or `ones`.
+
+    ```mlir
+    weft.buffer @"bn1.running_var" : tensor<32xf32> {init = "ones"}
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       TypeAttrOf<Weft_F32Tensor>:$type,
+                       StrAttr:$init);
+  let assemblyFormat = "$sym_name `:` $type attr-dict";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::RankedTensorType getTensorType() {
+      return ::llvm::cast<::mlir::RankedTensorType>(getType());
+    }
+  }];
+}
+
 def Weft_LoadOp : Weft_Op<"load",
     [DeclareOpInterfaceMethods<SymbolUserOpInterface>,
      MemoryEffects<[MemRead]>]> {
@@ -244,6 +269,34 @@ def Weft_GlobalAvgPoolOp : Weft_Op<"global_avg_pool", [Pure, InferTypeOpAdaptor]
   let arguments = (ins Weft_F32Tensor:$input);
   let results = (outs Weft_F32Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Weft_BatchNorm2DOp : Weft_Op<"batch_norm2d",
+    [InferTypeOpAdaptor]> {
+  let summary = "Batch normalisation over [N, C, H, W], per channel";
+  let description = [{
+    PyTorch's `nn.BatchNorm2d(C, eps, momentum)`:
+    `y = (x - mean) / sqrt(var + eps) * weight + bias` per channel. While
+    training, mean and var are the batch's (biased variance) and the running
+    statistics move towards them by `momentum` (with the unbiased variance,
+    as PyTorch); in evaluation, the running statistics are used. `weight`
+    and `bias` are [C]; so are `running_mean` and `running_var`, read from
+    weft.buffer declarations. Not `Pure`: its training form updates state.
+
+    ```mlir
+    %y = weft.batch_norm2d %x, %w, %b, %mean, %var {eps = 1.0e-05 : f64, momentum = 1.0e-01 : f64}
+        : (tensor<?x32x26x26xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32>) -> tensor<?x32x26x26xf32>
+    ```
+  }];
+  let arguments = (ins Weft_F32Tensor:$input, Weft_F32Tensor:$weight,
+                       Weft_F32Tensor:$bias, Weft_F32Tensor:$running_mean,
+                       Weft_F32Tensor:$running_var, F64Attr:$eps,
+                       F64Attr:$momentum);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $bias `,` $running_mean `,` $running_var attr-dict
+    `:` functional-type(operands, results)
+  }];
 }
 
 //===----------------------------------------------------------------------===//

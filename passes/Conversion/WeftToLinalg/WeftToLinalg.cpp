@@ -560,6 +560,21 @@ struct ConvertWeftToLinalgPass
                  ReduceSumLowering, ReluGradLowering, ReluLowering,
                  ReshapeLowering, SgdUpdateLowering,
                  SoftmaxCrossEntropyGradLowering, SoftmaxCrossEntropyLowering>(ctx);
+    // An op without a lowering gets one clear message at its source, not
+    // the conversion framework's "failed to legalize".
+    llvm::DenseSet<OperationName> lowered;
+    for (const auto &pattern : patterns.getNativePatterns())
+      if (std::optional<OperationName> root = pattern->getRootKind())
+        lowered.insert(*root);
+    WalkResult walk = getOperation()->walk([&](Operation *op) {
+      if (!isa<WeftDialect>(op->getDialect()) || lowered.contains(op->getName()))
+        return WalkResult::advance();
+      op->emitError("code generation for '")
+          << op->getName() << "' is not implemented yet";
+      return WalkResult::interrupt();
+    });
+    if (walk.wasInterrupted())
+      return signalPassFailure();
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();
   }

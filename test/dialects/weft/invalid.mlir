@@ -70,7 +70,7 @@ func.func @load_type() {
 // -----
 
 func.func @load_missing() {
-  // expected-error@+1 {{'nope' does not name a weft.parameter or weft.state}}
+  // expected-error@+1 {{'nope' does not name a weft.parameter, weft.buffer or weft.state}}
   %w = weft.load @nope : tensor<4xf32>
   return
 }
