@@ -22,6 +22,9 @@ namespace weft::sema {
 
 /// Longer stacks are a typo; BERT-large has 24 layers.
 constexpr int64_t kMaxRepeat = 1024;
+/// Copies of block bodies in one model: nested repeats multiply, and each
+/// copy is checked and emitted.
+constexpr int64_t kMaxBlockCopies = 20000;
 
 void Sema::checkBlockDefinitions() {
   for (auto &block : module.blocks) {
@@ -213,6 +216,14 @@ std::optional<std::vector<ValueType>> Sema::callBlock(LayerDecl &layer,
   int64_t copies = layer.repeat ? layer.repeat : 1;
   std::vector<ValueType> current = inputs;
   for (int64_t i = 0; i < copies; ++i) {
+    if (++blockCopies > kMaxBlockCopies) {
+      diag.error(call.range, "the model needs more than " +
+                                 std::to_string(kMaxBlockCopies) +
+                                 " copies of blocks (nested repeats multiply)");
+      layer.failed = true;
+      usesInProgress.pop_back();
+      return std::nullopt;
+    }
     std::string use = layer.name + (layer.repeat ? "." + std::to_string(i) : "");
     diag.pushContext(call.range, "in block '" + block.name +
                                      "', used as layer '" + use + "' here");

@@ -131,6 +131,7 @@ private:
   llvm::StringSet<> warnedBlocks;
   /// Blocks whose bodies are being checked, outermost first.
   std::vector<std::string> usesInProgress;
+  int64_t blockCopies = 0;
 
   /// What names mean inside the model or block body being checked. A use
   /// of a block swaps in a fresh scope for its body.

@@ -28,7 +28,7 @@ echo "fuzz: replaying $(ls test/fuzz/crashers/*.weft | wc -l) kept crasher(s)"
 mkdir -p "$build/corpus" "$build/artifacts"
 echo "fuzz: fuzzing the frontend for $seconds s (log: $build/fuzz.log)"
 if ! "$fuzzer" "$build/corpus" examples test/frontend test/e2e/Inputs test/fuzz/crashers \
-     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+     -dict=test/fuzz/weft.dict -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
      -artifact_prefix="$build/artifacts/" -print_final_stats=1 > "$build/fuzz.log" 2>&1; then
   tail -40 "$build/fuzz.log"
   echo "fuzz: FAILED; the input is in $build/artifacts/"
