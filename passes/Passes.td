@@ -115,4 +115,21 @@ def ConvertWeftToLinalgPass : Pass<"convert-weft-to-linalg", "::mlir::ModuleOp">
                            "::mlir::tensor::TensorDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Buffers
+//===----------------------------------------------------------------------===//
+
+def CopiesToLinalgPass : Pass<"weft-copies-to-linalg"> {
+  let summary = "Rewrites memref.copy as linalg.copy";
+  let description = [{
+    Bufferization writes a strided `tensor.insert_slice` (the spreading of an
+    output gradient in the backward pass of a strided convolution or pool)
+    as a `memref.copy` into a non-contiguous view, which the LLVM lowering
+    turns into a call to `memrefCopy` from MLIR's C runner library. As a
+    `linalg.copy` it becomes a loop nest instead, and compiled models link
+    against nothing from MLIR.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // WEFT_PASSES

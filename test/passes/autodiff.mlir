@@ -94,3 +94,32 @@ module {
     return
   }
 }
+
+// -----
+
+// Tests the VJPs of convolution and pooling: the pool's gradient needs its
+// input (to find each window's maximum); the convolution gives its input,
+// weight and bias gradients (the bias sums over batch and space).
+weft.parameter @c.weight : tensor<4x1x3x3xf32> {fan_in = 9 : i64, init = "uniform_fan_in"}
+weft.parameter @c.bias : tensor<4xf32> {fan_in = 9 : i64, init = "uniform_fan_in"}
+
+func.func @loss(%x: tensor<?x1x8x8xf32>, %y: tensor<?xi32>) -> (tensor<f32>, tensor<?x36xf32>) {
+  %w = weft.load @c.weight : tensor<4x1x3x3xf32>
+  %b = weft.load @c.bias : tensor<4xf32>
+  %c = weft.conv2d %x, %w, %b {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<?x1x8x8xf32>, tensor<4x1x3x3xf32>, tensor<4xf32>) -> tensor<?x4x8x8xf32>
+  %p = weft.max_pool2d %c {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>} : (tensor<?x4x8x8xf32>) -> tensor<?x4x4x4xf32>
+  %a = weft.avg_pool2d %p {kernel = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>, stride = array<i64: 2, 2>} : (tensor<?x4x4x4xf32>) -> tensor<?x4x3x3xf32>
+  %f = weft.reshape %a : tensor<?x4x3x3xf32> -> tensor<?x36xf32>
+  %l = weft.softmax_cross_entropy %f, %y : (tensor<?x36xf32>, tensor<?xi32>) -> tensor<f32>
+  return %l, %f : tensor<f32>, tensor<?x36xf32>
+}
+
+// CHECK-LABEL: func.func @loss_grad(
+// CHECK:       %[[C:.*]] = weft.conv2d
+// CHECK:       %[[P:.*]] = weft.max_pool2d %[[C]]
+// CHECK:       %[[DA:.*]] = weft.avg_pool2d_grad %{{.*}} {kernel = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>, stride = array<i64: 2, 2>} : (tensor<?x4x3x3xf32>) -> tensor<?x4x4x4xf32>
+// CHECK:       %[[DP:.*]] = weft.max_pool2d_grad %[[C]], %[[DA]] {{.*}} -> tensor<?x4x8x8xf32>
+// CHECK-DAG:   weft.conv2d_grad_input %[[DP]], %{{.*}} {{.*}} -> tensor<?x1x8x8xf32>
+// CHECK-DAG:   %[[DW:.*]] = weft.conv2d_grad_weight %{{.*}}, %[[DP]] {{.*}} -> tensor<4x1x3x3xf32>
+// CHECK-DAG:   %[[DB:.*]] = weft.reduce_sum %[[DP]] {dims = array<i64: 0, 2, 3>} : (tensor<?x4x8x8xf32>) -> tensor<4xf32>
+// CHECK:       return %{{.*}}, %[[DW]], %[[DB]]

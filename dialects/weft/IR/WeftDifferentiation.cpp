@@ -141,3 +141,41 @@ LogicalResult SoftmaxCrossEntropyOp::buildVectorJacobianProduct(
       b, getGradientLoc(*this), getLogits(), getLabels(), resultGrads[0]);
   return success();
 }
+
+LogicalResult Conv2DOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  if (!startVjp(*this, resultGrads, grads))
+    return success();
+  Location loc = getGradientLoc(*this);
+  Value dy = resultGrads[0];
+  grads[0] = Conv2DGradInputOp::create(b, loc, getInput().getType(), dy,
+                                       getWeight(), getStride(), getPadding(),
+                                       getDilation(), getGroups());
+  grads[1] = Conv2DGradWeightOp::create(b, loc, getWeight().getType(),
+                                        getInput(), dy, getStride(),
+                                        getPadding(), getDilation(), getGroups());
+  if (getBias())
+    grads[2] = ReduceSumOp::create(b, loc, dy, b.getDenseI64ArrayAttr({0, 2, 3}));
+  return success();
+}
+
+LogicalResult MaxPool2DOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  if (!startVjp(*this, resultGrads, grads))
+    return success();
+  grads[0] = MaxPool2DGradOp::create(b, getGradientLoc(*this),
+                                     getInput().getType(), getInput(),
+                                     resultGrads[0], getKernel(), getStride(),
+                                     getPadding());
+  return success();
+}
+
+LogicalResult AvgPool2DOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  if (!startVjp(*this, resultGrads, grads))
+    return success();
+  grads[0] = AvgPool2DGradOp::create(b, getGradientLoc(*this),
+                                     getInput().getType(), resultGrads[0],
+                                     getKernel(), getStride(), getPadding());
+  return success();
+}

@@ -201,21 +201,19 @@ static FailureOr<int64_t> windowOutput(std::optional<Location> loc,
   return *out;
 }
 
-LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *ctx,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &inferred) {
-  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
-  auto weight = cast<RankedTensorType>(adaptor.getWeight().getType());
+/// The shape rule of weft.conv2d; its gradients verify against it too.
+static LogicalResult inferConv2D(MLIRContext *ctx, std::optional<Location> loc,
+                                 RankedTensorType input, RankedTensorType weight,
+                                 Value bias, ArrayRef<int64_t> stride,
+                                 ArrayRef<int64_t> pad, ArrayRef<int64_t> dil,
+                                 int64_t groups,
+                                 SmallVectorImpl<Type> &inferred) {
   if (input.getRank() != 4 || weight.getRank() != 4)
     return emitOptionalError(loc, "weft.conv2d expects input [N, C, H, W] and "
                                   "weight [O, C/groups, KH, KW], got ",
                              input, " and ", weight);
-  ArrayRef<int64_t> stride = adaptor.getStride(), pad = adaptor.getPadding(),
-                    dil = adaptor.getDilation();
   if (failed(verifyWindow(loc, "weft.conv2d", stride, pad, dil)))
     return failure();
-  int64_t groups = adaptor.getGroups();
   int64_t channels = input.getDimSize(1), out = weight.getDimSize(0);
   if (groups < 1 || (!ShapedType::isDynamic(channels) && channels % groups) ||
       out % groups)
@@ -227,7 +225,7 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *ctx,
     return emitOptionalError(loc, "weft.conv2d input has ", channels,
                              " channels but the weight ", weight, " expects ",
                              weight.getDimSize(1) * groups);
-  if (Value bias = adaptor.getBias()) {
+  if (bias) {
     auto biasType = cast<RankedTensorType>(bias.getType());
     if (biasType.getRank() != 1 || biasType.getDimSize(0) != out)
       return emitOptionalError(loc, "weft.conv2d bias ", biasType,
@@ -243,6 +241,57 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *ctx,
     return failure();
   inferred.push_back(f32Tensor(ctx, {input.getDimSize(0), out, *h, *w}));
   return success();
+}
+
+LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  return inferConv2D(ctx, loc,
+                     cast<RankedTensorType>(adaptor.getInput().getType()),
+                     cast<RankedTensorType>(adaptor.getWeight().getType()),
+                     adaptor.getBias(), adaptor.getStride(),
+                     adaptor.getPadding(), adaptor.getDilation(),
+                     adaptor.getGroups(), inferred);
+}
+
+/// Checks that a gradient op's `grad` operand has the type the forward op
+/// (whose shape rule `inferred` holds) gives.
+static LogicalResult verifyForwardMatches(Operation *op, LogicalResult rule,
+                                          ArrayRef<Type> inferred, Value grad) {
+  if (failed(rule))
+    return failure();
+  auto expected = cast<RankedTensorType>(inferred.front());
+  auto actual = cast<RankedTensorType>(grad.getType());
+  if (expected.getShape().size() != actual.getShape().size() ||
+      !llvm::all_of(llvm::seq<size_t>(0, actual.getRank()), [&](size_t i) {
+        return dimsAgree(expected.getDimSize(i), actual.getDimSize(i));
+      }))
+    return op->emitOpError("gradient ")
+           << actual << " does not match the forward output " << expected;
+  return success();
+}
+
+LogicalResult Conv2DGradInputOp::verify() {
+  SmallVector<Type> inferred;
+  return verifyForwardMatches(
+      *this,
+      inferConv2D(getContext(), getLoc(), getType(),
+                  cast<RankedTensorType>(getWeight().getType()), Value(),
+                  getStride(), getPadding(), getDilation(), getGroups(),
+                  inferred),
+      inferred, getGrad());
+}
+
+LogicalResult Conv2DGradWeightOp::verify() {
+  SmallVector<Type> inferred;
+  return verifyForwardMatches(
+      *this,
+      inferConv2D(getContext(), getLoc(),
+                  cast<RankedTensorType>(getInput().getType()), getType(),
+                  Value(), getStride(), getPadding(), getDilation(),
+                  getGroups(), inferred),
+      inferred, getGrad());
 }
 
 /// Shape rule shared by max and average pooling.
@@ -271,6 +320,24 @@ static LogicalResult inferPool2D(MLIRContext *ctx, std::optional<Location> loc,
   inferred.push_back(
       f32Tensor(ctx, {input.getDimSize(0), input.getDimSize(1), *h, *w}));
   return success();
+}
+
+LogicalResult MaxPool2DGradOp::verify() {
+  SmallVector<Type> inferred;
+  return verifyForwardMatches(
+      *this,
+      inferPool2D(getContext(), getLoc(), "weft.max_pool2d", getInput(),
+                  getKernel(), getStride(), getPadding(), inferred),
+      inferred, getGrad());
+}
+
+LogicalResult AvgPool2DGradOp::verify() {
+  SmallVector<Type> inferred;
+  return verifyForwardMatches(
+      *this,
+      inferPool2D(getContext(), getLoc(), "weft.avg_pool2d", getOutput(),
+                  getKernel(), getStride(), getPadding(), inferred),
+      inferred, getGrad());
 }
 
 LogicalResult MaxPool2DOp::inferReturnTypes(MLIRContext *ctx,

@@ -221,7 +221,8 @@ def Weft_MulOp : Weft_Op<"mul",
 // Convolution and pooling (NCHW, PyTorch's layout)
 //===----------------------------------------------------------------------===//
 
-def Weft_Conv2DOp : Weft_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
+def Weft_Conv2DOp : Weft_Op<"conv2d", [Pure, InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<Weft_DifferentiableOpInterface>]> {
   let summary = "2-D convolution over [N, C, H, W] inputs";
   let description = [{
     PyTorch's `nn.functional.conv2d(x, weight, bias, stride, padding,
@@ -245,7 +246,8 @@ def Weft_Conv2DOp : Weft_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
 }
 
 class Weft_Pool2DOp<string mnemonic, string torchName>
-    : Weft_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+    : Weft_Op<mnemonic, [Pure, InferTypeOpAdaptor,
+        DeclareOpInterfaceMethods<Weft_DifferentiableOpInterface>]> {
   let summary = "2-D " # mnemonic # " over [N, C, H, W] inputs";
   let description = [{
     PyTorch's `nn.functional.}] # torchName # [{(x, kernel, stride, padding)`
@@ -437,6 +439,72 @@ def Weft_ReduceSumOp : Weft_Op<"reduce_sum",
   let arguments = (ins Weft_F32Tensor:$input, DenseI64ArrayAttr:$dims);
   let results = (outs Weft_F32Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Weft_Conv2DGradInputOp : Weft_Op<"conv2d_grad_input", [Pure]> {
+  let summary = "Gradient of weft.conv2d with respect to its input";
+  let description = [{
+    Given the gradient `dy` of a convolution's output and its weight, the
+    gradient of its input (a transposed convolution). The result type is the
+    forward input's: the floor in the output-size rule loses its size.
+
+    ```mlir
+    %dx = weft.conv2d_grad_input %dy, %w {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<?x32x26x26xf32>, tensor<32x1x3x3xf32>) -> tensor<?x1x28x28xf32>
+    ```
+  }];
+  let arguments = (ins Weft_F32Tensor:$grad, Weft_F32Tensor:$weight,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilation, I64Attr:$groups);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat =
+      "$grad `,` $weight attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Weft_Conv2DGradWeightOp : Weft_Op<"conv2d_grad_weight", [Pure]> {
+  let summary = "Gradient of weft.conv2d with respect to its weight";
+  let description = [{
+    Given the forward input `x` and the output gradient `dy`, the gradient of
+    the weight, `[O, C / groups, KH, KW]` (the result type says KH and KW).
+  }];
+  let arguments = (ins Weft_F32Tensor:$input, Weft_F32Tensor:$grad,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilation, I64Attr:$groups);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat =
+      "$input `,` $grad attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Weft_MaxPool2DGradOp : Weft_Op<"max_pool2d_grad",
+    [Pure, AllTypesMatch<["input", "output"]>]> {
+  let summary = "Gradient of weft.max_pool2d";
+  let description = [{
+    Routes each output gradient to the first maximum of its window in the
+    forward input, as PyTorch does (ties go to the first element in
+    row-major order).
+  }];
+  let arguments = (ins Weft_F32Tensor:$input, Weft_F32Tensor:$grad,
+                       DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$stride,
+                       DenseI64ArrayAttr:$padding);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat =
+      "$input `,` $grad attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Weft_AvgPool2DGradOp : Weft_Op<"avg_pool2d_grad", [Pure]> {
+  let summary = "Gradient of weft.avg_pool2d";
+  let description = [{
+    Spreads each output gradient evenly over its window (padding counts, as
+    in PyTorch's default `count_include_pad=True`). The result type is the
+    forward input's.
+  }];
+  let arguments = (ins Weft_F32Tensor:$grad, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat = "$grad attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
 }
 
 def Weft_ReluGradOp : Weft_Op<"relu_grad",

@@ -10,6 +10,7 @@
 
 #include "passes/Passes.h"
 #include "passes/TensorUtils.h"
+#include "passes/Conversion/WeftToLinalg/LoweringUtils.h"
 
 #include "dialects/weft/IR/WeftOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -25,6 +26,7 @@ namespace mlir::weft {
 
 using namespace mlir;
 using namespace mlir::weft;
+using namespace mlir::weft::lowering;
 
 namespace {
 
@@ -33,31 +35,6 @@ using BodyBuilder = function_ref<void(OpBuilder &, Location, ValueRange)>;
 //===----------------------------------------------------------------------===//
 // Shared builders
 //===----------------------------------------------------------------------===//
-
-Value f32Const(OpBuilder &b, Location loc, double value) {
-  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
-}
-
-/// An empty tensor of `type`, its dynamic dimensions taken from `like`.
-/// `dimsOfLike[i]` names the dimension of `like` that dimension i of `type`
-/// has when it is dynamic.
-Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type, Value like,
-                  ArrayRef<int64_t> dimsOfLike) {
-  SmallVector<Value> dynamic;
-  for (int64_t i = 0; i < type.getRank(); ++i)
-    if (type.isDynamicDim(i))
-      dynamic.push_back(tensor::DimOp::create(b, loc, like, dimsOfLike[i]));
-  return tensor::EmptyOp::create(b, loc, type, dynamic);
-}
-
-/// A tensor of `type` filled with `value`.
-Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type, Value like,
-                   ArrayRef<int64_t> dimsOfLike, double value) {
-  Value empty = emptyTensor(b, loc, type, like, dimsOfLike);
-  return linalg::FillOp::create(b, loc, ValueRange{f32Const(b, loc, value)},
-                                ValueRange{empty})
-      .getResult(0);
-}
 
 SmallVector<int64_t> identityDims(int64_t rank) {
   SmallVector<int64_t> dims;
@@ -560,6 +537,7 @@ struct ConvertWeftToLinalgPass
                  ReduceSumLowering, ReluGradLowering, ReluLowering,
                  ReshapeLowering, SgdUpdateLowering,
                  SoftmaxCrossEntropyGradLowering, SoftmaxCrossEntropyLowering>(ctx);
+    populateConvolutionLoweringPatterns(patterns);
     // An op without a lowering gets one clear message at its source, not
     // the conversion framework's "failed to legalize".
     llvm::DenseSet<OperationName> lowered;

@@ -125,3 +125,46 @@ func.func @dropout_rate(%x: tensor<?x4xf32>) {
   %y = weft.dropout %x {rate = 1.0 : f64} : tensor<?x4xf32>
   return
 }
+
+// -----
+
+// Tests that a convolution's input gradient must fit the forward shape rule.
+func.func @conv_grad_input_shape(%dy: tensor<?x4x5x5xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error@+1 {{'weft.conv2d_grad_input' op gradient 'tensor<?x4x5x5xf32>' does not match the forward output 'tensor<?x4x6x6xf32>'}}
+  %dx = weft.conv2d_grad_input %dy, %w {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<?x4x5x5xf32>, tensor<4x3x3x3xf32>) -> tensor<?x3x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that a weight gradient's kernel size must fit the forward shapes.
+func.func @conv_grad_weight_shape(%x: tensor<?x3x8x8xf32>, %dy: tensor<?x4x6x6xf32>) {
+  // expected-error@+1 {{'weft.conv2d_grad_weight' op gradient 'tensor<?x4x6x6xf32>' does not match the forward output 'tensor<?x4x7x7xf32>'}}
+  %dw = weft.conv2d_grad_weight %x, %dy {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<?x3x8x8xf32>, tensor<?x4x6x6xf32>) -> tensor<4x3x2x2xf32>
+  return
+}
+
+// -----
+
+// Tests that a max-pool gradient has the pooled shape.
+func.func @max_pool_grad_shape(%x: tensor<?x2x8x8xf32>, %dy: tensor<?x2x3x3xf32>) {
+  // expected-error@+1 {{'weft.max_pool2d_grad' op gradient 'tensor<?x2x3x3xf32>' does not match the forward output 'tensor<?x2x4x4xf32>'}}
+  %dx = weft.max_pool2d_grad %x, %dy {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>} : (tensor<?x2x8x8xf32>, tensor<?x2x3x3xf32>) -> tensor<?x2x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that batch norm's per-channel operands have the channel count.
+func.func @batch_norm_channels(%x: tensor<?x4x8x8xf32>, %c: tensor<4xf32>, %bad: tensor<3xf32>) {
+  // expected-error@+2 {{weft.batch_norm2d's weight, bias and running statistics are [C] = [4], got 'tensor<3xf32>'}}
+  // expected-error@+1 {{'weft.batch_norm2d' op failed to infer returned types}}
+  %y = weft.batch_norm2d %x, %c, %c, %c, %bad {eps = 1.0e-5 : f64, momentum = 0.1 : f64} : (tensor<?x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<3xf32>) -> tensor<?x4x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that a buffer starts as zeros or ones.
+// expected-error@+1 {{'weft.buffer' op init must be "zeros" or "ones", got "uniform_fan_in"}}
+weft.buffer @bn.running_mean : tensor<4xf32> {init = "uniform_fan_in"}
