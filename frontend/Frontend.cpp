@@ -66,12 +66,13 @@ bool FileReader::parse(unsigned bufferId) {
     canonical = name; // Not on disk (standard input, a test's buffer).
   read.insert(canonical);
   ++depth;
+  ParseDriver::ImportHandler onImport;
+  if (options.allowImports)
+    onImport = [&](const std::string &path, SourceRange at) {
+      import(bufferId, path, at);
+    };
   ParseDriver driver(module, diagnostics, bufferId, /*imported=*/bufferId != 0,
-                     [&](const std::string &path, SourceRange at) {
-                       import(bufferId, path, at);
-                     });
-  if (!options.allowImports)
-    driver.onImport = nullptr;
+                     onImport);
   driver.location.initialize(&name);
   driver.parse(buffer->getBuffer());
   --depth;

@@ -46,8 +46,6 @@ public:
   bool imported;
   ImportHandler onImport;
   ast::ModelDecl *currentModel = nullptr;
-  std::vector<ast::ExprPtr> pendingReturns;
-  SourceRange pendingReturnRange;
   weft::location location;
   void *scanner = nullptr;
 };

@@ -95,7 +95,7 @@ static SourceRange rangeOf(const ParseDriver &driver, const weft::location &loc)
 %type <std::unique_ptr<ast::CallExpr>> call
 %type <std::vector<ast::Argument>> args args_opt fields fields_opt
 %type <ast::Argument> arg field
-%type <std::vector<ast::ExprPtr>> exprs exprs_opt
+%type <std::vector<ast::ExprPtr>> exprs exprs_opt return_opt
 %type <ast::TypeExpr> type
 %type <ast::Assignment> assignment
 %type <std::vector<ast::Assignment>> assignments
@@ -227,8 +227,8 @@ model_item:
       m.hasForward = true;
       m.forwardRange = rangeOf(driver, @1);
       m.forward = std::move($3);
-      m.returns = std::move(driver.pendingReturns);
-      m.returnRange = driver.pendingReturnRange;
+      m.returns = std::move($4);
+      m.returnRange = rangeOf(driver, @4);
     }
 | "loss" "=" expr
     {
@@ -243,11 +243,8 @@ model_item:
 ;
 
 return_opt:
-  %empty
-    { driver.pendingReturns.clear(); }
-| "return" exprs
-    { driver.pendingReturns = std::move($2);
-      driver.pendingReturnRange = rangeOf(driver, @1); }
+  %empty               { }
+| "return" exprs       { $$ = std::move($2); }
 ;
 
 type:

@@ -57,11 +57,8 @@ std::optional<int64_t> Sema::constInt(const Expr &e, const char *what) {
                               "only per batch)");
       return std::nullopt;
     }
-    std::vector<std::string> names;
-    for (const ModelParam &p : model->params)
-      names.push_back(p.name);
     diag.error(e.range, "unknown name '" + id->name + "' in " + what +
-                            didYouMean(id->name, names));
+                            didYouMean(id->name, paramNames()));
     return std::nullopt;
   }
   if (auto *neg = dyn_cast<NegateExpr>(&e)) {
@@ -92,6 +89,13 @@ std::optional<int64_t> Sema::constInt(const Expr &e, const char *what) {
   }
   diag.error(e.range, std::string(what) + " must be a constant integer");
   return std::nullopt;
+}
+
+std::vector<std::string> Sema::paramNames() const {
+  std::vector<std::string> names;
+  for (const ModelParam &p : model->params)
+    names.push_back(p.name);
+  return names;
 }
 
 const ModelParam *Sema::findParam(llvm::StringRef name) const {
@@ -182,10 +186,7 @@ std::optional<ValueType> Sema::declaredType(const TypeExpr &t) {
     auto *id = dyn_cast<IdentExpr>(d.get());
     const ModelParam *p = id ? findParam(id->name) : nullptr;
     if (id && !p) {
-      std::vector<std::string> names;
-      for (const ModelParam &q : model->params)
-        names.push_back(q.name);
-      std::string hint = didYouMean(id->name, names);
+      std::string hint = didYouMean(id->name, paramNames());
       diag.error(d->range, "unknown name '" + id->name + "' in a dimension" +
                                (hint.empty() ? "; a symbolic dimension is "
                                                "declared as a parameter, '" +

@@ -57,6 +57,8 @@ private:
   std::optional<int64_t> constInt(const ast::Expr &e, const char *what);
   std::optional<double> constReal(const ast::Expr &e, const char *what);
   const ast::ModelParam *findParam(llvm::StringRef name) const;
+  /// The current model's or block's parameter names, for suggestions.
+  std::vector<std::string> paramNames() const;
 
   // Declarations.
   /// Evaluates the parameters of `model`; a block's come from `bound`.

@@ -76,13 +76,22 @@ Value placeStrided(OpBuilder &b, Location loc, Value source, Value like,
                                        strides);
 }
 
+/// The type of the input padded as the window says.
+RankedTensorType paddedType(RankedTensorType type, const Window &w) {
+  return RankedTensorType::get(
+      {ShapedType::kDynamic, type.getDimSize(1),
+       type.getDimSize(2) + w.padLow[0] + w.padHigh[0],
+       type.getDimSize(3) + w.padLow[1] + w.padHigh[1]},
+      type.getElementType());
+}
+
 /// The input padded with `fill` on every side the window says.
 Value padInput(OpBuilder &b, Location loc, Value input, const Window &w,
                double fill) {
-  auto type = cast<RankedTensorType>(input.getType());
+  RankedTensorType padded =
+      paddedType(cast<RankedTensorType>(input.getType()), w);
   int64_t one[2] = {1, 1};
-  int64_t sizes[2] = {type.getDimSize(2) + w.padLow[0] + w.padHigh[0],
-                      type.getDimSize(3) + w.padLow[1] + w.padHigh[1]};
+  int64_t sizes[2] = {padded.getDimSize(2), padded.getDimSize(3)};
   return placeStrided(b, loc, input, input, w.padLow, one, sizes, fill);
 }
 
@@ -136,26 +145,6 @@ Value mergeGroups(OpBuilder &b, Location loc, Value t, int64_t dim) {
   return tensor::CollapseShapeOp::create(b, loc, t, groupsOf);
 }
 
-/// A multiply-accumulate linalg.generic: out += lhs * rhs.
-Value multiplyAccumulate(OpBuilder &b, Location loc, Value lhs, Value rhs,
-                         Value init, ArrayRef<AffineMap> maps,
-                         ArrayRef<IteratorType> iterators) {
-  return linalg::GenericOp::create(
-             b, loc, init.getType(), ValueRange{lhs, rhs}, ValueRange{init},
-             maps, iterators,
-             [](OpBuilder &nb, Location nloc, ValueRange args) {
-               auto flags = arith::FastMathFlags::reassoc |
-                            arith::FastMathFlags::contract;
-               Value product =
-                   arith::MulFOp::create(nb, nloc, args[0], args[1], flags);
-               linalg::YieldOp::create(
-                   nb, nloc,
-                   arith::AddFOp::create(nb, nloc, args[2], product, flags)
-                       .getResult());
-             })
-      .getResult(0);
-}
-
 /// An unread [KH, KW] operand whose map (kh, kw) tells linalg the bounds
 /// of the window loops, which appear in no other operand on their own (as
 /// the window operand of linalg's pooling ops).
@@ -200,19 +189,10 @@ struct Conv2DLowering : OpConversionPattern<Conv2DOp> {
     Value init;
     if (Value bias = adaptor.getBias()) {
       Value empty = emptyTensor(b, loc, outType, adaptor.getInput(), {0});
-      AffineExpr d0, d1, d2, d3, d4;
-      bindDims(ctx, d0, d1, d2, d3, d4);
-      init = linalg::GenericOp::create(
-                 b, loc, outType,
-                 ValueRange{splitGroups(b, loc, bias, 0, groups)},
-                 ValueRange{empty},
-                 SmallVector<AffineMap>{AffineMap::get(5, 0, {d1, d2}, ctx),
-                                        b.getMultiDimIdentityMap(5)},
-                 iteratorsOf(5, 0),
-                 [](OpBuilder &nb, Location nloc, ValueRange args) {
-                   linalg::YieldOp::create(nb, nloc, args[0]);
-                 })
-                 .getResult(0);
+      init = broadcastInto(b, loc, splitGroups(b, loc, bias, 0, groups), empty,
+                           AffineMap::get(5, 0, {getAffineDimExpr(1, ctx),
+                                                 getAffineDimExpr(2, ctx)},
+                                          ctx));
     } else {
       init = filledTensor(b, loc, outType, adaptor.getInput(), {0}, 0.0);
     }
@@ -273,15 +253,6 @@ Value spreadGradient(OpBuilder &b, Location loc, Value dy, const Window &w,
                w.reach(d);
   }
   return placeStrided(b, loc, dy, dy, offset, w.stride, sizes, fill);
-}
-
-/// The type of the padded input.
-RankedTensorType paddedType(RankedTensorType type, const Window &w) {
-  return RankedTensorType::get(
-      {ShapedType::kDynamic, type.getDimSize(1),
-       type.getDimSize(2) + w.padLow[0] + w.padHigh[0],
-       type.getDimSize(3) + w.padLow[1] + w.padHigh[1]},
-      type.getElementType());
 }
 
 struct Conv2DGradInputLowering : OpConversionPattern<Conv2DGradInputOp> {

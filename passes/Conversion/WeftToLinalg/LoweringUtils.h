@@ -36,6 +36,18 @@ inline Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
       .getResult(0);
 }
 
+/// out += lhs * rhs over the loops `maps` and `iterators` describe, as a
+/// linalg.generic accumulating into `init` (contractions, convolutions).
+Value multiplyAccumulate(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                         Value init, ArrayRef<AffineMap> maps,
+                         ArrayRef<utils::IteratorType> iterators);
+
+/// `source` copied into every position of `dest` (all parallel loops over
+/// `dest`); `sourceMap` says which loops index the source: a bias
+/// broadcast over the batch and spatial dimensions.
+Value broadcastInto(OpBuilder &b, Location loc, Value source, Value dest,
+                    AffineMap sourceMap);
+
 /// Adds the convolution and pooling patterns (ConvolutionLowering.cpp).
 void populateConvolutionLoweringPatterns(RewritePatternSet &patterns);
 

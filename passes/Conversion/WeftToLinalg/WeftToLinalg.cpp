@@ -80,21 +80,7 @@ Value contraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
   SmallVector<utils::IteratorType> iterators{utils::IteratorType::parallel,
                                              utils::IteratorType::parallel,
                                              utils::IteratorType::reduction};
-  return linalg::GenericOp::create(
-             b, loc, init.getType(), ValueRange{lhs, rhs}, ValueRange{init},
-             maps, iterators,
-             [](OpBuilder &nb, Location nloc, ValueRange args) {
-               // Reassociation lets LLVM vectorise the dot product in the
-               // innermost loop, the freedom any BLAS takes with the order
-               // of a sum; contraction allows fused multiply-add.
-               auto flags = arith::FastMathFlags::reassoc |
-                            arith::FastMathFlags::contract;
-               Value product =
-                   arith::MulFOp::create(nb, nloc, args[0], args[1], flags);
-               Value sum = arith::AddFOp::create(nb, nloc, args[2], product, flags);
-               linalg::YieldOp::create(nb, nloc, sum);
-             })
-      .getResult(0);
+  return multiplyAccumulate(b, loc, lhs, rhs, init, maps, iterators);
 }
 
 /// Reduces each row of the [B, C] tensor `x` to one value: `combine(acc,
@@ -185,19 +171,10 @@ struct DenseLowering : OpConversionPattern<DenseOp> {
     Value init;
     if (Value bias = adaptor.getBias()) {
       // Start the accumulation from the bias broadcast over the batch.
-      MLIRContext *ctx = rewriter.getContext();
-      AffineExpr r, c;
-      bindDims(ctx, r, c);
       Value empty = emptyTensor(rewriter, loc, type, adaptor.getInput(), {0, 0});
-      init = linalg::GenericOp::create(
-                 rewriter, loc, type, ValueRange{bias}, ValueRange{empty},
-                 SmallVector<AffineMap>{AffineMap::get(2, 0, {c}, ctx),
-                                        AffineMap::get(2, 0, {r, c}, ctx)},
-                 {utils::IteratorType::parallel, utils::IteratorType::parallel},
-                 [](OpBuilder &nb, Location nloc, ValueRange args) {
-                   linalg::YieldOp::create(nb, nloc, args[0]);
-                 })
-                 .getResult(0);
+      init = broadcastInto(rewriter, loc, bias, empty,
+                           AffineMap::get(2, 0, {rewriter.getAffineDimExpr(1)},
+                                          rewriter.getContext()));
     } else {
       init = filledTensor(rewriter, loc, type, adaptor.getInput(), {0, 0}, 0.0);
     }
