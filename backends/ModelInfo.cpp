@@ -8,6 +8,8 @@
 
 #include "backends/ModelInfo.h"
 
+#include "runtime/weft_model.h"
+
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/IR/Constants.h"
@@ -103,8 +105,9 @@ LogicalResult mlir::weft::emitModelInfo(ModuleOp module,
   auto inputs = module->getAttrOfType<ArrayAttr>("weft.inputs");
   auto outputs = module->getAttrOfType<ArrayAttr>("weft.outputs");
   auto train = module->getAttrOfType<DictionaryAttr>("weft.train");
+  auto loss = module->getAttrOfType<StringAttr>("weft.loss");
   if (!name || !params || !paramSize || !stateSize || !inputs || !outputs ||
-      !train)
+      !train || !loss)
     return module.emitError("the module lacks the weft.* attributes that "
                             "describe the model; was it made by weftc's "
                             "pipeline?");
@@ -128,6 +131,7 @@ LogicalResult mlir::weft::emitModelInfo(ModuleOp module,
         ib.int64(getAttr<IntegerAttr>(dict, "offset").getInt()), ib.int64(size),
         ib.str(getAttr<StringAttr>(dict, "init").getValue()),
         ib.int64(getAttr<IntegerAttr>(dict, "fan_in").getInt()),
+        ib.int64(getAttr<BoolAttr>(dict, "trainable").getValue()),
     }));
   }
   SmallVector<llvm::Constant *> inputInfos;
@@ -164,11 +168,11 @@ LogicalResult mlir::weft::emitModelInfo(ModuleOp module,
     return ib.str(getAttr<StringAttr>(train, key).getValue());
   };
   llvm::Constant *info = ib.record({
-      ib.int64(1), ib.str(name.getValue()), ib.int64(paramInfos.size()),
+      ib.int64(WEFT_ABI_VERSION), ib.str(name.getValue()), ib.int64(paramInfos.size()),
       ib.array(paramInfos, ".weft.params"), ib.int64(paramSize.getInt()),
       ib.int64(stateSize.getInt()), ib.int64(inputInfos.size()),
       ib.array(inputInfos, ".weft.inputs"), ib.int64(outputInfos.size()),
-      ib.array(outputInfos, ".weft.outputs"),
+      ib.array(outputInfos, ".weft.outputs"), ib.str(loss.getValue()),
       packedEntry(ib, "weft_forward"), packedEntry(ib, "weft_eval_step"),
       packedEntry(ib, "weft_gradients"), packedEntry(ib, "weft_train_step_sgd"),
       packedEntry(ib, "weft_train_step_adam"),

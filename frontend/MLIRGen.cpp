@@ -175,6 +175,8 @@ mlir::Value MLIRGenImpl::emitActivation(llvm::StringRef activation,
     return w::GeluOp::create(builder, at, x);
   if (activation == "softmax")
     return w::SoftmaxOp::create(builder, at, x);
+  if (activation == "log_softmax")
+    return w::LogSoftmaxOp::create(builder, at, x);
   if (activation == "leaky_relu")
     return w::LeakyReluOp::create(builder, at, x,
                                   builder.getF64FloatAttr(negativeSlope));
@@ -252,8 +254,10 @@ mlir::Value MLIRGenImpl::emitLayerOp(const LayerDecl *layer,
   if (op == "global_avg_pool")
     return w::GlobalAvgPoolOp::create(builder, at, input);
   if (op == "dropout")
-    return w::DropoutOp::create(builder, at, input,
-                                builder.getF64FloatAttr(c.rate));
+    // Evaluation form (no seed); @loss_grad switches it to training.
+    return w::DropoutOp::create(builder, at, input.getType(), input,
+                                mlir::Value(), builder.getF64FloatAttr(c.rate),
+                                builder.getI64IntegerAttr(0));
   if (op == "flatten" || op == "reshape")
     return w::ReshapeOp::create(builder, at,
                                 batched(call.type->shape, builder.getF32Type()),
@@ -424,6 +428,10 @@ void MLIRGenImpl::describe(const Module &module) {
   theModule->setAttr("weft.model", b.getStringAttr(model.name));
   theModule->setAttr("weft.inputs", b.getArrayAttr(inputs));
   theModule->setAttr("weft.outputs", b.getArrayAttr(outputs));
+  theModule->setAttr(
+      "weft.loss",
+      b.getStringAttr(model.lossOp +
+                      (model.lossFromLogits ? "_with_logits" : "")));
   theModule->setAttr("weft.train", train);
 }
 

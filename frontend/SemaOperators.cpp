@@ -24,7 +24,8 @@ namespace {
 
 const std::vector<std::string> kWindow{"stride", "padding"};
 const std::vector<std::string> kActivations{
-    "relu", "sigmoid", "tanh", "gelu", "softmax", "leaky_relu", "none"};
+    "relu",    "sigmoid",     "tanh", "gelu",
+    "softmax", "log_softmax", "leaky_relu", "none"};
 
 const OperatorSpec kOperators[] = {
     // Layers.
@@ -50,6 +51,7 @@ const OperatorSpec kOperators[] = {
     {"tanh", "tanh", false, false, {}, {}},
     {"gelu", "gelu", false, false, {}, {}},
     {"softmax", "softmax", false, false, {}, {}},
+    {"log_softmax", "log_softmax", false, false, {}, {}},
     {"leaky_relu", "leaky_relu", false, false, {}, {"negative_slope"}},
 };
 

@@ -58,6 +58,53 @@ static Value zeros(OpBuilder &b, Location loc, RankedTensorType type) {
       b, loc, DenseElementsAttr::get(type, b.getF32FloatAttr(0.0f)));
 }
 
+/// Makes `fn` compute the loss as training does. Dropout draws its masks
+/// from a seed, a new last argument of `fn` (one stream per dropout op, so
+/// their masks differ). Batch normalisation uses the batch's statistics and
+/// stores the moved running statistics back into their buffers.
+static LogicalResult enterTrainingMode(func::FuncOp fn) {
+  MLIRContext *ctx = fn.getContext();
+  Block &body = fn.front();
+  Value seed = body.addArgument(IntegerType::get(ctx, 32), fn.getLoc());
+  fn.setType(FunctionType::get(ctx, body.getArgumentTypes(), fn.getResultTypes()));
+  fn.setArgAttr(seed.getParentBlock()->getNumArguments() - 1, "weft.name",
+                StringAttr::get(ctx, "seed"));
+  int64_t stream = 0;
+  SmallVector<Operation *> ops;
+  for (Operation &op : body)
+    ops.push_back(&op);
+  OpBuilder b(ctx);
+  for (Operation *op : ops) {
+    if (auto dropout = dyn_cast<DropoutOp>(op)) {
+      if (!dropout.getSeed()) {
+        dropout.getSeedMutable().assign(seed);
+        dropout.setStream(++stream);
+      }
+      continue;
+    }
+    auto norm = dyn_cast<BatchNorm2DOp>(op);
+    if (!norm)
+      continue;
+    auto meanLoad = norm.getRunningMean().getDefiningOp<LoadOp>();
+    auto varLoad = norm.getRunningVar().getDefiningOp<LoadOp>();
+    if (!meanLoad || !varLoad)
+      return norm.emitOpError("needs its running statistics read by weft.load "
+                              "from weft.buffer declarations to be trained");
+    b.setInsertionPoint(norm);
+    auto train = BatchNorm2DTrainOp::create(
+        b, norm.getLoc(), norm.getInput(), norm.getWeight(), norm.getBias(),
+        norm.getRunningMean(), norm.getRunningVar(), norm.getEpsAttr(),
+        norm.getMomentumAttr());
+    StoreOp::create(b, norm.getLoc(), train.getNewRunningMean(),
+                    meanLoad.getVariable());
+    StoreOp::create(b, norm.getLoc(), train.getNewRunningVar(),
+                    varLoad.getVariable());
+    norm.replaceAllUsesWith(train.getOutput());
+    norm.erase();
+  }
+  return success();
+}
+
 LogicalResult WeftAutodiffPass::differentiate(func::FuncOp gradFn) {
   ModuleOp module = getOperation();
   Block &body = gradFn.front();
@@ -154,6 +201,6 @@ void WeftAutodiffPass::runOnOperation() {
   b.setInsertionPointAfter(lossFn);
   auto gradFn = cast<func::FuncOp>(b.clone(*lossFn));
   gradFn.setSymName("loss_grad");
-  if (failed(differentiate(gradFn)))
+  if (failed(enterTrainingMode(gradFn)) || failed(differentiate(gradFn)))
     return signalPassFailure();
 }

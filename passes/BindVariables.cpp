@@ -23,9 +23,9 @@ using namespace mlir::weft;
 
 namespace {
 
-/// Where a parameter or state tensor lives.
+/// Where a parameter, buffer or state tensor lives.
 struct Slot {
-  unsigned bufferArg; // 0: params, 1: state (the entry point's arguments).
+  unsigned bufferArg; // 0: params and buffers, 1: state (entry arguments).
   int64_t offset;
   RankedTensorType type;
 };
@@ -117,9 +117,24 @@ void WeftBindVariablesPass::recordLayout() {
           b.getNamedAttr("offset", b.getI64IntegerAttr(offset)),
           b.getNamedAttr("init", param.getInitAttr()),
           b.getNamedAttr("fan_in", param.getFanInAttr()),
+          b.getNamedAttr("trainable", b.getBoolAttr(true)),
       }));
       paramSize = std::max(paramSize, offset + size);
       decls.push_back(param);
+    } else if (auto buffer = dyn_cast<BufferOp>(op)) {
+      int64_t offset = buffer->getAttrOfType<IntegerAttr>("offset").getInt();
+      int64_t size = buffer.getTensorType().getNumElements();
+      params.push_back(b.getDictionaryAttr({
+          b.getNamedAttr("name", buffer.getSymNameAttr()),
+          b.getNamedAttr("shape", b.getDenseI64ArrayAttr(
+                                      buffer.getTensorType().getShape())),
+          b.getNamedAttr("offset", b.getI64IntegerAttr(offset)),
+          b.getNamedAttr("init", buffer.getInitAttr()),
+          b.getNamedAttr("fan_in", b.getI64IntegerAttr(0)),
+          b.getNamedAttr("trainable", b.getBoolAttr(false)),
+      }));
+      paramSize = std::max(paramSize, offset + size);
+      decls.push_back(buffer);
     } else if (auto state = dyn_cast<StateOp>(op)) {
       int64_t offset = state->getAttrOfType<IntegerAttr>("offset").getInt();
       stateSize = std::max(stateSize,
@@ -149,6 +164,11 @@ void WeftBindVariablesPass::runOnOperation() {
       if (!offset)
         return signalPassFailure();
       slots[param.getSymName()] = {0, *offset, param.getTensorType()};
+    } else if (auto buffer = dyn_cast<BufferOp>(op)) {
+      auto offset = offsetOf(buffer);
+      if (!offset)
+        return signalPassFailure();
+      slots[buffer.getSymName()] = {0, *offset, buffer.getTensorType()};
     } else if (auto state = dyn_cast<StateOp>(op)) {
       auto offset = offsetOf(state);
       if (!offset)

@@ -44,9 +44,14 @@ void WeftEntryPointsPass::assignLayout() {
   int64_t paramOffset = 0;
   llvm::StringMap<int64_t> stateOffsets; // One running offset per group.
   for (Operation &op : module.getOps()) {
-    if (auto param = dyn_cast<ParameterOp>(op)) {
-      param->setAttr("offset", b.getI64IntegerAttr(paramOffset));
-      paramOffset += param.getTensorType().getNumElements();
+    // Buffers (running statistics) live among the parameters, in
+    // declaration order, so that checkpoints and state_dicts list them
+    // where PyTorch does.
+    if (isa<ParameterOp, BufferOp>(op)) {
+      op.setAttr("offset", b.getI64IntegerAttr(paramOffset));
+      paramOffset += cast<RankedTensorType>(
+                         cast<TypeAttr>(op.getAttr("type")).getValue())
+                         .getNumElements();
     } else if (auto state = dyn_cast<StateOp>(op)) {
       int64_t &offset = stateOffsets[state.getGroup()];
       state->setAttr("offset", b.getI64IntegerAttr(offset));
@@ -99,12 +104,17 @@ void WeftEntryPointsPass::buildEntryPoint(func::FuncOp fn, StringRef entryName) 
       batch = batchSizeOf(b, loc, flat, type);
     callArgs[argIndex] = unflattenTensor(b, loc, flat, type, batch);
   }
-  // Scalars (hyperparameters) come from `hyper`, in order.
+  // Scalars (the seed, hyperparameters) come from `hyper`, in order.
   if (!scalarArgs.empty()) {
     Value hyper = readFlatBuffer(b, loc, args[kHyper]);
     for (auto [k, argIndex] : llvm::enumerate(scalarArgs)) {
       Value index = arith::ConstantIndexOp::create(b, loc, k);
-      callArgs[argIndex] = tensor::ExtractOp::create(b, loc, hyper, index);
+      Value value = tensor::ExtractOp::create(b, loc, hyper, index);
+      // An i32 scalar (the step's random seed) travels in a float's bits.
+      Type type = fn.getArgumentTypes()[argIndex];
+      if (type != value.getType())
+        value = arith::BitcastOp::create(b, loc, type, value);
+      callArgs[argIndex] = value;
     }
   }
 

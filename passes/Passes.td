@@ -22,6 +22,12 @@ def WeftAutodiffPass : Pass<"weft-autodiff", "::mlir::ModuleOp"> {
     gradients of values with several uses with `weft.add`, and gives every
     gradient op the location of the op it differentiates, named `vjp(layer)`.
     A parameter the loss does not depend on gets a zero gradient.
+
+    `@loss_grad` computes the loss in training mode: it takes one more
+    argument, `seed : i32` (attribute `weft.name = "seed"`), from which every
+    `weft.dropout` draws its mask (each op its own `stream`), and each
+    `weft.batch_norm2d` becomes `weft.batch_norm2d_train`, whose moved
+    running statistics are stored back into their `weft.buffer`s.
   }];
   let options = [
     Option<"lossFunction", "function", "std::string", "\"loss\"",

@@ -34,17 +34,14 @@ std::string shapeString(const int64_t *dims, int64_t rank) {
   return s;
 }
 
-/// The model's single data input and single class-label input.
+/// The model's single data input and single label input. IDX files hold
+/// class indices; the model turns them into one-hot or binary labels.
 void idxInputs(const weft_model_info &model, const weft_input_info *&image,
                const weft_input_info *&label) {
   image = label = nullptr;
   for (int64_t i = 0; i < model.num_inputs; ++i) {
     const weft_input_info &in = model.inputs[i];
-    if (in.kind == WEFT_INPUT_ONE_HOT || in.kind == WEFT_INPUT_BINARY)
-      fail("model ", model.name, " takes '", in.name, "' as a ",
-           in.kind == WEFT_INPUT_ONE_HOT ? "one_hot" : "binary",
-           " label, but IDX data gives class indices; declare it as class(N)");
-    const weft_input_info *&slot = in.kind == WEFT_INPUT_CLASS_LABEL ? label : image;
+    const weft_input_info *&slot = in.kind == WEFT_INPUT_DATA ? image : label;
     if (slot)
       fail("IDX data feeds models with one image input and one class label; "
            "model ", model.name, " has more inputs");
@@ -97,9 +94,15 @@ Dataset weft::loadIdxDataset(const std::string &dir, const std::string &split,
   data.labels.resize(size_t(data.count));
   for (int64_t i = 0; i < data.count; ++i) {
     int64_t label = labels.data[size_t(i)];
-    if (label >= labelInput->num_classes)
+    bool binary = labelInput->kind == WEFT_INPUT_BINARY;
+    int64_t classes = binary ? 2 : labelInput->num_classes;
+    if (label >= classes)
       fail("'", labelPath, "': label ", label, " of example ", i,
-           " is out of range for ", labelInput->num_classes, " classes");
+           binary ? " is not 0 or 1, as the binary label '"
+                  : " is out of range for the ",
+           binary ? std::string(labelInput->name) + "' needs"
+                  : std::to_string(classes) + " classes of '" +
+                        labelInput->name + "'");
     data.labels[size_t(i)] = int32_t(label);
   }
   return data;

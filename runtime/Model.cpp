@@ -5,7 +5,9 @@
 #include "runtime/Error.h"
 #include "runtime/Safetensors.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 
 using namespace weft;
@@ -34,6 +36,23 @@ Model::Model(const weft_model_info &info)
         exampleSize *= info.inputs[i].shape[d];
       break;
     }
+}
+
+uint32_t weft::stepSeed(uint64_t runSeed, int64_t step) {
+  // SplitMix64's finaliser over the pair.
+  uint64_t z = runSeed * 0x9e3779b97f4a7c15ull + uint64_t(step);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return uint32_t((z ^ (z >> 31)) >> 32);
+}
+
+bool Model::isBinary() const {
+  return std::string(model.loss).rfind("binary_cross_entropy", 0) == 0;
+}
+
+bool Model::outputsLogits() const {
+  std::string loss = model.loss;
+  return loss != "binary_cross_entropy" && loss != "mse";
 }
 
 int64_t Model::outputSize() const {
@@ -109,6 +128,21 @@ void Model::save(const std::string &path) const {
   writeSafetensors(path, tensors);
 }
 
+weft_buffer Model::labelBuffer(const weft_input_info &input,
+                               const int32_t *labels, int64_t batch) {
+  if (input.kind == WEFT_INPUT_CLASS_LABEL)
+    return bufferOf(labels, batch);
+  if (input.kind == WEFT_INPUT_BINARY) {
+    encodedLabels.assign(labels, labels + batch);
+    return bufferOf(encodedLabels.data(), batch);
+  }
+  // One-hot: [batch, num_classes].
+  encodedLabels.assign(size_t(batch * input.num_classes), 0.0f);
+  for (int64_t i = 0; i < batch; ++i)
+    encodedLabels[size_t(i * input.num_classes + labels[i])] = 1.0f;
+  return bufferOf(encodedLabels.data(), batch * input.num_classes);
+}
+
 void Model::call(weft_entry_fn fn, const char *name, const float *hyper,
                  int64_t hyperCount, const float *inputs, const int32_t *labels,
                  int64_t batch, float *out0, int64_t out0Size, float *out1,
@@ -127,7 +161,7 @@ void Model::call(weft_entry_fn fn, const char *name, const float *hyper,
     if (model.inputs[i].kind == WEFT_INPUT_DATA)
       buffers.push_back(bufferOf(inputs, batch * exampleSize));
     else if (labels)
-      buffers.push_back(bufferOf(labels, batch));
+      buffers.push_back(labelBuffer(model.inputs[i], labels, batch));
   }
   buffers.push_back(bufferOf(out0, out0Size));
   buffers.push_back(bufferOf(out1, out1Size));
@@ -137,18 +171,27 @@ void Model::call(weft_entry_fn fn, const char *name, const float *hyper,
   fn(args.data());
 }
 
-float Model::trainStep(const Hyperparameters &hp, int64_t step,
+/// The seed as compiled code reads it: a uint32 in a float's bits.
+static float seedBits(uint32_t seed) {
+  float bits;
+  std::memcpy(&bits, &seed, sizeof bits);
+  return bits;
+}
+
+float Model::trainStep(const Hyperparameters &hp, int64_t step, uint32_t seed,
                        const float *inputs, const int32_t *labels,
                        int64_t batch) {
   float loss = 0;
   if (hp.optimizer == "sgd") {
-    float hyper[] = {float(hp.lr), float(hp.momentum), float(hp.weightDecay)};
-    call(model.train_step_sgd, "train_step_sgd", hyper, 3, inputs, labels,
+    float hyper[] = {seedBits(seed), float(hp.lr), float(hp.momentum),
+                     float(hp.weightDecay)};
+    call(model.train_step_sgd, "train_step_sgd", hyper, 4, inputs, labels,
          batch, &loss, 1, nullptr, 0);
   } else if (hp.optimizer == "adam") {
-    float hyper[] = {float(hp.lr),  float(hp.beta1),       float(hp.beta2),
-                     float(hp.eps), float(hp.weightDecay), float(step)};
-    call(model.train_step_adam, "train_step_adam", hyper, 6, inputs, labels,
+    float hyper[] = {seedBits(seed),   float(hp.lr),  float(hp.beta1),
+                     float(hp.beta2),  float(hp.eps), float(hp.weightDecay),
+                     float(step)};
+    call(model.train_step_adam, "train_step_adam", hyper, 7, inputs, labels,
          batch, &loss, 1, nullptr, 0);
   } else {
     fail("unknown optimizer '", hp.optimizer, "'; expected sgd or adam");
@@ -165,10 +208,11 @@ float Model::evalStep(const float *inputs, const int32_t *labels, int64_t batch,
   return loss;
 }
 
-float Model::computeGradients(const float *inputs, const int32_t *labels,
-                              int64_t batch) {
+float Model::computeGradients(uint32_t seed, const float *inputs,
+                              const int32_t *labels, int64_t batch) {
   float loss = 0;
-  call(model.gradients, "gradients", nullptr, 0, inputs, labels, batch, &loss,
-       1, nullptr, 0);
+  float hyper[] = {seedBits(seed)};
+  call(model.gradients, "gradients", hyper, 1, inputs, labels, batch, &loss, 1,
+       nullptr, 0);
   return loss;
 }

@@ -22,6 +22,10 @@ struct Hyperparameters {
   double lr, momentum, beta1, beta2, eps, weightDecay;
 };
 
+/// The random seed of training step `step` of a run seeded `runSeed`: a
+/// hash of both, so that a resumed run draws what an uninterrupted one does.
+uint32_t stepSeed(uint64_t runSeed, int64_t step);
+
 class Model {
 public:
   explicit Model(const weft_model_info &info);
@@ -38,23 +42,32 @@ public:
   /// Saves parameters under their PyTorch names, atomically.
   void save(const std::string &path) const;
 
-  /// One optimizer step on a batch; `step` counts from 1. Returns the loss
-  /// before the update.
-  float trainStep(const Hyperparameters &hp, int64_t step, const float *inputs,
-                  const int32_t *labels, int64_t batch);
+  /// One optimizer step on a batch; `step` counts from 1 and `seed` draws
+  /// the step's dropout masks. Returns the loss before the update.
+  float trainStep(const Hyperparameters &hp, int64_t step, uint32_t seed,
+                  const float *inputs, const int32_t *labels, int64_t batch);
   /// The loss of a batch and the model outputs ([batch, classes]).
   float evalStep(const float *inputs, const int32_t *labels, int64_t batch,
                  std::vector<float> &outputs);
-  /// The loss of a batch; its gradient lands in gradients().
-  float computeGradients(const float *inputs, const int32_t *labels,
-                         int64_t batch);
+  /// The training-mode loss of a batch; its gradient lands in gradients().
+  float computeGradients(uint32_t seed, const float *inputs,
+                         const int32_t *labels, int64_t batch);
   /// Resets the optimizer state (momentum, moments) to zero.
   void resetOptimizer();
 
   /// Values per example of the first output (the number of classes).
   int64_t outputSize() const;
+  /// Whether the first output is one probability (or logit) of the
+  /// positive class, as binary cross-entropy scores it.
+  bool isBinary() const;
+  /// Whether the first output holds logits rather than probabilities.
+  bool outputsLogits() const;
 
 private:
+  /// The label buffer input `input` takes: class indices as they are,
+  /// one-hot and binary labels encoded as floats.
+  weft_buffer labelBuffer(const weft_input_info &input, const int32_t *labels,
+                          int64_t batch);
   void call(weft_entry_fn fn, const char *name, const float *hyper,
             int64_t hyperCount, const float *inputs, const int32_t *labels,
             int64_t batch, float *out0, int64_t out0Size, float *out1,
@@ -62,6 +75,7 @@ private:
 
   const weft_model_info &model;
   std::vector<float> params, state, grads;
+  std::vector<float> encodedLabels;
   int64_t exampleSize = 0;
 };
 

@@ -36,6 +36,10 @@ Metrics evaluateOn(Model &model, const Dataset &data, int64_t batch) {
   for (int64_t i = 0; i < data.count; ++i)
     indices[size_t(i)] = i;
   int64_t classes = model.outputSize();
+  // A binary classifier's one output is the positive class's probability,
+  // or its logit: positive at 0.5, or at 0.
+  bool binary = model.isBinary();
+  float threshold = model.outputsLogits() ? 0.0f : 0.5f;
   double lossSum = 0;
   int64_t correct = 0;
   for (int64_t start = 0; start < data.count; start += batch) {
@@ -44,7 +48,8 @@ Metrics evaluateOn(Model &model, const Dataset &data, int64_t batch) {
     lossSum += double(model.evalStep(inputs.data(), labels.data(), n, outputs)) * n;
     for (int64_t i = 0; i < n; ++i) {
       const float *row = outputs.data() + i * classes;
-      int64_t predicted = std::max_element(row, row + classes) - row;
+      int64_t predicted = binary ? int64_t(row[0] > threshold)
+                                 : std::max_element(row, row + classes) - row;
       correct += predicted == labels[size_t(i)];
     }
   }
@@ -113,8 +118,10 @@ int weft::train(Model &model, const TrainOptions &options) {
       int64_t first = b * options.batch;
       int64_t n = std::min(options.batch, trainSet.count - first);
       gatherBatch(trainSet, indices.data() + first, n, inputs, labels);
-      float loss = model.trainStep(options.hyper, ++step, inputs.data(),
-                                   labels.data(), n);
+      ++step;
+      float loss = model.trainStep(options.hyper, step,
+                                   stepSeed(uint64_t(options.seed), step),
+                                   inputs.data(), labels.data(), n);
       if (!std::isfinite(loss))
         fail("training diverged: the loss is ", loss, " at step ", step,
              "; try a lower --lr");
@@ -179,15 +186,18 @@ int weft::gradcheck(Model &model, const TrainOptions &options, int64_t samples) 
   std::vector<int32_t> labels;
   gatherBatch(data, indices.data(), n, inputs, labels);
 
+  // One seed for every evaluation, so that dropout keeps one mask and the
+  // loss is one smooth function of the parameters.
+  uint32_t seed = stepSeed(uint64_t(options.seed), 0);
   // One call gives both the loss at the unperturbed point and the gradient.
-  double base = model.computeGradients(inputs.data(), labels.data(), n);
+  double base = model.computeGradients(seed, inputs.data(), labels.data(), n);
   std::vector<float> analytic = model.gradients();
   std::vector<float> &params = model.parameters();
   /// The loss with parameter k moved by `delta`.
   auto lossAt = [&](int64_t k, float delta) {
     float saved = params[size_t(k)];
     params[size_t(k)] = saved + delta;
-    double loss = model.computeGradients(inputs.data(), labels.data(), n);
+    double loss = model.computeGradients(seed, inputs.data(), labels.data(), n);
     params[size_t(k)] = saved;
     return loss;
   };
@@ -205,6 +215,8 @@ int weft::gradcheck(Model &model, const TrainOptions &options, int64_t samples) 
   int64_t checked = 0, skipped = 0;
   for (int64_t i = 0; i < info.num_params; ++i) {
     const weft_param_info &p = info.params[i];
+    if (!p.trainable)
+      continue; // Running statistics have no gradient.
     std::vector<int64_t> coordinates(static_cast<size_t>(p.size));
     for (int64_t k = 0; k < p.size; ++k)
       coordinates[size_t(k)] = k;

@@ -7,13 +7,16 @@
  *
  *   (params, state, hyper, grads, in_0, ..., in_k, out_0, ..., out_m)
  *
- * `params` holds every parameter back to back in `weft_param_info` order and
- * PyTorch layout; `state` the optimizer state; `hyper` the optimizer's
- * hyperparameters (sgd: lr, momentum, weight_decay; adam: lr, beta1, beta2,
- * eps, weight_decay, step); `grads` receives gradients in the `params`
- * layout. Inputs are the model inputs in declaration order (`forward` takes
- * the data inputs only; the others take labels too), batch first; the batch
- * size is read from the first input's length. Outputs:
+ * `params` holds every parameter and buffer back to back in `weft_param_info`
+ * order and PyTorch layout; `state` the optimizer state; `hyper` the
+ * scalars: for `gradients` and `train_step_*` first the step's random seed
+ * (a uint32 stored in the float's bits; it draws dropout masks), then the
+ * optimizer's hyperparameters (sgd: lr, momentum, weight_decay; adam: lr,
+ * beta1, beta2, eps, weight_decay, step); `grads` receives gradients in the
+ * `params` layout (zero for buffers). Inputs are the model inputs in
+ * declaration order (`forward` takes the data inputs only; the others take
+ * labels too: int32 class indices, or floats for one-hot and binary labels),
+ * batch first; the batch size is read from the first input's length. Outputs:
  *   forward:      the model outputs
  *   eval_step:    loss [1], then the model outputs
  *   gradients:    loss [1] (gradients go to `grads`)
@@ -32,7 +35,7 @@
 extern "C" {
 #endif
 
-#define WEFT_ABI_VERSION 1
+#define WEFT_ABI_VERSION 2
 
 /** A rank-1 buffer as compiled code sees it: MLIR's memref<?xT> descriptor. */
 typedef struct weft_buffer {
@@ -54,6 +57,8 @@ typedef struct weft_param_info {
   int64_t size;         /* element count */
   const char *init;     /* "uniform_fan_in", "zeros" or "ones" */
   int64_t fan_in;
+  int64_t trainable;    /* 0 for buffers (BatchNorm running statistics):
+                           saved and loaded, never updated by an optimizer */
 } weft_param_info;
 
 enum weft_input_kind {
@@ -97,6 +102,10 @@ typedef struct weft_model_info {
   const weft_input_info *inputs;
   int64_t num_outputs;
   const weft_output_info *outputs;
+  /* The loss scoring the first output: "softmax_cross_entropy",
+     "categorical_cross_entropy", "binary_cross_entropy",
+     "binary_cross_entropy_with_logits" or "mse". */
+  const char *loss;
   weft_entry_fn forward, eval_step, gradients, train_step_sgd, train_step_adam;
   weft_train_defaults train;
 } weft_model_info;

@@ -82,9 +82,6 @@ def main():
                                folder, "p")
         images = rng.integers(0, 256, size=(BATCH,) + shape, dtype=np.uint8)
         labels = rng.integers(0, classes, size=BATCH, dtype=np.uint8)
-        data = os.path.join(folder, "data")
-        flat = images.reshape(BATCH, -1)
-        wt.write_dataset(data, flat, labels, flat, labels)
 
         filters, kernel, _, _, _, groups = conv
         weights = {
@@ -99,14 +96,7 @@ def main():
         weights["fc.weight"] = rng.normal(0, 0.3, (classes, features))
         weights["fc.bias"] = rng.normal(0, 0.3, (classes,))
         weights = {k: v.astype(np.float32) for k, v in weights.items()}
-        init = os.path.join(folder, "w0.safetensors")
-        wt.write_safetensors(init, weights)
-        out = os.path.join(folder, "w1.safetensors")
-        wt.run([exe, "train", "--data", data, "--init", init, "--save", out,
-                "--steps", "1", "--batch", str(BATCH), "--no-shuffle",
-                "--epochs", "1", "--optimizer", "sgd", "--lr", "1",
-                "--momentum", "0", "--weight-decay", "0"])
-        ours = wt.read_safetensors(out)
+        ours = wt.sgd_step(exe, folder, images, labels, weights)
 
         params = {k: torch.tensor(v, requires_grad=True) for k, v in weights.items()}
         logits = F.linear(torch_features(x, params, conv, maxpool, avgpool).flatten(1),
@@ -115,8 +105,7 @@ def main():
         errors = []
         for pname, p in params.items():
             expected = p.grad.numpy()
-            gradient = weights[pname] - ours[pname]
-            relative = np.abs(gradient - expected).max() / max(np.abs(expected).max(), 1e-12)
+            relative = wt.relative_error(weights[pname] - ours[pname], expected)
             worst = max(worst, relative)
             errors.append(f"{pname} {relative:.1e}")
             if relative > TOLERANCE:

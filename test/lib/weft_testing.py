@@ -105,3 +105,29 @@ def run(args):
         raise SystemExit(f"command failed ({result.returncode}): {' '.join(args)}\n"
                          f"{result.stdout}{result.stderr}")
     return result.stdout
+
+
+def sgd_step(exe, folder, images, labels, weights):
+    """Runs one SGD step with lr 1 from `weights` on one batch (`images`
+    uint8 [B, ...], `labels` class indices [B]) and returns the saved
+    checkpoint: new = old - gradient for every parameter, and the buffers
+    (running statistics) as training left them."""
+    batch = len(labels)
+    data = os.path.join(folder, "data")
+    flat = np.asarray(images, dtype=np.uint8).reshape(batch, -1)
+    labels = np.asarray(labels, dtype=np.uint8)
+    write_dataset(data, flat, labels, flat, labels)
+    init = os.path.join(folder, "w0.safetensors")
+    write_safetensors(init, {k: np.asarray(v, dtype=np.float32)
+                             for k, v in weights.items()})
+    out = os.path.join(folder, "w1.safetensors")
+    run([exe, "train", "--data", data, "--init", init, "--save", out,
+         "--steps", "1", "--batch", str(batch), "--no-shuffle",
+         "--epochs", "1", "--optimizer", "sgd", "--lr", "1",
+         "--momentum", "0", "--weight-decay", "0"])
+    return read_safetensors(out)
+
+
+def relative_error(ours, expected):
+    """max |ours - expected| / max |expected|: 0 for a perfect match."""
+    return float(np.abs(ours - expected).max() / max(np.abs(expected).max(), 1e-12))

@@ -26,7 +26,7 @@ func.func @loss(%x: tensor<?x4xf32>, %y: tensor<?xi32>) -> (tensor<f32>, tensor<
 // The loss function is kept; the gradient function follows it.
 // CHECK-LABEL: func.func @loss(
 // CHECK-LABEL: func.func @loss_grad(
-// CHECK-SAME:    %[[X:.*]]: tensor<?x4xf32>, %[[Y:.*]]: tensor<?xi32>)
+// CHECK-SAME:    %[[X:.*]]: tensor<?x4xf32>, %[[Y:.*]]: tensor<?xi32>, %{{.*}}: i32 {weft.name = "seed"})
 // CHECK-SAME:    -> (tensor<f32>, tensor<3x4xf32>, tensor<3xf32>, tensor<3x4xf32>, tensor<2xf32>)
 // CHECK-SAME:    attributes {weft.gradients = [@a.weight, @a.bias, @b.weight, @unused]}
 // CHECK:       %[[AW:.*]] = weft.load @a.weight
@@ -123,3 +123,51 @@ func.func @loss(%x: tensor<?x1x8x8xf32>, %y: tensor<?xi32>) -> (tensor<f32>, ten
 // CHECK-DAG:   %[[DW:.*]] = weft.conv2d_grad_weight %{{.*}}, %[[DP]] {{.*}} -> tensor<4x1x3x3xf32>
 // CHECK-DAG:   %[[DB:.*]] = weft.reduce_sum %[[DP]] {dims = array<i64: 0, 2, 3>} : (tensor<?x4x8x8xf32>) -> tensor<4xf32>
 // CHECK:       return %{{.*}}, %[[DW]], %[[DB]]
+
+// -----
+
+// Tests training mode: @loss_grad takes a seed, each dropout draws from it
+// on its own stream and its gradient reuses the same mask; batch
+// normalisation uses batch statistics and stores the moved running
+// statistics into their buffers; @loss keeps the evaluation forms. Also the
+// VJPs of global average pooling (an average-pool gradient over one H x W
+// window), sigmoid (from its output) and binary cross-entropy.
+weft.parameter @bn.weight : tensor<2xf32> {fan_in = 0 : i64, init = "ones"}
+weft.parameter @bn.bias : tensor<2xf32> {fan_in = 0 : i64, init = "zeros"}
+weft.buffer @bn.running_mean : tensor<2xf32> {init = "zeros"}
+weft.buffer @bn.running_var : tensor<2xf32> {init = "ones"}
+
+func.func @loss(%x: tensor<?x2x3x3xf32>, %t: tensor<?x2xf32>) -> (tensor<f32>, tensor<?x2xf32>) {
+  %w = weft.load @bn.weight : tensor<2xf32>
+  %b = weft.load @bn.bias : tensor<2xf32>
+  %m = weft.load @bn.running_mean : tensor<2xf32>
+  %v = weft.load @bn.running_var : tensor<2xf32>
+  %n = weft.batch_norm2d %x, %w, %b, %m, %v {eps = 1.0e-05 : f64, momentum = 1.0e-01 : f64} : (tensor<?x2x3x3xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<?x2x3x3xf32>
+  %d = weft.dropout %n {rate = 5.0e-01 : f64} : tensor<?x2x3x3xf32>
+  %g = weft.global_avg_pool %d : (tensor<?x2x3x3xf32>) -> tensor<?x2xf32>
+  %e = weft.dropout %g {rate = 2.5e-01 : f64} : tensor<?x2xf32>
+  %s = weft.sigmoid %e : tensor<?x2xf32>
+  %l = weft.binary_cross_entropy %s, %t : (tensor<?x2xf32>, tensor<?x2xf32>) -> tensor<f32>
+  return %l, %s : tensor<f32>, tensor<?x2xf32>
+}
+
+// CHECK-LABEL: func.func @loss(
+// CHECK:       weft.batch_norm2d %
+// CHECK:       weft.dropout %{{[^ ]*}} {rate
+// CHECK-LABEL: func.func @loss_grad(
+// CHECK-SAME:    %[[X:[^:]*]]: tensor<?x2x3x3xf32>, %[[T:[^:]*]]: tensor<?x2xf32>, %[[SEED:[^:]*]]: i32 {weft.name = "seed"})
+// CHECK:       %[[N:.*]], %[[MEAN:.*]], %[[INVSTD:.*]], %[[NEWM:.*]], %[[NEWV:.*]] = weft.batch_norm2d_train %[[X]]
+// CHECK:       weft.store %[[NEWM]], @bn.running_mean
+// CHECK:       weft.store %[[NEWV]], @bn.running_var
+// CHECK:       %[[D:.*]] = weft.dropout %[[N]] seed(%[[SEED]]) {rate = 5.000000e-01 : f64, stream = 1 : i64}
+// CHECK:       %[[G:.*]] = weft.global_avg_pool %[[D]]
+// CHECK:       %[[E:.*]] = weft.dropout %[[G]] seed(%[[SEED]]) {rate = 2.500000e-01 : f64, stream = 2 : i64}
+// CHECK:       %[[S:.*]] = weft.sigmoid %[[E]]
+// CHECK:       %[[DS:.*]] = weft.binary_cross_entropy_grad %[[S]], %[[T]], %{{.*}} : tensor<?x2xf32>
+// CHECK:       %[[DE:.*]] = weft.sigmoid_grad %[[S]], %[[DS]]
+// CHECK:       %[[DG:.*]] = weft.dropout %[[DE]] seed(%[[SEED]]) {rate = 2.500000e-01 : f64, stream = 2 : i64}
+// CHECK:       %[[DG4:.*]] = weft.reshape %[[DG]] : tensor<?x2xf32> -> tensor<?x2x1x1xf32>
+// CHECK:       %[[DD:.*]] = weft.avg_pool2d_grad %[[DG4]] {kernel = array<i64: 3, 3>, padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 3, 3>}
+// CHECK:       %[[DN:.*]] = weft.dropout %[[DD]] seed(%[[SEED]]) {rate = 5.000000e-01 : f64, stream = 1 : i64}
+// CHECK:       %{{.*}}, %[[DW:.*]], %[[DB:.*]] = weft.batch_norm2d_grad %[[X]], %{{.*}}, %[[MEAN]], %[[INVSTD]], %[[DN]]
+// CHECK:       return %{{.*}}, %[[DW]], %[[DB]] : tensor<f32>, tensor<2xf32>, tensor<2xf32>

@@ -17,7 +17,7 @@ func.func @train_step_sgd(%x: tensor<?x2xf32>, %lr: f32) -> tensor<f32> {
   return %l : tensor<f32>
 }
 
-// CHECK: module attributes {weft.param_size = 4 : i64, weft.parameters = [{fan_in = 2 : i64, init = "uniform_fan_in", name = "w", offset = 0 : i64, shape = array<i64: 2, 2>}], weft.state_size = 4 : i64}
+// CHECK: module attributes {weft.param_size = 4 : i64, weft.parameters = [{fan_in = 2 : i64, init = "uniform_fan_in", name = "w", offset = 0 : i64, shape = array<i64: 2, 2>, trainable = true}], weft.state_size = 4 : i64}
 // CHECK-NOT: weft.parameter
 // CHECK-NOT: weft.state
 // CHECK-LABEL: func.func @weft_train_step_sgd(

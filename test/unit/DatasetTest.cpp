@@ -62,7 +62,7 @@ TEST(Dataset, RejectsLabelOutOfRange) {
   TinyModel model;
   writeSplit(dir, "train", 3, 2, {0, 7, 1});
   expectError([&] { loadIdxDataset(dir.path, "train", model.info); },
-              "label 7 of example 1 is out of range for 3 classes");
+              "label 7 of example 1 is out of range for the 3 classes of 'label'");
 }
 
 TEST(Dataset, RejectsWrongImageSize) {
@@ -89,14 +89,24 @@ TEST(Dataset, RefusesOtherDataFormats) {
               "load yet");
 }
 
-TEST(Dataset, RefusesOneHotLabels) {
+TEST(Dataset, FeedsOneHotLabelsAsClassIndices) {
+  // The model encodes them; the dataset keeps the indices.
   TempDir dir;
   TinyModel model;
   model.inputs[1].kind = WEFT_INPUT_ONE_HOT;
+  writeSplit(dir, "train", 3, 2, {0, 2, 1});
+  Dataset data = loadIdxDataset(dir.path, "train", model.info);
+  EXPECT_EQ(data.labels, (std::vector<int32_t>{0, 2, 1}));
+}
+
+TEST(Dataset, BinaryLabelsAreZeroOrOne) {
+  TempDir dir;
+  TinyModel model;
+  model.inputs[1] = {"sick", WEFT_INPUT_BINARY, 1, nullptr, 0};
   writeSplit(dir, "train", 3, 2, {0, 1, 2});
   expectError([&] { loadIdxDataset(dir.path, "train", model.info); },
-              "takes 'label' as a one_hot label, but IDX data gives class "
-              "indices");
+              "label 2 of example 2 is not 0 or 1, as the binary label 'sick' "
+              "needs");
 }
 
 TEST(EpochOrder, SameSeedSameOrderAndAPermutation) {

@@ -179,3 +179,139 @@ LogicalResult AvgPool2DOp::buildVectorJacobianProduct(
                                      getKernel(), getStride(), getPadding());
   return success();
 }
+
+LogicalResult GlobalAvgPoolOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  if (!startVjp(*this, resultGrads, grads))
+    return success();
+  // Global average pooling is average pooling with one H x W window: spread
+  // the [N, C] gradient as [N, C, 1, 1] through that pool's gradient.
+  Location loc = getGradientLoc(*this);
+  auto inType = getInput().getType();
+  int64_t h = inType.getDimSize(2), w = inType.getDimSize(3);
+  if (ShapedType::isDynamic(h) || ShapedType::isDynamic(w))
+    return emitOpError("needs a static spatial size to be differentiated");
+  auto pooledType = RankedTensorType::get(
+      {inType.getDimSize(0), inType.getDimSize(1), 1, 1}, b.getF32Type());
+  Value pooled = ReshapeOp::create(b, loc, pooledType, resultGrads[0]);
+  grads[0] = AvgPool2DGradOp::create(
+      b, loc, inType, pooled, b.getDenseI64ArrayAttr({h, w}),
+      b.getDenseI64ArrayAttr({h, w}), b.getDenseI64ArrayAttr({0, 0, 0, 0}));
+  return success();
+}
+
+/// The VJP of an activation whose gradient op reads `value` (its input or
+/// its output, whichever the formula needs).
+template <typename GradOp>
+static LogicalResult activationVjp(Operation *op, OpBuilder &b,
+                                   ValueRange resultGrads, Value value,
+                                   SmallVectorImpl<Value> &grads) {
+  if (!startVjp(op, resultGrads, grads))
+    return success();
+  grads[0] = GradOp::create(b, getGradientLoc(op), resultGrads[0].getType(),
+                            value, resultGrads[0]);
+  return success();
+}
+
+LogicalResult SigmoidOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  return activationVjp<SigmoidGradOp>(*this, b, resultGrads, getOutput(), grads);
+}
+
+LogicalResult TanhOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  return activationVjp<TanhGradOp>(*this, b, resultGrads, getOutput(), grads);
+}
+
+LogicalResult GeluOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  return activationVjp<GeluGradOp>(*this, b, resultGrads, getInput(), grads);
+}
+
+LogicalResult SoftmaxOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  return activationVjp<SoftmaxGradOp>(*this, b, resultGrads, getOutput(), grads);
+}
+
+LogicalResult LogSoftmaxOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  return activationVjp<LogSoftmaxGradOp>(*this, b, resultGrads, getOutput(),
+                                         grads);
+}
+
+LogicalResult LeakyReluOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  if (!startVjp(*this, resultGrads, grads))
+    return success();
+  grads[0] = LeakyReluGradOp::create(b, getGradientLoc(*this), getType(),
+                                     getInput(), resultGrads[0],
+                                     getNegativeSlopeAttr());
+  return success();
+}
+
+LogicalResult DropoutOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  if (!startVjp(*this, resultGrads, grads))
+    return success();
+  // y = x * mask / (1 - rate) is linear in x, and the mask is a function of
+  // (seed, stream, position): the gradient is the same dropout applied to dy.
+  if (!getSeed()) {
+    grads[0] = resultGrads[0];
+    return success();
+  }
+  grads[0] = DropoutOp::create(b, getGradientLoc(*this), getType(),
+                               resultGrads[0], getSeed(), getRateAttr(),
+                               getStreamAttr());
+  return success();
+}
+
+LogicalResult BatchNorm2DTrainOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  if (!startVjp(*this, resultGrads, grads))
+    return success();
+  // Only the normalised output carries a gradient: the batch statistics and
+  // moved running statistics feed state updates, not the loss.
+  if (!resultGrads[0])
+    return success();
+  auto op = BatchNorm2DGradOp::create(
+      b, getGradientLoc(*this), getInput().getType(), getWeight().getType(),
+      getWeight().getType(), getInput(), getWeight(), getMean(), getInvstd(),
+      resultGrads[0]);
+  grads[0] = op.getGradInput();
+  grads[1] = op.getGradWeight();
+  grads[2] = op.getGradBias();
+  return success();
+}
+
+/// The VJP of a loss comparing `input` with a target: only the input gets a
+/// gradient (targets are data).
+template <typename GradOp, typename... Extra>
+static LogicalResult pairLossVjp(Operation *op, OpBuilder &b,
+                                 ValueRange resultGrads, Value input,
+                                 Value target, SmallVectorImpl<Value> &grads,
+                                 Extra... extra) {
+  if (!startVjp(op, resultGrads, grads))
+    return success();
+  grads[0] = GradOp::create(b, getGradientLoc(op), input.getType(), input,
+                            target, resultGrads[0], extra...);
+  return success();
+}
+
+LogicalResult CategoricalCrossEntropyOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  return pairLossVjp<CategoricalCrossEntropyGradOp>(
+      *this, b, resultGrads, getInput(), getTarget(), grads);
+}
+
+LogicalResult BinaryCrossEntropyOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  return pairLossVjp<BinaryCrossEntropyGradOp>(*this, b, resultGrads,
+                                               getInput(), getTarget(), grads,
+                                               getFromLogitsAttr());
+}
+
+LogicalResult MeanSquaredErrorOp::buildVectorJacobianProduct(
+    OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
+  return pairLossVjp<MeanSquaredErrorGradOp>(*this, b, resultGrads, getInput(),
+                                             getTarget(), grads);
+}

@@ -370,31 +370,57 @@ LogicalResult GlobalAvgPoolOp::inferReturnTypes(
   return success();
 }
 
+/// Shape rule of batch normalisation: [N, C, H, W] input, [C] per-channel
+/// operands, eps > 0 and momentum in (0, 1].
+static LogicalResult checkBatchNorm2D(std::optional<Location> loc,
+                                      StringRef op, Value input,
+                                      ValueRange perChannel, double eps,
+                                      double momentum) {
+  auto type = cast<RankedTensorType>(input.getType());
+  if (type.getRank() != 4)
+    return emitOptionalError(loc, op, " expects [N, C, H, W], got ", type);
+  int64_t channels = type.getDimSize(1);
+  for (Value v : perChannel) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() != 1 || !dimsAgree(t.getDimSize(0), channels))
+      return emitOptionalError(loc, op, "'s weight, bias and running "
+                                        "statistics are [C] = [",
+                               channels, "], got ", t);
+  }
+  if (!(eps > 0))
+    return emitOptionalError(loc, op, " needs eps > 0");
+  if (!(momentum > 0 && momentum <= 1))
+    return emitOptionalError(loc, op, " needs momentum in (0, 1], got ",
+                             momentum);
+  return success();
+}
+
 LogicalResult BatchNorm2DOp::inferReturnTypes(
     MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &inferred) {
-  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
-  if (input.getRank() != 4)
-    return emitOptionalError(loc, "weft.batch_norm2d expects [N, C, H, W], "
-                                  "got ",
-                             input);
-  int64_t channels = input.getDimSize(1);
-  for (Value v : {adaptor.getWeight(), adaptor.getBias(),
-                  adaptor.getRunningMean(), adaptor.getRunningVar()}) {
-    auto t = cast<RankedTensorType>(v.getType());
-    if (t.getRank() != 1 || !dimsAgree(t.getDimSize(0), channels))
-      return emitOptionalError(loc, "weft.batch_norm2d's weight, bias and "
-                                    "running statistics are [C] = [",
-                               channels, "], got ", t);
-  }
-  if (!(adaptor.getEps().convertToDouble() > 0))
-    return emitOptionalError(loc, "weft.batch_norm2d needs eps > 0");
-  double momentum = adaptor.getMomentum().convertToDouble();
-  if (!(momentum > 0 && momentum <= 1))
-    return emitOptionalError(loc, "weft.batch_norm2d needs momentum in (0, 1], "
-                                  "got ",
-                             momentum);
-  inferred.push_back(input);
+  if (failed(checkBatchNorm2D(
+          loc, "weft.batch_norm2d", adaptor.getInput(),
+          {adaptor.getWeight(), adaptor.getBias(), adaptor.getRunningMean(),
+           adaptor.getRunningVar()},
+          adaptor.getEps().convertToDouble(),
+          adaptor.getMomentum().convertToDouble())))
+    return failure();
+  inferred.push_back(adaptor.getInput().getType());
+  return success();
+}
+
+LogicalResult BatchNorm2DTrainOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  if (failed(checkBatchNorm2D(
+          loc, "weft.batch_norm2d_train", adaptor.getInput(),
+          {adaptor.getWeight(), adaptor.getBias(), adaptor.getRunningMean(),
+           adaptor.getRunningVar()},
+          adaptor.getEps().convertToDouble(),
+          adaptor.getMomentum().convertToDouble())))
+    return failure();
+  inferred.push_back(adaptor.getInput().getType());
+  inferred.append(4, adaptor.getRunningMean().getType());
   return success();
 }
 
@@ -487,6 +513,13 @@ LogicalResult ReduceSumOp::inferReturnTypes(MLIRContext *ctx,
     if (!reduced[i])
       shape.push_back(input.getDimSize(i));
   inferred.push_back(f32Tensor(ctx, shape));
+  return success();
+}
+
+LogicalResult CategoricalCrossEntropyGradOp::verify() {
+  if (getInput().getType().getRank() != 2)
+    return emitOpError("expects logits [batch, classes], got ")
+           << getInput().getType();
   return success();
 }
 

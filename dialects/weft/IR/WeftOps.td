@@ -20,6 +20,10 @@ class Weft_Op<string mnemonic, list<Trait> traits = []>
 
 def Weft_F32Tensor : RankedTensorOf<[F32]>;
 def Weft_LabelTensor : RankedTensorOf<[I32]>;
+// A loss, or the gradient of one: a rank-0 f32 tensor.
+def Weft_ScalarTensor : 0DTensorOf<[F32]> {
+  let builderCall = "::mlir::RankedTensorType::get({}, $_builder.getF32Type())";
+}
 
 //===----------------------------------------------------------------------===//
 // Model state: parameters and optimizer state
@@ -263,7 +267,8 @@ class Weft_Pool2DOp<string mnemonic, string torchName>
 def Weft_MaxPool2DOp : Weft_Pool2DOp<"max_pool2d", "max_pool2d">;
 def Weft_AvgPool2DOp : Weft_Pool2DOp<"avg_pool2d", "avg_pool2d">;
 
-def Weft_GlobalAvgPoolOp : Weft_Op<"global_avg_pool", [Pure, InferTypeOpAdaptor]> {
+def Weft_GlobalAvgPoolOp : Weft_Op<"global_avg_pool", [Pure, InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<Weft_DifferentiableOpInterface>]> {
   let summary = "Mean over the spatial dimensions: [N, C, H, W] -> [N, C]";
   let description = [{
     `x.mean(dim=(2, 3))`, Keras' `GlobalAveragePooling2D`.
@@ -273,17 +278,14 @@ def Weft_GlobalAvgPoolOp : Weft_Op<"global_avg_pool", [Pure, InferTypeOpAdaptor]
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
-def Weft_BatchNorm2DOp : Weft_Op<"batch_norm2d",
-    [InferTypeOpAdaptor]> {
-  let summary = "Batch normalisation over [N, C, H, W], per channel";
+def Weft_BatchNorm2DOp : Weft_Op<"batch_norm2d", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Batch normalisation over [N, C, H, W] with running statistics";
   let description = [{
-    PyTorch's `nn.BatchNorm2d(C, eps, momentum)`:
-    `y = (x - mean) / sqrt(var + eps) * weight + bias` per channel. While
-    training, mean and var are the batch's (biased variance) and the running
-    statistics move towards them by `momentum` (with the unbiased variance,
-    as PyTorch); in evaluation, the running statistics are used. `weight`
-    and `bias` are [C]; so are `running_mean` and `running_var`, read from
-    weft.buffer declarations. Not `Pure`: its training form updates state.
+    PyTorch's `nn.BatchNorm2d(C, eps, momentum)` in evaluation mode:
+    `y = (x - running_mean) / sqrt(running_var + eps) * weight + bias` per
+    channel. `weight`, `bias`, `running_mean` and `running_var` are [C]; the
+    running statistics are read from weft.buffer declarations. @loss_grad
+    (training) replaces it with weft.batch_norm2d_train.
 
     ```mlir
     %y = weft.batch_norm2d %x, %w, %b, %mean, %var {eps = 1.0e-05 : f64, momentum = 1.0e-01 : f64}
@@ -301,12 +303,45 @@ def Weft_BatchNorm2DOp : Weft_Op<"batch_norm2d",
   }];
 }
 
+def Weft_BatchNorm2DTrainOp : Weft_Op<"batch_norm2d_train",
+    [Pure, InferTypeOpAdaptor,
+     DeclareOpInterfaceMethods<Weft_DifferentiableOpInterface>]> {
+  let summary = "Batch normalisation over [N, C, H, W] with batch statistics";
+  let description = [{
+    `nn.BatchNorm2d` in training mode: the batch's per-channel mean and
+    biased variance normalise the input,
+    `y = (x - mean) * invstd * weight + bias`, `invstd = 1 / sqrt(var + eps)`.
+    It also returns `mean` and `invstd` (what the gradient needs) and the
+    moved running statistics, as PyTorch updates them:
+    `new_running_mean = (1 - momentum) * running_mean + momentum * mean` and
+    the same for the variance with the unbiased batch variance.
+
+    ```mlir
+    %y, %mean, %invstd, %rm, %rv = weft.batch_norm2d_train %x, %w, %b, %m, %v {eps = 1.0e-05 : f64, momentum = 1.0e-01 : f64}
+        : (tensor<?x8x6x6xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>)
+        -> (tensor<?x8x6x6xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>)
+    ```
+  }];
+  let arguments = (ins Weft_F32Tensor:$input, Weft_F32Tensor:$weight,
+                       Weft_F32Tensor:$bias, Weft_F32Tensor:$running_mean,
+                       Weft_F32Tensor:$running_var, F64Attr:$eps,
+                       F64Attr:$momentum);
+  let results = (outs Weft_F32Tensor:$output, Weft_F32Tensor:$mean,
+                      Weft_F32Tensor:$invstd, Weft_F32Tensor:$new_running_mean,
+                      Weft_F32Tensor:$new_running_var);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $bias `,` $running_mean `,` $running_var attr-dict
+    `:` functional-type(operands, results)
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Activations
 //===----------------------------------------------------------------------===//
 
 class Weft_ActivationOp<string mnemonic, string formula, list<Trait> traits = []>
-    : Weft_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultType], traits)> {
+    : Weft_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultType,
+        DeclareOpInterfaceMethods<Weft_DifferentiableOpInterface>], traits)> {
   let summary = "Elementwise " # mnemonic # ": " # formula;
   let arguments = (ins Weft_F32Tensor:$input);
   let results = (outs Weft_F32Tensor:$output);
@@ -318,32 +353,44 @@ def Weft_TanhOp : Weft_ActivationOp<"tanh", "tanh(x)">;
 def Weft_GeluOp : Weft_ActivationOp<"gelu",
     "x * Phi(x), PyTorch's exact (erf) form">;
 
-def Weft_LeakyReluOp : Weft_Op<"leaky_relu", [Pure, SameOperandsAndResultType]> {
+def Weft_LeakyReluOp : Weft_Op<"leaky_relu", [Pure, SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<Weft_DifferentiableOpInterface>]> {
   let summary = "Elementwise max(x, 0) + negative_slope * min(x, 0)";
   let arguments = (ins Weft_F32Tensor:$input, F64Attr:$negative_slope);
   let results = (outs Weft_F32Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-def Weft_DropoutOp : Weft_Op<"dropout", [SameOperandsAndResultType]> {
+def Weft_DropoutOp : Weft_Op<"dropout", [Pure, AllTypesMatch<["input", "output"]>,
+    DeclareOpInterfaceMethods<Weft_DifferentiableOpInterface>]> {
   let summary = "Zeroes elements with probability rate while training";
   let description = [{
-    PyTorch's `nn.Dropout(rate)`: in training, each element is zeroed with
-    probability `rate` and the others scaled by `1 / (1 - rate)`; in
-    evaluation it is the identity. Not `Pure`: it draws random numbers.
+    PyTorch's `nn.Dropout(rate)`. Without `seed` (evaluation) it is the
+    identity. With `seed` (training), each element is zeroed with
+    probability `rate` and the others are scaled by `1 / (1 - rate)`.
+    Which elements are zeroed is a hash of the seed, the op's `stream` and
+    the element's position, so the op is a pure function of its operands:
+    the gradient recomputes the same mask instead of storing it, and two
+    dropout ops with different streams draw independent masks.
+
+    ```mlir
+    %y = weft.dropout %x seed(%s) {rate = 5.0e-01 : f64, stream = 1 : i64} : tensor<?x64xf32>
+    ```
   }];
-  let arguments = (ins Weft_F32Tensor:$input, F64Attr:$rate);
+  let arguments = (ins Weft_F32Tensor:$input, Optional<I32>:$seed,
+                       F64Attr:$rate, DefaultValuedAttr<I64Attr, "0">:$stream);
   let results = (outs Weft_F32Tensor:$output);
-  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let assemblyFormat = "$input (`seed` `(` $seed^ `)`)? attr-dict `:` type($input)";
   let hasVerifier = 1;
 }
 
-def Weft_SoftmaxOp : Weft_Op<"softmax", [Pure, SameOperandsAndResultType]> {
-  let summary = "Softmax along the last dimension";
+def Weft_SoftmaxOp : Weft_ActivationOp<"softmax", "exp(x) / sum(exp(x)) along the last dimension"> {
   let description = [{ `torch.softmax(x, dim=-1)`. }];
-  let arguments = (ins Weft_F32Tensor:$input);
-  let results = (outs Weft_F32Tensor:$output);
-  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Weft_LogSoftmaxOp : Weft_ActivationOp<"log_softmax",
+    "x - log(sum(exp(x))) along the last dimension"> {
+  let description = [{ `torch.log_softmax(x, dim=-1)`, computed stably. }];
 }
 
 //===----------------------------------------------------------------------===//
@@ -370,7 +417,8 @@ def Weft_SoftmaxCrossEntropyOp : Weft_Op<"softmax_cross_entropy",
 }
 
 class Weft_PairLossOp<string mnemonic, list<Trait> traits = []>
-    : Weft_Op<mnemonic, !listconcat([Pure, InferTypeOpAdaptor], traits)> {
+    : Weft_Op<mnemonic, !listconcat([Pure, InferTypeOpAdaptor,
+        DeclareOpInterfaceMethods<Weft_DifferentiableOpInterface>], traits)> {
   let results = (outs Weft_F32Tensor:$loss);
   let assemblyFormat = "$input `,` $target attr-dict `:` functional-type(operands, results)";
 }
@@ -513,6 +561,87 @@ def Weft_ReluGradOp : Weft_Op<"relu_grad",
   let arguments = (ins Weft_F32Tensor:$input, Weft_F32Tensor:$grad);
   let results = (outs Weft_F32Tensor:$output);
   let assemblyFormat = "$input `,` $grad attr-dict `:` type($output)";
+}
+
+class Weft_ActivationGradOp<string mnemonic, string of, string formula>
+    : Weft_Op<mnemonic, [Pure, AllTypesMatch<["value", "grad", "output"]>]> {
+  let summary = "Gradient of " # of # ": " # formula;
+  let arguments = (ins Weft_F32Tensor:$value, Weft_F32Tensor:$grad);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat = "$value `,` $grad attr-dict `:` type($output)";
+}
+
+// PyTorch's *_backward functions; `value` is the forward op's result where
+// the formula needs only that, so the input need not stay alive.
+def Weft_SigmoidGradOp : Weft_ActivationGradOp<"sigmoid_grad", "sigmoid",
+    "grad * y * (1 - y), value y = sigmoid(x)">;
+def Weft_TanhGradOp : Weft_ActivationGradOp<"tanh_grad", "tanh",
+    "grad * (1 - y^2), value y = tanh(x)">;
+def Weft_GeluGradOp : Weft_ActivationGradOp<"gelu_grad", "gelu",
+    "grad * (Phi(x) + x * phi(x)), value x">;
+def Weft_SoftmaxGradOp : Weft_ActivationGradOp<"softmax_grad", "softmax",
+    "y * (grad - sum(grad * y)) along the last dimension, value y = softmax(x)">;
+def Weft_LogSoftmaxGradOp : Weft_ActivationGradOp<"log_softmax_grad",
+    "log_softmax",
+    "grad - exp(y) * sum(grad) along the last dimension, value y = log_softmax(x)">;
+
+def Weft_LeakyReluGradOp : Weft_Op<"leaky_relu_grad",
+    [Pure, AllTypesMatch<["value", "grad", "output"]>]> {
+  let summary = "Gradient of leaky_relu: grad where x > 0, else negative_slope * grad";
+  let arguments = (ins Weft_F32Tensor:$value, Weft_F32Tensor:$grad,
+                       F64Attr:$negative_slope);
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat = "$value `,` $grad attr-dict `:` type($output)";
+}
+
+def Weft_BatchNorm2DGradOp : Weft_Op<"batch_norm2d_grad",
+    [Pure, AllTypesMatch<["input", "grad", "grad_input"]>,
+     AllTypesMatch<["weight", "mean", "invstd", "grad_weight", "grad_bias"]>]> {
+  let summary = "Gradient of weft.batch_norm2d_train";
+  let description = [{
+    With `xhat = (x - mean) * invstd` and `M = N * H * W` per channel:
+    `grad_bias = sum(grad)`, `grad_weight = sum(grad * xhat)`,
+    `grad_input = weight * invstd / M * (M * grad - grad_bias - xhat * grad_weight)`.
+  }];
+  let arguments = (ins Weft_F32Tensor:$input, Weft_F32Tensor:$weight,
+                       Weft_F32Tensor:$mean, Weft_F32Tensor:$invstd,
+                       Weft_F32Tensor:$grad);
+  let results = (outs Weft_F32Tensor:$grad_input, Weft_F32Tensor:$grad_weight,
+                      Weft_F32Tensor:$grad_bias);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $mean `,` $invstd `,` $grad attr-dict `:`
+    type($input) `,` type($weight)
+  }];
+}
+
+class Weft_PairLossGradOp<string mnemonic, string formula>
+    : Weft_Op<mnemonic, [Pure, AllTypesMatch<["input", "target", "output"]>]> {
+  let summary = "Gradient of weft." # !subst("_grad", "", mnemonic) #
+                " w.r.t. its input: " # formula;
+  let results = (outs Weft_F32Tensor:$output);
+  let assemblyFormat = "$input `,` $target `,` $loss_grad attr-dict `:` type($input)";
+}
+
+def Weft_CategoricalCrossEntropyGradOp : Weft_PairLossGradOp<
+    "categorical_cross_entropy_grad",
+    "(softmax(input) * sum(target) - target) * loss_grad / B"> {
+  let arguments = (ins Weft_F32Tensor:$input, Weft_F32Tensor:$target,
+                       Weft_ScalarTensor:$loss_grad);
+  let hasVerifier = 1;
+}
+
+def Weft_BinaryCrossEntropyGradOp : Weft_PairLossGradOp<
+    "binary_cross_entropy_grad",
+    "(p - t) / max(p (1 - p), 1e-12) * loss_grad / numel; with from_logits, "
+    "(sigmoid(input) - t) * loss_grad / numel"> {
+  let arguments = (ins Weft_F32Tensor:$input, Weft_F32Tensor:$target,
+                       Weft_ScalarTensor:$loss_grad, UnitAttr:$from_logits);
+}
+
+def Weft_MeanSquaredErrorGradOp : Weft_PairLossGradOp<"mse_grad",
+    "2 (input - target) * loss_grad / numel"> {
+  let arguments = (ins Weft_F32Tensor:$input, Weft_F32Tensor:$target,
+                       Weft_ScalarTensor:$loss_grad);
 }
 
 def Weft_SoftmaxCrossEntropyGradOp : Weft_Op<"softmax_cross_entropy_grad",

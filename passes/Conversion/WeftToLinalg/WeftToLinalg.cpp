@@ -30,38 +30,6 @@ using namespace mlir::weft::lowering;
 
 namespace {
 
-using BodyBuilder = function_ref<void(OpBuilder &, Location, ValueRange)>;
-
-//===----------------------------------------------------------------------===//
-// Shared builders
-//===----------------------------------------------------------------------===//
-
-SmallVector<int64_t> identityDims(int64_t rank) {
-  SmallVector<int64_t> dims;
-  for (int64_t i = 0; i < rank; ++i)
-    dims.push_back(i);
-  return dims;
-}
-
-/// An elementwise linalg.generic over operands of one shape; `body` receives
-/// one scalar per input and returns one per result (via linalg.yield).
-SmallVector<Value> elementwise(OpBuilder &b, Location loc, ValueRange inputs,
-                               unsigned numResults, BodyBuilder body) {
-  auto type = cast<RankedTensorType>(inputs.front().getType());
-  int64_t rank = type.getRank();
-  SmallVector<Value> inits;
-  for (unsigned i = 0; i < numResults; ++i)
-    inits.push_back(
-        emptyTensor(b, loc, type, inputs.front(), identityDims(rank)));
-  SmallVector<AffineMap> maps(inputs.size() + numResults,
-                              b.getMultiDimIdentityMap(rank));
-  SmallVector<utils::IteratorType> iterators(rank,
-                                             utils::IteratorType::parallel);
-  auto op = linalg::GenericOp::create(b, loc, TypeRange(ValueRange(inits)),
-                                      inputs, inits, maps, iterators, body);
-  return op.getResults();
-}
-
 /// `op(lhs) * op(rhs)` accumulated into `init` ([M, N]), where op transposes
 /// when asked. Iteration space (m, n, k).
 Value contraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
@@ -81,81 +49,6 @@ Value contraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
                                              utils::IteratorType::parallel,
                                              utils::IteratorType::reduction};
   return multiplyAccumulate(b, loc, lhs, rhs, init, maps, iterators);
-}
-
-/// Reduces each row of the [B, C] tensor `x` to one value: `combine(acc,
-/// element(x[b, c], c))` starting from `initial`. Returns a [B] tensor.
-/// `extraRowInputs` are [B] tensors whose row value `element` also receives.
-Value reduceRows(OpBuilder &b, Location loc, Value x, ValueRange extraRowInputs,
-                 double initial,
-                 function_ref<Value(OpBuilder &, Location, Value element,
-                                    ValueRange rowValues, Value column)>
-                     element,
-                 function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
-  MLIRContext *ctx = b.getContext();
-  auto xType = cast<RankedTensorType>(x.getType());
-  auto rowType = RankedTensorType::get({xType.getDimSize(0)}, b.getF32Type());
-  Value init = filledTensor(b, loc, rowType, x, {0}, initial);
-  AffineExpr r, c;
-  bindDims(ctx, r, c);
-  SmallVector<Value> inputs{x};
-  inputs.append(extraRowInputs.begin(), extraRowInputs.end());
-  SmallVector<AffineMap> maps{AffineMap::get(2, 0, {r, c}, ctx)};
-  maps.append(extraRowInputs.size() + 1, AffineMap::get(2, 0, {r}, ctx));
-  return linalg::GenericOp::create(
-             b, loc, rowType, inputs, ValueRange{init}, maps,
-             {utils::IteratorType::parallel, utils::IteratorType::reduction},
-             [&](OpBuilder &nb, Location nloc, ValueRange args) {
-               Value column = linalg::IndexOp::create(nb, nloc, 1);
-               Value e = element(nb, nloc, args[0], args.drop_front().drop_back(),
-                                 column);
-               linalg::YieldOp::create(nb, nloc, combine(nb, nloc, args.back(), e));
-             })
-      .getResult(0);
-}
-
-/// Row maxima and sums of exp(x - max): the stable softmax denominators.
-std::pair<Value, Value> softmaxStatistics(OpBuilder &b, Location loc, Value x) {
-  auto identity = [](OpBuilder &, Location, Value e, ValueRange, Value) {
-    return e;
-  };
-  Value rowMax = reduceRows(
-      b, loc, x, {}, -std::numeric_limits<double>::infinity(), identity,
-      [](OpBuilder &nb, Location nloc, Value acc, Value e) -> Value {
-        return arith::MaximumFOp::create(nb, nloc, acc, e);
-      });
-  Value sumExp = reduceRows(
-      b, loc, x, {rowMax}, 0.0,
-      [](OpBuilder &nb, Location nloc, Value e, ValueRange row, Value) -> Value {
-        return math::ExpOp::create(nb, nloc,
-                                   arith::SubFOp::create(nb, nloc, e, row[0]));
-      },
-      [](OpBuilder &nb, Location nloc, Value acc, Value e) -> Value {
-        return arith::AddFOp::create(nb, nloc, acc, e);
-      });
-  return {rowMax, sumExp};
-}
-
-/// Whether `column` (an index) equals the class label `label` (an i32).
-Value isLabel(OpBuilder &b, Location loc, Value column, Value label) {
-  Value labelIndex =
-      arith::IndexCastOp::create(b, loc, b.getIndexType(), label);
-  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, column,
-                               labelIndex);
-}
-
-/// The rank-0 tensor `value` divided by the batch size of `x` (its
-/// dimension 0): the mean of a batch sum, or a gradient scaled to match.
-Value divideByBatch(OpBuilder &b, Location loc, Value value, Value x) {
-  Value n = tensor::DimOp::create(b, loc, x, 0);
-  Value n64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), n);
-  Value nf = arith::SIToFPOp::create(b, loc, b.getF32Type(), n64);
-  return elementwise(b, loc, {value}, 1,
-                     [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                       linalg::YieldOp::create(
-                           nb, nloc,
-                           arith::DivFOp::create(nb, nloc, args[0], nf).getResult());
-                     })[0];
 }
 
 //===----------------------------------------------------------------------===//
@@ -204,25 +97,6 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
                      .getResult(0);
     rewriter.replaceOp(op, contraction(rewriter, loc, adaptor.getLhs(),
                                        adaptor.getRhs(), tl, tr, init));
-    return success();
-  }
-};
-
-/// An op computed element by element from operands of one shape: `scalar`
-/// says what one element of the result is.
-template <typename OpTy, Value (*scalar)(OpBuilder &, Location, ValueRange)>
-struct ElementwiseLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-  using OpAdaptor = typename OpConversionPattern<OpTy>::OpAdaptor;
-  LogicalResult matchAndRewrite(OpTy op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(
-        op, elementwise(rewriter, op.getLoc(), adaptor.getOperands(), 1,
-                        [](OpBuilder &nb, Location nloc, ValueRange args) {
-                          // The last block argument is the output element.
-                          linalg::YieldOp::create(nb, nloc,
-                                                  scalar(nb, nloc, args.drop_back()));
-                        }));
     return success();
   }
 };
@@ -333,96 +207,6 @@ struct ReduceSumLowering : OpConversionPattern<ReduceSumOp> {
   }
 };
 
-struct SoftmaxCrossEntropyLowering
-    : OpConversionPattern<SoftmaxCrossEntropyOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(SoftmaxCrossEntropyOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-    Value x = adaptor.getLogits(), labels = adaptor.getLabels();
-    auto [rowMax, sumExp] = softmaxStatistics(rewriter, loc, x);
-    // The logit of each example's own class.
-    Value picked = reduceRows(
-        rewriter, loc, x, {labels}, 0.0,
-        [](OpBuilder &nb, Location nloc, Value e, ValueRange row,
-           Value column) -> Value {
-          return arith::SelectOp::create(nb, nloc,
-                                         isLabel(nb, nloc, column, row[0]), e,
-                                         f32Const(nb, nloc, 0.0));
-        },
-        [](OpBuilder &nb, Location nloc, Value acc, Value e) -> Value {
-          return arith::AddFOp::create(nb, nloc, acc, e);
-        });
-    // loss = mean_b(log(sumExp) + max - picked).
-    auto scalar = RankedTensorType::get({}, rewriter.getF32Type());
-    Value init = filledTensor(rewriter, loc, scalar, x, {}, 0.0);
-    AffineExpr r;
-    bindDims(ctx, r);
-    auto rowMap = AffineMap::get(1, 0, {r}, ctx);
-    Value total =
-        linalg::GenericOp::create(
-            rewriter, loc, scalar, ValueRange{rowMax, sumExp, picked},
-            ValueRange{init},
-            SmallVector<AffineMap>{rowMap, rowMap, rowMap, AffineMap::get(1, 0, {}, ctx)},
-            {utils::IteratorType::reduction},
-            [](OpBuilder &nb, Location nloc, ValueRange args) {
-              Value lse = arith::AddFOp::create(
-                  nb, nloc, math::LogOp::create(nb, nloc, args[1]), args[0]);
-              Value term = arith::SubFOp::create(nb, nloc, lse, args[2]);
-              linalg::YieldOp::create(
-                  nb, nloc, arith::AddFOp::create(nb, nloc, args[3], term).getResult());
-            })
-            .getResult(0);
-    rewriter.replaceOp(op, divideByBatch(rewriter, loc, total, x));
-    return success();
-  }
-};
-
-struct SoftmaxCrossEntropyGradLowering
-    : OpConversionPattern<SoftmaxCrossEntropyGradOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(SoftmaxCrossEntropyGradOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-    Value x = adaptor.getLogits();
-    auto [rowMax, sumExp] = softmaxStatistics(rewriter, loc, x);
-    // scale = loss_grad / B, a rank-0 tensor read inside the loop.
-    Value scale = divideByBatch(rewriter, loc, adaptor.getLossGrad(), x);
-    auto type = op.getType();
-    Value empty = emptyTensor(rewriter, loc, type, x, {0, 1});
-    AffineExpr r, c;
-    bindDims(ctx, r, c);
-    auto full = AffineMap::get(2, 0, {r, c}, ctx);
-    auto row = AffineMap::get(2, 0, {r}, ctx);
-    auto none = AffineMap::get(2, 0, {}, ctx);
-    Value grad =
-        linalg::GenericOp::create(
-            rewriter, loc, type,
-            ValueRange{x, rowMax, sumExp, adaptor.getLabels(), scale},
-            ValueRange{empty}, SmallVector<AffineMap>{full, row, row, row, none, full},
-            {utils::IteratorType::parallel, utils::IteratorType::parallel},
-            [](OpBuilder &nb, Location nloc, ValueRange args) {
-              Value column = linalg::IndexOp::create(nb, nloc, 1);
-              Value p = arith::DivFOp::create(
-                  nb, nloc,
-                  math::ExpOp::create(nb, nloc,
-                                      arith::SubFOp::create(nb, nloc, args[0], args[1])),
-                  args[2]);
-              Value target = arith::SelectOp::create(
-                  nb, nloc, isLabel(nb, nloc, column, args[3]),
-                  f32Const(nb, nloc, 1.0), f32Const(nb, nloc, 0.0));
-              Value diff = arith::SubFOp::create(nb, nloc, p, target);
-              linalg::YieldOp::create(
-                  nb, nloc, arith::MulFOp::create(nb, nloc, diff, args[4]).getResult());
-            })
-            .getResult(0);
-    rewriter.replaceOp(op, grad);
-    return success();
-  }
-};
-
 struct SgdUpdateLowering : OpConversionPattern<SgdUpdateOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(SgdUpdateOp op, OpAdaptor adaptor,
@@ -512,9 +296,11 @@ struct ConvertWeftToLinalgPass
     patterns.add<AddLowering, AdamUpdateLowering, DenseLowering, MatmulLowering,
                  MulLowering,
                  ReduceSumLowering, ReluGradLowering, ReluLowering,
-                 ReshapeLowering, SgdUpdateLowering,
-                 SoftmaxCrossEntropyGradLowering, SoftmaxCrossEntropyLowering>(ctx);
+                 ReshapeLowering, SgdUpdateLowering>(ctx);
+    populateActivationLoweringPatterns(patterns);
     populateConvolutionLoweringPatterns(patterns);
+    populateLossLoweringPatterns(patterns);
+    populateNormalizationLoweringPatterns(patterns);
     // An op without a lowering gets one clear message at its source, not
     // the conversion framework's "failed to legalize".
     llvm::DenseSet<OperationName> lowered;

@@ -168,3 +168,49 @@ func.func @batch_norm_channels(%x: tensor<?x4x8x8xf32>, %c: tensor<4xf32>, %bad:
 // Tests that a buffer starts as zeros or ones.
 // expected-error@+1 {{'weft.buffer' op init must be "zeros" or "ones", got "uniform_fan_in"}}
 weft.buffer @bn.running_mean : tensor<4xf32> {init = "uniform_fan_in"}
+
+// -----
+
+// Tests that training-mode batch normalisation checks its momentum.
+func.func @batch_norm_train_momentum(%x: tensor<?x4x8x8xf32>, %c: tensor<4xf32>) {
+  // expected-error@+2 {{weft.batch_norm2d_train needs momentum in (0, 1], got 1.5}}
+  // expected-error@+1 {{'weft.batch_norm2d_train' op failed to infer returned types}}
+  %y:5 = weft.batch_norm2d_train %x, %c, %c, %c, %c {eps = 1.0e-5 : f64, momentum = 1.5 : f64} : (tensor<?x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> (tensor<?x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>)
+  return
+}
+
+// -----
+
+// Tests that the batch-norm gradient's per-channel operands agree.
+func.func @batch_norm_grad_types(%x: tensor<?x4x8x8xf32>, %c: tensor<4xf32>, %bad: tensor<3xf32>) {
+  // expected-error@+1 {{'weft.batch_norm2d_grad' op failed to verify that all of {weight, mean, invstd, grad_weight, grad_bias} have same type}}
+  %dx, %dw, %db = "weft.batch_norm2d_grad"(%x, %c, %bad, %c, %x) : (tensor<?x4x8x8xf32>, tensor<4xf32>, tensor<3xf32>, tensor<4xf32>, tensor<?x4x8x8xf32>) -> (tensor<?x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>)
+  return
+}
+
+// -----
+
+// Tests that a dropout rate of 1 (every element dropped) is refused.
+func.func @dropout_rate(%x: tensor<?x4xf32>, %s: i32) {
+  // expected-error@+1 {{'weft.dropout' op rate must be in [0, 1), got 1.000000e+00}}
+  %y = weft.dropout %x seed(%s) {rate = 1.0 : f64} : tensor<?x4xf32>
+  return
+}
+
+// -----
+
+// Tests that categorical cross-entropy's gradient needs [batch, classes].
+func.func @categorical_grad_rank(%x: tensor<?x4x2xf32>, %d: tensor<f32>) {
+  // expected-error@+1 {{'weft.categorical_cross_entropy_grad' op expects logits [batch, classes], got 'tensor<?x4x2xf32>'}}
+  %g = weft.categorical_cross_entropy_grad %x, %x, %d : tensor<?x4x2xf32>
+  return
+}
+
+// -----
+
+// Tests that a loss gradient is a rank-0 tensor.
+func.func @mse_grad_scalar(%x: tensor<?x4xf32>, %d: tensor<1xf32>) {
+  // expected-error@+1 {{'weft.mse_grad' op operand #2 must be 0D tensor of 32-bit float values, but got 'tensor<1xf32>'}}
+  %g = "weft.mse_grad"(%x, %x, %d) : (tensor<?x4xf32>, tensor<?x4xf32>, tensor<1xf32>) -> tensor<?x4xf32>
+  return
+}

@@ -102,12 +102,13 @@ func.func @cross_entropy(%l: tensor<?x3xf32>, %y: tensor<?xi32>) -> tensor<f32> 
 
 // Tests the cross-entropy gradient: (softmax - one_hot) * dloss / batch.
 // CHECK-LABEL: func.func @cross_entropy_grad
+// CHECK:       %[[SCALE:.*]] = arith.divf %{{.*}}, %{{.*}} : f32
 // CHECK:       linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK:         %[[TARGET:.*]] = arith.select
 // CHECK:         math.exp
-// CHECK:         arith.divf
-// CHECK:         arith.select
-// CHECK:         arith.subf
-// CHECK:         arith.mulf
+// CHECK:         %[[P:.*]] = arith.divf
+// CHECK:         %[[DIFF:.*]] = arith.subf %[[P]], %[[TARGET]]
+// CHECK:         arith.mulf %[[DIFF]], %[[SCALE]]
 func.func @cross_entropy_grad(%l: tensor<?x3xf32>, %y: tensor<?xi32>, %d: tensor<f32>) -> tensor<?x3xf32> {
   %g = weft.softmax_cross_entropy_grad %l, %y, %d : (tensor<?x3xf32>, tensor<?xi32>, tensor<f32>) -> tensor<?x3xf32>
   return %g : tensor<?x3xf32>
