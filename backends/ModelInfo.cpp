@@ -112,9 +112,10 @@ LogicalResult mlir::weft::emitModelInfo(ModuleOp module,
                             "describe the model; was it made by weftc's "
                             "pipeline?");
 
-  for (StringRef key : {"data_format", "data_path", "optimizer", "lr",
-                        "momentum", "beta1", "beta2", "eps", "weight_decay",
-                        "batch", "epochs", "seed"})
+  for (StringRef key :
+       {"data_format", "data_path", "optimizer", "lr", "momentum", "beta1",
+        "beta2", "eps", "weight_decay", "batch", "epochs", "seed", "nesterov",
+        "clip_norm", "schedule", "schedule_every", "gamma", "min_lr", "warmup"})
     if (!train.get(key))
       return module.emitError("weft.train lacks '") << key << "'";
 
@@ -179,7 +180,10 @@ LogicalResult mlir::weft::emitModelInfo(ModuleOp module,
       ib.record({string("data_format"), string("data_path"), string("optimizer"),
                  real("lr"), real("momentum"), real("beta1"), real("beta2"),
                  real("eps"), real("weight_decay"), integer("batch"),
-                 integer("epochs"), integer("seed")}),
+                 integer("epochs"), integer("seed"),
+                 ib.int64(getAttr<BoolAttr>(train, "nesterov").getValue()),
+                 real("clip_norm"), string("schedule"), integer("schedule_every"),
+                 real("gamma"), real("min_lr"), integer("warmup")}),
   });
   new llvm::GlobalVariable(llvmModule, info->getType(), true,
                            llvm::GlobalValue::ExternalLinkage, info,

@@ -367,9 +367,17 @@ struct TrainConfig {
   double shear = 0.0, zoom = 0.0, rotation = 0.0;
   std::string flip = "none";       // none, horizontal, vertical, both
   double validationSplit = 0.0;    // Fraction of training data held out.
-  std::string optimizer = "adam";
+  std::string optimizer = "adam";  // sgd, adam or adamw
   double lr = 1e-3, momentum = 0.0, beta1 = 0.9, beta2 = 0.999, eps = 1e-8,
          weightDecay = 0.0;
+  bool nesterov = false;
+  double clipNorm = 0.0;           // Global gradient norm limit; 0: none.
+  // Learning-rate schedule: constant, step (times gamma every
+  // scheduleEvery epochs), cosine (to minLr over the run), linear (warmup
+  // over warmupSteps steps, then down to 0 at the end).
+  std::string schedule = "constant";
+  int64_t scheduleEvery = 1, warmupSteps = 0;
+  double gamma = 0.1, minLr = 0.0;
   int64_t batch = 32, epochs = 1, seed = 0;
   std::vector<std::string> metrics;
 };

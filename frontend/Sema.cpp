@@ -703,27 +703,47 @@ void Sema::unsupported(SourceRange at, std::string message) {
 // Training
 //===----------------------------------------------------------------------===//
 
+/// A `true` / `false` argument.
+static std::optional<bool> constBool(const Expr &e, Diagnostics &diag,
+                                     const char *what) {
+  auto *id = dyn_cast<IdentExpr>(&e);
+  if (id && (id->name == "true" || id->name == "false"))
+    return id->name == "true";
+  diag.error(e.range, std::string(what) + " expects true or false");
+  return std::nullopt;
+}
+
 void Sema::checkOptimizer(const Expr &e) {
   auto *call = dyn_cast<CallExpr>(&e);
-  if (!call || (call->callee != "sgd" && call->callee != "adam")) {
-    diag.error(e.range, "optimizer must be sgd(...) or adam(...)");
+  const std::vector<std::string> names{"sgd", "adam", "adamw"};
+  if (!call || !llvm::is_contained(names, call->callee)) {
+    diag.error(e.range, "optimizer must be sgd(...), adam(...) or adamw(...)" +
+                            (call ? didYouMean(call->callee, names) : ""));
     return;
   }
   TrainConfig &t = module.train;
   t.optimizer = call->callee;
   std::vector<const Expr *> args;
   if (call->callee == "sgd") {
-    if (!checkCallArgs(*call, {"lr"}, {"momentum", "weight_decay"}, args))
+    if (!checkCallArgs(*call, {"lr"}, {"momentum", "weight_decay", "nesterov"},
+                       args))
       return;
     t.lr = 1e-2; // torch.optim.SGD has no default; a common starting point.
     if (args[1])
       t.momentum = constReal(*args[1], "momentum").value_or(0.0);
     if (args[2])
       t.weightDecay = constReal(*args[2], "weight_decay").value_or(0.0);
+    if (args[3])
+      t.nesterov = constBool(*args[3], diag, "nesterov").value_or(false);
+    if (t.nesterov && !(t.momentum > 0))
+      diag.error(args[3]->range, "Nesterov momentum needs momentum > 0, as "
+                                 "torch.optim.SGD requires");
   } else {
     if (!checkCallArgs(*call, {"lr"}, {"beta1", "beta2", "eps", "weight_decay"},
                        args))
       return;
+    // torch.optim.AdamW decays by 0.01 unless told otherwise; Adam by 0.
+    t.weightDecay = call->callee == "adamw" ? 0.01 : 0.0;
     if (args[1])
       t.beta1 = constReal(*args[1], "beta1").value_or(t.beta1);
     if (args[2])
@@ -738,6 +758,52 @@ void Sema::checkOptimizer(const Expr &e) {
   if (!(t.lr > 0))
     diag.error(args[0] ? args[0]->range : call->range,
                "the learning rate must be positive");
+}
+
+void Sema::checkSchedule(const Expr &e) {
+  auto *call = dyn_cast<CallExpr>(&e);
+  auto *id = dyn_cast<IdentExpr>(&e);
+  const std::vector<std::string> names{"constant", "step", "cosine", "linear"};
+  std::string name = call ? call->callee : id ? id->name : "";
+  if (!llvm::is_contained(names, name)) {
+    diag.error(e.range, "schedule must be constant, step(every: N, gamma: G), "
+                        "cosine(min_lr: X) or linear(warmup: N)" +
+                            didYouMean(name, names));
+    return;
+  }
+  TrainConfig &t = module.train;
+  t.schedule = name;
+  if (!call)
+    return;
+  std::vector<const Expr *> args;
+  if (name == "step") {
+    if (!checkCallArgs(*call, {}, {"every", "gamma"}, args))
+      return;
+    if (args[0])
+      t.scheduleEvery = constInt(*args[0], "a count of epochs").value_or(1);
+    if (args[1])
+      t.gamma = constReal(*args[1], "gamma").value_or(t.gamma);
+    if (t.scheduleEvery < 1)
+      diag.error(args[0]->range, "'every' counts epochs and must be positive");
+    if (!(t.gamma > 0))
+      diag.error(args[1] ? args[1]->range : call->range, "gamma must be positive");
+  } else if (name == "cosine") {
+    if (!checkCallArgs(*call, {}, {"min_lr"}, args))
+      return;
+    if (args[0])
+      t.minLr = constReal(*args[0], "min_lr").value_or(0.0);
+    if (t.minLr < 0)
+      diag.error(args[0]->range, "min_lr cannot be negative");
+  } else if (name == "linear") {
+    if (!checkCallArgs(*call, {}, {"warmup"}, args))
+      return;
+    if (args[0])
+      t.warmupSteps = constInt(*args[0], "a count of steps").value_or(0);
+    if (t.warmupSteps < 0)
+      diag.error(args[0]->range, "warmup counts steps and cannot be negative");
+  } else {
+    checkCallArgs(*call, {}, {}, args);
+  }
 }
 
 void Sema::checkData(ModelDecl &m, const Expr &v) {
@@ -846,9 +912,9 @@ void Sema::checkTrain(ModelDecl &m) {
   }
   if (!train)
     return; // The defaults of TrainConfig apply.
-  const std::vector<std::string> keys{"data",   "optimizer", "batch",
-                                      "epochs", "seed",      "metrics",
-                                      "validation"};
+  const std::vector<std::string> keys{
+      "data",    "optimizer", "batch",      "epochs",   "seed",
+      "metrics", "validation", "schedule", "clip_norm"};
   llvm::StringMap<SourceRange> seen;
   TrainConfig &t = module.train;
   for (const Assignment &s : train->settings) {
@@ -869,6 +935,15 @@ void Sema::checkTrain(ModelDecl &m) {
         t.validationSplit = *split;
     } else if (s.name == "optimizer") {
       checkOptimizer(v);
+    } else if (s.name == "schedule") {
+      checkSchedule(v);
+    } else if (s.name == "clip_norm") {
+      auto norm = constReal(v, "clip_norm");
+      if (norm && !(*norm > 0))
+        diag.error(v.range, "clip_norm is the largest global gradient norm "
+                            "and must be positive");
+      else if (norm)
+        t.clipNorm = *norm;
     } else if (s.name == "batch" || s.name == "epochs" || s.name == "seed") {
       auto value = constInt(v, s.name == "seed" ? "seed" : "a count");
       if (!value)

@@ -121,6 +121,7 @@ private:
 
   // Training.
   void checkTrain(ast::ModelDecl &model);
+  void checkSchedule(const ast::Expr &e);
   void checkOptimizer(const ast::Expr &e);
   void checkData(ast::ModelDecl &model, const ast::Expr &e);
 

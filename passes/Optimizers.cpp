@@ -1,7 +1,7 @@
 //===- Optimizers.cpp - One training step per optimizer -------------------===//
 //
-// A training step is: gradients (@loss_grad), then an update of every
-// parameter and its optimizer state. The update math is a weft op per
+// A training step is: gradients (@loss_grad), clipped by their global norm
+// when asked, then an update of every parameter and its optimizer state. The update math is a weft op per
 // optimizer (weft.sgd_update, weft.adam_update), lowered like any other op.
 // Hyperparameters are function arguments so the compiled step serves any
 // learning rate; the runtime passes the train block's values or the user's
@@ -35,9 +35,12 @@ struct OptimizerSpec {
 
 const OptimizerSpec *lookupOptimizer(StringRef name) {
   static const OptimizerSpec specs[] = {
-      {"sgd", {"lr", "momentum", "weight_decay"}, {"momentum_buffer"}},
+      {"sgd",
+       {"lr", "momentum", "weight_decay", "nesterov", "max_grad_norm"},
+       {"momentum_buffer"}},
       {"adam",
-       {"lr", "beta1", "beta2", "eps", "weight_decay", "step"},
+       {"lr", "beta1", "beta2", "eps", "weight_decay", "step", "decoupled",
+        "max_grad_norm"},
        {"exp_avg", "exp_avg_sq"}},
   };
   for (const OptimizerSpec &spec : specs)
@@ -83,6 +86,10 @@ void WeftOptimizersPass::buildTrainStep(func::FuncOp gradFn,
                                    body->getArguments().take_front(numInputs));
   ValueRange hyper = body->getArguments().drop_front(numInputs);
   auto gradientOf = gradFn->getAttrOfType<ArrayAttr>("weft.gradients");
+  // Clipping by the global norm needs every gradient before any update.
+  auto clip = ClipByGlobalNormOp::create(
+      b, NameLoc::get(b.getStringAttr("clip_by_global_norm"), gradFn.getLoc()),
+      call.getResults().drop_front(), hyper.back());
 
   for (auto [i, attr] : llvm::enumerate(gradientOf)) {
     auto symbol = cast<FlatSymbolRefAttr>(attr);
@@ -107,16 +114,16 @@ void WeftOptimizersPass::buildTrainStep(func::FuncOp gradFn,
     }
 
     Value p = LoadOp::create(b, loc, type, symbol);
-    Value g = call.getResult(i + 1);
+    Value g = clip.getResult(i);
     SmallVector<Value> updated;
     if (spec.name == "sgd") {
       auto op = SgdUpdateOp::create(b, loc, type, type, p, g, state[0],
-                                    hyper[0], hyper[1], hyper[2]);
+                                    hyper[0], hyper[1], hyper[2], hyper[3]);
       updated = {op.getNewParam(), op.getNewMomentumBuffer()};
     } else {
       auto op = AdamUpdateOp::create(b, loc, type, type, type, p, g, state[0],
                                      state[1], hyper[0], hyper[1], hyper[2],
-                                     hyper[3], hyper[4], hyper[5]);
+                                     hyper[3], hyper[4], hyper[5], hyper[6]);
       updated = {op.getNewParam(), op.getNewExpAvg(), op.getNewExpAvgSq()};
     }
     StoreOp::create(b, loc, updated[0], symbol);

@@ -37,9 +37,12 @@ const char *kUsage =
     "  --epochs N            passes over the training set (default: %lld)\n"
     "  --batch N             examples per step (default: %lld)\n"
     "  --lr X                learning rate (default: %g)\n"
-    "  --optimizer NAME      sgd or adam (default: %s)\n"
+    "  --optimizer NAME      sgd, adam or adamw (default: %s)\n"
     "  --momentum X          SGD momentum (default: %g)\n"
-    "  --weight-decay X      L2 penalty (default: %g)\n"
+    "  --weight-decay X      L2 penalty (AdamW: decoupled decay) (default: %g)\n"
+    "  --nesterov            Nesterov momentum for SGD\n"
+    "  --clip-norm X         clip gradients to global L2 norm X (0: off)\n"
+    "  --schedule NAME       constant, step, cosine or linear learning rate\n"
     "  --seed N              initialisation and shuffling seed (default: %lld)\n"
     "  --steps N             stop after N optimizer steps\n"
     "  --no-shuffle          visit the examples in file order\n"
@@ -119,8 +122,10 @@ TrainOptions defaultsOf(const weft_model_info &model, const char *argv0) {
   o.epochs = d.epochs;
   o.batch = d.batch;
   o.seed = d.seed;
-  o.hyper = {d.optimizer, d.lr, d.momentum, d.beta1, d.beta2, d.eps,
-             d.weight_decay};
+  o.hyper = {d.optimizer, d.lr,  d.momentum,      d.beta1,
+             d.beta2,     d.eps, d.weight_decay,  d.nesterov != 0,
+             d.clip_norm};
+  o.schedule = {d.schedule, d.schedule_every, d.gamma, d.min_lr, d.warmup};
   o.savePath = programName(argv0) + ".safetensors";
   return o;
 }
@@ -159,14 +164,19 @@ int run(const weft_model_info &info, int argc, char **argv) {
       o.hyper.weightDecay = parseReal("--weight-decay", v);
     });
     flags.value("--optimizer", [&](const char *v) {
-      if (std::strcmp(v, "sgd") && std::strcmp(v, "adam"))
-        fail("option --optimizer expects sgd or adam, got '", v, "'");
+      if (std::strcmp(v, "sgd") && std::strcmp(v, "adam") && std::strcmp(v, "adamw"))
+        fail("option --optimizer expects sgd, adam or adamw, got '", v, "'");
       o.hyper.optimizer = v;
     });
     flags.value("--steps", [&](const char *v) { o.steps = parseInt("--steps", v); });
     flags.value("--save", [&](const char *v) { o.savePath = v; });
     flags.value("--log", [&](const char *v) { o.logPath = v; });
     flags.toggle("--no-shuffle", [&] { o.shuffle = false; });
+    flags.toggle("--nesterov", [&] { o.hyper.nesterov = true; });
+    flags.value("--clip-norm", [&](const char *v) {
+      o.hyper.clipNorm = parseReal("--clip-norm", v);
+    });
+    flags.value("--schedule", [&](const char *v) { o.schedule.kind = v; });
     flags.parse(command, argc, argv);
     Model model(info);
     return train(model, o);

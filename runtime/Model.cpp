@@ -182,19 +182,22 @@ float Model::trainStep(const Hyperparameters &hp, int64_t step, uint32_t seed,
                        const float *inputs, const int32_t *labels,
                        int64_t batch) {
   float loss = 0;
+  // The order of weft_model.h: the seed, then the optimizer's scalars.
   if (hp.optimizer == "sgd") {
-    float hyper[] = {seedBits(seed), float(hp.lr), float(hp.momentum),
-                     float(hp.weightDecay)};
-    call(model.train_step_sgd, "train_step_sgd", hyper, 4, inputs, labels,
+    float hyper[] = {seedBits(seed),        float(hp.lr),
+                     float(hp.momentum),    float(hp.weightDecay),
+                     float(hp.nesterov),    float(hp.clipNorm)};
+    call(model.train_step_sgd, "train_step_sgd", hyper, 6, inputs, labels,
          batch, &loss, 1, nullptr, 0);
-  } else if (hp.optimizer == "adam") {
-    float hyper[] = {seedBits(seed),   float(hp.lr),  float(hp.beta1),
-                     float(hp.beta2),  float(hp.eps), float(hp.weightDecay),
-                     float(step)};
-    call(model.train_step_adam, "train_step_adam", hyper, 7, inputs, labels,
+  } else if (hp.optimizer == "adam" || hp.optimizer == "adamw") {
+    float decoupled = hp.optimizer == "adamw" ? 1.0f : 0.0f;
+    float hyper[] = {seedBits(seed),  float(hp.lr),          float(hp.beta1),
+                     float(hp.beta2), float(hp.eps),         float(hp.weightDecay),
+                     float(step),     decoupled,             float(hp.clipNorm)};
+    call(model.train_step_adam, "train_step_adam", hyper, 9, inputs, labels,
          batch, &loss, 1, nullptr, 0);
   } else {
-    fail("unknown optimizer '", hp.optimizer, "'; expected sgd or adam");
+    fail("unknown optimizer '", hp.optimizer, "'; expected sgd, adam or adamw");
   }
   return loss;
 }

@@ -18,8 +18,10 @@ namespace weft {
 
 /// Optimizer hyperparameters; which ones apply depends on the optimizer.
 struct Hyperparameters {
-  std::string optimizer; // "sgd" or "adam"
+  std::string optimizer; // "sgd", "adam" or "adamw"
   double lr, momentum, beta1, beta2, eps, weightDecay;
+  bool nesterov = false;
+  double clipNorm = 0.0; // Largest global gradient norm; 0: no clipping.
 };
 
 /// The random seed of training step `step` of a run seeded `runSeed`: a

@@ -101,6 +101,11 @@ int weft::train(Model &model, const TrainOptions &options) {
   std::fflush(stdout);
 
   EpochOrder order(trainSet.count, uint64_t(options.seed), options.shuffle);
+  int64_t batchesPerEpoch = (trainSet.count + options.batch - 1) / options.batch;
+  int64_t totalSteps = batchesPerEpoch * options.epochs;
+  if (options.steps > 0)
+    totalSteps = std::min(totalSteps, options.steps);
+  Hyperparameters hyper = options.hyper;
   std::vector<float> inputs;
   std::vector<int32_t> labels;
   int64_t step = 0;
@@ -108,7 +113,7 @@ int weft::train(Model &model, const TrainOptions &options) {
   for (int64_t epoch = 1; epoch <= options.epochs && !stop; ++epoch) {
     auto start = std::chrono::steady_clock::now();
     const std::vector<int64_t> &indices = order.next();
-    int64_t batches = (trainSet.count + options.batch - 1) / options.batch;
+    int64_t batches = batchesPerEpoch;
     Progress progress("epoch " + std::to_string(epoch) + "/" +
                           std::to_string(options.epochs),
                       batches);
@@ -119,7 +124,8 @@ int weft::train(Model &model, const TrainOptions &options) {
       int64_t n = std::min(options.batch, trainSet.count - first);
       gatherBatch(trainSet, indices.data() + first, n, inputs, labels);
       ++step;
-      float loss = model.trainStep(options.hyper, step,
+      hyper.lr = options.schedule.lrAt(options.hyper.lr, step, epoch, totalSteps);
+      float loss = model.trainStep(hyper, step,
                                    stepSeed(uint64_t(options.seed), step),
                                    inputs.data(), labels.data(), n);
       if (!std::isfinite(loss))

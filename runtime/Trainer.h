@@ -4,6 +4,7 @@
 #define WEFT_RUNTIME_TRAINER_H
 
 #include "runtime/Model.h"
+#include "runtime/Schedule.h"
 
 #include <string>
 
@@ -15,6 +16,7 @@ struct TrainOptions {
   int64_t steps = -1;    // Stop after this many optimizer steps (-1: never).
   bool shuffle = true;
   Hyperparameters hyper;
+  LrSchedule schedule;
   std::string initPath;  // Start from these weights instead of seeded init.
   std::string savePath;  // Where the trained weights go.
   std::string logPath;   // One JSON object per epoch (JSON Lines).

@@ -11,8 +11,9 @@
  * order and PyTorch layout; `state` the optimizer state; `hyper` the
  * scalars: for `gradients` and `train_step_*` first the step's random seed
  * (a uint32 stored in the float's bits; it draws dropout masks), then the
- * optimizer's hyperparameters (sgd: lr, momentum, weight_decay; adam: lr,
- * beta1, beta2, eps, weight_decay, step); `grads` receives gradients in the
+ * optimizer's hyperparameters (sgd: lr, momentum, weight_decay, nesterov,
+ * max_grad_norm; adam: lr, beta1, beta2, eps, weight_decay, step,
+ * decoupled (1 for AdamW), max_grad_norm); `grads` receives gradients in the
  * `params` layout (zero for buffers). Inputs are the model inputs in
  * declaration order (`forward` takes the data inputs only; the others take
  * labels too: int32 class indices, or floats for one-hot and binary labels),
@@ -86,9 +87,16 @@ typedef struct weft_output_info {
 typedef struct weft_train_defaults {
   const char *data_format; /* "idx" */
   const char *data_path;
-  const char *optimizer;   /* "sgd" or "adam" */
+  const char *optimizer;   /* "sgd", "adam" or "adamw" */
   double lr, momentum, beta1, beta2, eps, weight_decay;
   int64_t batch, epochs, seed;
+  int64_t nesterov;        /* SGD: 1 for Nesterov momentum */
+  double clip_norm;        /* largest global gradient norm; 0: no clipping */
+  const char *schedule;    /* "constant", "step", "cosine" or "linear" */
+  int64_t schedule_every;  /* step: epochs between decays */
+  double gamma;            /* step: decay factor */
+  double min_lr;           /* cosine: the final learning rate */
+  int64_t warmup;          /* linear: warmup steps */
 } weft_train_defaults;
 
 typedef struct weft_model_info {

@@ -2,9 +2,10 @@
 // RUN: weft-opt %s --weft-optimizers=optimizers=adam | FileCheck %s --check-prefix=ADAM-ONLY
 // RUN: not weft-opt %s --weft-optimizers=optimizers=rmsprop 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 
-// Tests that a training step is built per optimizer: gradients, then an
-// update and a store of every parameter and its state; hyperparameters are
-// arguments, and state is declared beside its parameter.
+// Tests that a training step is built per optimizer: gradients, clipped by
+// their global norm, then an update and a store of every parameter and its
+// state; hyperparameters are arguments, and state is declared beside its
+// parameter.
 
 weft.parameter @fc.weight : tensor<3x4xf32> {fan_in = 4 : i64, init = "uniform_fan_in"}
 weft.parameter @fc.bias : tensor<3xf32> {fan_in = 4 : i64, init = "uniform_fan_in"}
@@ -22,20 +23,22 @@ func.func @loss_grad(%x: tensor<?x4xf32>, %y: tensor<?xi32>) -> (tensor<f32>, te
 // CHECK-NEXT: weft.parameter @fc.bias
 
 // CHECK-LABEL: func.func @train_step_sgd(
-// CHECK-SAME:    %[[X:.*]]: tensor<?x4xf32>, %[[Y:.*]]: tensor<?xi32>, %[[LR:.*]]: f32, %[[MOM:.*]]: f32, %[[WD:.*]]: f32) -> tensor<f32>
-// CHECK-SAME:    attributes {weft.hyperparameters = ["lr", "momentum", "weight_decay"]}
+// CHECK-SAME:    %[[X:.*]]: tensor<?x4xf32>, %[[Y:.*]]: tensor<?xi32>, %[[LR:.*]]: f32, %[[MOM:.*]]: f32, %[[WD:.*]]: f32, %[[NEST:.*]]: f32, %[[MAX:.*]]: f32) -> tensor<f32>
+// CHECK-SAME:    attributes {weft.hyperparameters = ["lr", "momentum", "weight_decay", "nesterov", "max_grad_norm"]}
 // CHECK:       %[[G:.*]]:3 = call @loss_grad(%[[X]], %[[Y]])
+// CHECK:       %[[C:.*]]:2 = weft.clip_by_global_norm %[[G]]#1, %[[G]]#2 max_norm(%[[MAX]])
 // CHECK:       %[[BUF:.*]] = weft.load @fc.weight.momentum_buffer
 // CHECK:       %[[P:.*]] = weft.load @fc.weight
-// CHECK:       %[[NP:.*]], %[[NB:.*]] = weft.sgd_update %[[P]], %[[G]]#1, %[[BUF]] lr(%[[LR]]) momentum(%[[MOM]]) weight_decay(%[[WD]])
+// CHECK:       %[[NP:.*]], %[[NB:.*]] = weft.sgd_update %[[P]], %[[C]]#0, %[[BUF]] lr(%[[LR]]) momentum(%[[MOM]]) weight_decay(%[[WD]]) nesterov(%[[NEST]])
 // CHECK:       weft.store %[[NP]], @fc.weight
 // CHECK:       weft.store %[[NB]], @fc.weight.momentum_buffer
-// CHECK:       weft.sgd_update {{.*}}%[[G]]#2
+// CHECK:       weft.sgd_update {{.*}}%[[C]]#1
 // CHECK:       return %[[G]]#0 : tensor<f32>
 
 // CHECK-LABEL: func.func @train_step_adam(
-// CHECK-SAME:    attributes {weft.hyperparameters = ["lr", "beta1", "beta2", "eps", "weight_decay", "step"]}
-// CHECK:       weft.adam_update %{{.*}}, %{{.*}}#1, %{{.*}}, %{{.*}} lr(%{{.*}}) betas(%{{.*}}, %{{.*}}) eps(%{{.*}}) weight_decay(%{{.*}}) step(%{{.*}})
+// CHECK-SAME:    attributes {weft.hyperparameters = ["lr", "beta1", "beta2", "eps", "weight_decay", "step", "decoupled", "max_grad_norm"]}
+// CHECK:       weft.clip_by_global_norm
+// CHECK:       weft.adam_update %{{.*}}, %{{.*}}#0, %{{.*}}, %{{.*}} lr(%{{.*}}) betas(%{{.*}}, %{{.*}}) eps(%{{.*}}) weight_decay(%{{.*}}) step(%{{.*}}) decoupled(%{{.*}})
 // CHECK:       weft.store %{{.*}}, @fc.weight.exp_avg_sq
 
 // ADAM-ONLY-NOT: momentum_buffer

@@ -534,5 +534,14 @@ LogicalResult SoftmaxCrossEntropyGradOp::inferReturnTypes(
   return success();
 }
 
+LogicalResult ClipByGlobalNormOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  // Each gradient keeps its type.
+  for (Value g : adaptor.getGrads())
+    inferred.push_back(g.getType());
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "dialects/weft/IR/WeftOps.cpp.inc"

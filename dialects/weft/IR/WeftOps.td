@@ -663,45 +663,70 @@ def Weft_SoftmaxCrossEntropyGradOp : Weft_Op<"softmax_cross_entropy_grad",
 def Weft_SgdUpdateOp : Weft_Op<"sgd_update",
     [Pure, AllTypesMatch<["param", "grad", "momentum_buffer", "new_param",
                           "new_momentum_buffer"]>]> {
-  let summary = "One step of SGD with momentum and weight decay";
+  let summary = "One step of SGD with momentum, Nesterov and weight decay";
   let description = [{
-    PyTorch's `torch.optim.SGD` (dampening 0, not Nesterov):
+    PyTorch's `torch.optim.SGD` (dampening 0):
     `g' = grad + weight_decay * param`, `buf' = momentum * buf + g'`,
-    `param' = param - lr * buf'`. With momentum 0 this is plain SGD.
+    `param' = param - lr * d` where `d = g' + momentum * buf'` with
+    Nesterov momentum (`nesterov` = 1) and `d = buf'` without (0). With
+    momentum 0 this is plain SGD. Every hyperparameter is a run-time value.
   }];
   let arguments = (ins Weft_F32Tensor:$param, Weft_F32Tensor:$grad,
                        Weft_F32Tensor:$momentum_buffer,
-                       F32:$lr, F32:$momentum, F32:$weight_decay);
+                       F32:$lr, F32:$momentum, F32:$weight_decay, F32:$nesterov);
   let results = (outs Weft_F32Tensor:$new_param,
                       Weft_F32Tensor:$new_momentum_buffer);
   let assemblyFormat = [{
     $param `,` $grad `,` $momentum_buffer `lr` `(` $lr `)` `momentum` `(`
-    $momentum `)` `weight_decay` `(` $weight_decay `)` attr-dict `:` type($param)
+    $momentum `)` `weight_decay` `(` $weight_decay `)` `nesterov` `(`
+    $nesterov `)` attr-dict `:` type($param)
   }];
 }
 
 def Weft_AdamUpdateOp : Weft_Op<"adam_update",
     [Pure, AllTypesMatch<["param", "grad", "exp_avg", "exp_avg_sq",
                           "new_param", "new_exp_avg", "new_exp_avg_sq"]>]> {
-  let summary = "One step of Adam with bias correction";
+  let summary = "One step of Adam or AdamW with bias correction";
   let description = [{
-    PyTorch's `torch.optim.Adam` (L2 weight decay, not AdamW), with `step`
-    the 1-based step number:
-    `g' = grad + weight_decay * param`, `m' = beta1 m + (1 - beta1) g'`,
-    `v' = beta2 v + (1 - beta2) g'^2`,
-    `param' = param - lr / (1 - beta1^step) * m' / (sqrt(v') / sqrt(1 - beta2^step) + eps)`.
+    PyTorch's `torch.optim.Adam` (`decoupled` = 0: L2 weight decay added to
+    the gradient) or `torch.optim.AdamW` (`decoupled` = 1: the parameter
+    shrinks by `lr * weight_decay` first), with `step` the 1-based step:
+    `g' = grad + (1 - decoupled) weight_decay * param`,
+    `m' = beta1 m + (1 - beta1) g'`, `v' = beta2 v + (1 - beta2) g'^2`,
+    `param' = param (1 - decoupled lr weight_decay)
+              - lr / (1 - beta1^step) * m' / (sqrt(v') / sqrt(1 - beta2^step) + eps)`.
   }];
   let arguments = (ins Weft_F32Tensor:$param, Weft_F32Tensor:$grad,
                        Weft_F32Tensor:$exp_avg, Weft_F32Tensor:$exp_avg_sq,
                        F32:$lr, F32:$beta1, F32:$beta2, F32:$eps,
-                       F32:$weight_decay, F32:$step);
+                       F32:$weight_decay, F32:$step, F32:$decoupled);
   let results = (outs Weft_F32Tensor:$new_param, Weft_F32Tensor:$new_exp_avg,
                       Weft_F32Tensor:$new_exp_avg_sq);
   let assemblyFormat = [{
     $param `,` $grad `,` $exp_avg `,` $exp_avg_sq `lr` `(` $lr `)` `betas` `(`
     $beta1 `,` $beta2 `)` `eps` `(` $eps `)` `weight_decay` `(` $weight_decay
-    `)` `step` `(` $step `)` attr-dict `:` type($param)
+    `)` `step` `(` $step `)` `decoupled` `(` $decoupled `)` attr-dict `:`
+    type($param)
   }];
+}
+
+def Weft_ClipByGlobalNormOp : Weft_Op<"clip_by_global_norm",
+    [Pure, InferTypeOpAdaptor]> {
+  let summary = "Scales gradients so that their joint L2 norm is at most max_norm";
+  let description = [{
+    `torch.nn.utils.clip_grad_norm_(params, max_norm)`: with `norm` the L2
+    norm of all the gradients together, every gradient is multiplied by
+    `min(1, max_norm / (norm + 1e-6))`. A `max_norm` of 0 or less turns
+    clipping off (the gradients pass unchanged), so one compiled step
+    serves runs with and without clipping.
+
+    ```mlir
+    %a2, %b2 = weft.clip_by_global_norm %a, %b max_norm(%m) : tensor<4x3xf32>, tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Weft_F32Tensor>:$grads, F32:$max_norm);
+  let results = (outs Variadic<Weft_F32Tensor>:$clipped);
+  let assemblyFormat = "$grads `max_norm` `(` $max_norm `)` attr-dict `:` type($grads)";
 }
 
 #endif // WEFT_OPS

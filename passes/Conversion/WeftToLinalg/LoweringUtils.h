@@ -152,6 +152,8 @@ void populateActivationLoweringPatterns(RewritePatternSet &patterns);
 void populateLossLoweringPatterns(RewritePatternSet &patterns);
 /// Adds batch normalisation and global pooling (NormalizationLowering.cpp).
 void populateNormalizationLoweringPatterns(RewritePatternSet &patterns);
+/// Adds optimizer updates and gradient clipping (OptimizerLowering.cpp).
+void populateOptimizerLoweringPatterns(RewritePatternSet &patterns);
 
 } // namespace mlir::weft::lowering
 

@@ -207,80 +207,6 @@ struct ReduceSumLowering : OpConversionPattern<ReduceSumOp> {
   }
 };
 
-struct SgdUpdateLowering : OpConversionPattern<SgdUpdateOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(SgdUpdateOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    Value lr = adaptor.getLr(), momentum = adaptor.getMomentum(),
-          decay = adaptor.getWeightDecay();
-    rewriter.replaceOp(
-        op, elementwise(
-                rewriter, op.getLoc(),
-                {adaptor.getParam(), adaptor.getGrad(), adaptor.getMomentumBuffer()},
-                2, [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                  Value p = args[0], g = args[1], buf = args[2];
-                  // g' = g + wd p;  buf' = momentum buf + g';  p' = p - lr buf'.
-                  g = arith::AddFOp::create(nb, nloc, g,
-                                            arith::MulFOp::create(nb, nloc, decay, p));
-                  Value newBuf = arith::AddFOp::create(
-                      nb, nloc, arith::MulFOp::create(nb, nloc, momentum, buf), g);
-                  Value newP = arith::SubFOp::create(
-                      nb, nloc, p, arith::MulFOp::create(nb, nloc, lr, newBuf));
-                  linalg::YieldOp::create(nb, nloc, ValueRange{newP, newBuf});
-                }));
-    return success();
-  }
-};
-
-struct AdamUpdateLowering : OpConversionPattern<AdamUpdateOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(AdamUpdateOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value beta1 = adaptor.getBeta1(), beta2 = adaptor.getBeta2(),
-          eps = adaptor.getEps(), decay = adaptor.getWeightDecay();
-    // Bias corrections, once per tensor: step_size = lr / (1 - beta1^t),
-    // and sqrt(1 - beta2^t), as torch.optim.Adam computes them.
-    Value one = f32Const(rewriter, loc, 1.0);
-    Value bc1 = arith::SubFOp::create(
-        rewriter, loc, one, math::PowFOp::create(rewriter, loc, beta1, adaptor.getStep()));
-    Value bc2 = arith::SubFOp::create(
-        rewriter, loc, one, math::PowFOp::create(rewriter, loc, beta2, adaptor.getStep()));
-    Value stepSize = arith::DivFOp::create(rewriter, loc, adaptor.getLr(), bc1);
-    Value bc2Sqrt = math::SqrtOp::create(rewriter, loc, bc2);
-    Value oneMinusBeta1 = arith::SubFOp::create(rewriter, loc, one, beta1);
-    Value oneMinusBeta2 = arith::SubFOp::create(rewriter, loc, one, beta2);
-    rewriter.replaceOp(
-        op, elementwise(
-                rewriter, loc,
-                {adaptor.getParam(), adaptor.getGrad(), adaptor.getExpAvg(),
-                 adaptor.getExpAvgSq()},
-                3, [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                  Value p = args[0], g = args[1], m = args[2], v = args[3];
-                  g = arith::AddFOp::create(nb, nloc, g,
-                                            arith::MulFOp::create(nb, nloc, decay, p));
-                  Value newM = arith::AddFOp::create(
-                      nb, nloc, arith::MulFOp::create(nb, nloc, beta1, m),
-                      arith::MulFOp::create(nb, nloc, oneMinusBeta1, g));
-                  Value g2 = arith::MulFOp::create(nb, nloc, g, g);
-                  Value newV = arith::AddFOp::create(
-                      nb, nloc, arith::MulFOp::create(nb, nloc, beta2, v),
-                      arith::MulFOp::create(nb, nloc, oneMinusBeta2, g2));
-                  Value denom = arith::AddFOp::create(
-                      nb, nloc,
-                      arith::DivFOp::create(nb, nloc, math::SqrtOp::create(nb, nloc, newV),
-                                            bc2Sqrt),
-                      eps);
-                  Value newP = arith::SubFOp::create(
-                      nb, nloc, p,
-                      arith::MulFOp::create(nb, nloc, stepSize,
-                                            arith::DivFOp::create(nb, nloc, newM, denom)));
-                  linalg::YieldOp::create(nb, nloc, ValueRange{newP, newM, newV});
-                }));
-    return success();
-  }
-};
-
 struct ConvertWeftToLinalgPass
     : public weft::impl::ConvertWeftToLinalgPassBase<ConvertWeftToLinalgPass> {
   using Base::Base;
@@ -293,14 +219,15 @@ struct ConvertWeftToLinalgPass
                            tensor::TensorDialect>();
     target.addIllegalDialect<WeftDialect>();
     RewritePatternSet patterns(ctx);
-    patterns.add<AddLowering, AdamUpdateLowering, DenseLowering, MatmulLowering,
+    patterns.add<AddLowering, DenseLowering, MatmulLowering,
                  MulLowering,
                  ReduceSumLowering, ReluGradLowering, ReluLowering,
-                 ReshapeLowering, SgdUpdateLowering>(ctx);
+                 ReshapeLowering>(ctx);
     populateActivationLoweringPatterns(patterns);
     populateConvolutionLoweringPatterns(patterns);
     populateLossLoweringPatterns(patterns);
     populateNormalizationLoweringPatterns(patterns);
+    populateOptimizerLoweringPatterns(patterns);
     // An op without a lowering gets one clear message at its source, not
     // the conversion framework's "failed to legalize".
     llvm::DenseSet<OperationName> lowered;

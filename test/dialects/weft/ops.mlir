@@ -51,10 +51,12 @@ func.func @updates(%g: tensor<3x4xf32>, %lr: f32, %t: f32) {
   %m = weft.load @fc.weight.exp_avg : tensor<3x4xf32>
   %v = weft.load @fc.weight.exp_avg_sq : tensor<3x4xf32>
   %buf = weft.load @fc.weight.momentum_buffer : tensor<3x4xf32>
-  // CHECK: weft.sgd_update %{{.*}}, %{{.*}}, %{{.*}} lr(%{{.*}}) momentum(%{{.*}}) weight_decay(%{{.*}}) : tensor<3x4xf32>
-  %p1, %buf1 = weft.sgd_update %p, %g, %buf lr(%lr) momentum(%lr) weight_decay(%lr) : tensor<3x4xf32>
-  // CHECK: weft.adam_update {{.*}} betas({{.*}}) eps({{.*}}) weight_decay({{.*}}) step({{.*}}) : tensor<3x4xf32>
-  %p2, %m2, %v2 = weft.adam_update %p, %g, %m, %v lr(%lr) betas(%lr, %lr) eps(%lr) weight_decay(%lr) step(%t) : tensor<3x4xf32>
+  // CHECK: weft.sgd_update %{{.*}}, %{{.*}}, %{{.*}} lr(%{{.*}}) momentum(%{{.*}}) weight_decay(%{{.*}}) nesterov(%{{.*}}) : tensor<3x4xf32>
+  %p1, %buf1 = weft.sgd_update %p, %g, %buf lr(%lr) momentum(%lr) weight_decay(%lr) nesterov(%lr) : tensor<3x4xf32>
+  // CHECK: weft.adam_update {{.*}} betas({{.*}}) eps({{.*}}) weight_decay({{.*}}) step({{.*}}) decoupled({{.*}}) : tensor<3x4xf32>
+  %p2, %m2, %v2 = weft.adam_update %p, %g, %m, %v lr(%lr) betas(%lr, %lr) eps(%lr) weight_decay(%lr) step(%t) decoupled(%t) : tensor<3x4xf32>
+  // CHECK: weft.clip_by_global_norm %{{.*}}, %{{.*}} max_norm(%{{.*}}) : tensor<3x4xf32>, tensor<3x4xf32>
+  %c:2 = weft.clip_by_global_norm %p, %g max_norm(%lr) : tensor<3x4xf32>, tensor<3x4xf32>
   // CHECK: weft.store %{{.*}}, @fc.weight : tensor<3x4xf32>
   weft.store %p2, @fc.weight : tensor<3x4xf32>
   return

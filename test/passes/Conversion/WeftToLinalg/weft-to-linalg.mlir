@@ -116,39 +116,77 @@ func.func @cross_entropy_grad(%l: tensor<?x3xf32>, %y: tensor<?xi32>, %d: tensor
 
 // -----
 
-// Tests SGD as one elementwise loop with two results.
+// Tests SGD as one elementwise loop with two results; Nesterov momentum is
+// a 0/1 factor blending buf' and g' + momentum buf'.
 // CHECK-LABEL: func.func @sgd(
-// CHECK-SAME:    %{{[^:]*}}: tensor<4xf32>, %{{[^:]*}}: tensor<4xf32>, %{{[^:]*}}: tensor<4xf32>, %[[LR:[^:]*]]: f32, %[[MOM:[^:]*]]: f32, %[[WD:[^:]*]]: f32)
+// CHECK-SAME:    %{{[^:]*}}: tensor<4xf32>, %{{[^:]*}}: tensor<4xf32>, %{{[^:]*}}: tensor<4xf32>, %[[LR:[^:]*]]: f32, %[[MOM:[^:]*]]: f32, %[[WD:[^:]*]]: f32, %[[NEST:[^:]*]]: f32)
 // CHECK:       linalg.generic {{.*}} outs(%{{.*}}, %{{.*}} : tensor<4xf32>, tensor<4xf32>)
 // CHECK:       ^bb0(%[[P:.*]]: f32, %[[G:.*]]: f32, %[[BUF:.*]]: f32, %{{.*}}: f32, %{{.*}}: f32):
 // CHECK:         %[[DECAY:.*]] = arith.mulf %[[WD]], %[[P]]
 // CHECK:         %[[G2:.*]] = arith.addf %[[G]], %[[DECAY]]
 // CHECK:         %[[MB:.*]] = arith.mulf %[[MOM]], %[[BUF]]
 // CHECK:         %[[NB:.*]] = arith.addf %[[MB]], %[[G2]]
-// CHECK:         %[[STEP:.*]] = arith.mulf %[[LR]], %[[NB]]
+// CHECK:         %[[MNB:.*]] = arith.mulf %[[MOM]], %[[NB]]
+// CHECK:         %[[AHEAD:.*]] = arith.addf %[[G2]], %[[MNB]]
+// CHECK:         %[[DIFF:.*]] = arith.subf %[[AHEAD]], %[[NB]]
+// CHECK:         %[[BLEND:.*]] = arith.mulf %[[NEST]], %[[DIFF]]
+// CHECK:         %[[D:.*]] = arith.addf %[[NB]], %[[BLEND]]
+// CHECK:         %[[STEP:.*]] = arith.mulf %[[LR]], %[[D]]
 // CHECK:         %[[NP:.*]] = arith.subf %[[P]], %[[STEP]]
 // CHECK:         linalg.yield %[[NP]], %[[NB]]
-func.func @sgd(%p: tensor<4xf32>, %g: tensor<4xf32>, %b: tensor<4xf32>, %lr: f32, %m: f32, %wd: f32) -> (tensor<4xf32>, tensor<4xf32>) {
-  %np, %nb = weft.sgd_update %p, %g, %b lr(%lr) momentum(%m) weight_decay(%wd) : tensor<4xf32>
+func.func @sgd(%p: tensor<4xf32>, %g: tensor<4xf32>, %b: tensor<4xf32>, %lr: f32, %m: f32, %wd: f32, %n: f32) -> (tensor<4xf32>, tensor<4xf32>) {
+  %np, %nb = weft.sgd_update %p, %g, %b lr(%lr) momentum(%m) weight_decay(%wd) nesterov(%n) : tensor<4xf32>
   return %np, %nb : tensor<4xf32>, tensor<4xf32>
 }
 
 // -----
 
-// Tests Adam's bias corrections, computed once outside the loop.
+// Tests Adam's bias corrections and AdamW's decoupled decay, computed once
+// outside the loop: the L2 term (1 - decoupled) wd and the shrink
+// 1 - decoupled lr wd applied to the parameter.
 // CHECK-LABEL: func.func @adam(
-// CHECK-SAME:    %[[LR:[^:]*]]: f32, %[[B1:[^:]*]]: f32, %[[B2:[^:]*]]: f32, %{{[^:]*}}: f32, %{{[^:]*}}: f32, %[[T:[^:]*]]: f32)
+// CHECK-SAME:    %[[LR:[^:]*]]: f32, %[[B1:[^:]*]]: f32, %[[B2:[^:]*]]: f32, %{{[^:]*}}: f32, %[[WD:[^:]*]]: f32, %[[T:[^:]*]]: f32, %[[DEC:[^:]*]]: f32)
 // CHECK:       %[[P1:.*]] = math.powf %[[B1]], %[[T]]
 // CHECK:       %[[BC1:.*]] = arith.subf %{{.*}}, %[[P1]]
 // CHECK:       math.powf %[[B2]], %[[T]]
 // CHECK:       arith.divf %[[LR]], %[[BC1]]
 // CHECK:       math.sqrt
+// CHECK:       %[[KEEP:.*]] = arith.subf %{{.*}}, %[[DEC]]
+// CHECK:       %[[L2:.*]] = arith.mulf %[[KEEP]], %[[WD]]
+// CHECK:       %[[LRWD:.*]] = arith.mulf %[[LR]], %[[WD]]
+// CHECK:       %[[DLRWD:.*]] = arith.mulf %[[DEC]], %[[LRWD]]
+// CHECK:       %[[SHRINK:.*]] = arith.subf %{{.*}}, %[[DLRWD]]
 // CHECK:       linalg.generic {{.*}} outs(%{{.*}}, %{{.*}}, %{{.*}} : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>)
+// CHECK:       ^bb0(%[[P:[^:]*]]: f32,
+// CHECK:         arith.mulf %[[L2]], %[[P]]
 // CHECK:         math.sqrt
+// CHECK:         arith.mulf %[[P]], %[[SHRINK]]
 // CHECK:         linalg.yield %{{.*}}, %{{.*}}, %{{.*}} : f32, f32, f32
-func.func @adam(%p: tensor<4xf32>, %g: tensor<4xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>, %lr: f32, %b1: f32, %b2: f32, %eps: f32, %wd: f32, %t: f32) -> tensor<4xf32> {
-  %np, %nm, %nv = weft.adam_update %p, %g, %m, %v lr(%lr) betas(%b1, %b2) eps(%eps) weight_decay(%wd) step(%t) : tensor<4xf32>
+func.func @adam(%p: tensor<4xf32>, %g: tensor<4xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>, %lr: f32, %b1: f32, %b2: f32, %eps: f32, %wd: f32, %t: f32, %d: f32) -> tensor<4xf32> {
+  %np, %nm, %nv = weft.adam_update %p, %g, %m, %v lr(%lr) betas(%b1, %b2) eps(%eps) weight_decay(%wd) step(%t) decoupled(%d) : tensor<4xf32>
   return %np : tensor<4xf32>
+}
+
+// -----
+
+// Tests clipping by the global norm: one sum of squares per gradient, one
+// scale min(1, max_norm / (norm + 1e-6)) (1 when max_norm <= 0), then one
+// scaling loop per gradient.
+// CHECK-LABEL: func.func @clip(
+// CHECK-SAME:    %[[A:[^:]*]]: tensor<4x3xf32>, %[[B:[^:]*]]: tensor<?xf32>, %[[MAX:[^:]*]]: f32)
+// CHECK:       linalg.generic {{.*}} iterator_types = ["reduction", "reduction"]} ins(%[[A]]
+// CHECK:       linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[B]]
+// CHECK:       %[[NORM:.*]] = math.sqrt
+// CHECK:       %[[COEF:.*]] = arith.minimumf
+// CHECK:       %[[ON:.*]] = arith.cmpf ogt, %[[MAX]]
+// CHECK:       %[[SCALE:.*]] = arith.select %[[ON]], %[[COEF]]
+// CHECK:       linalg.generic {{.*}} ins(%[[A]]
+// CHECK:         arith.mulf %{{.*}}, %[[SCALE]]
+// CHECK:       linalg.generic {{.*}} ins(%[[B]]
+// CHECK:         arith.mulf %{{.*}}, %[[SCALE]]
+func.func @clip(%a: tensor<4x3xf32>, %b: tensor<?xf32>, %max: f32) -> (tensor<4x3xf32>, tensor<?xf32>) {
+  %c:2 = weft.clip_by_global_norm %a, %b max_norm(%max) : tensor<4x3xf32>, tensor<?xf32>
+  return %c#0, %c#1 : tensor<4x3xf32>, tensor<?xf32>
 }
 
 // -----
