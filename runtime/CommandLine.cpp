@@ -54,7 +54,8 @@ const char *kUsage =
     "  --weights W.safetensors (required), --data DIR, --batch N\n"
     "\n"
     "gradcheck options:\n"
-    "  --data DIR, --batch N, --seed N, --init W.safetensors, --samples N\n";
+    "  --data DIR, --batch N, --seed N, --weights W.safetensors (or --init),\n"
+    "  --samples N\n";
 
 /// The executable's own name, for the default checkpoint name.
 std::string programName(const char *argv0) {
@@ -190,6 +191,8 @@ int run(const weft_model_info &info, int argc, char **argv) {
     return evaluate(model, o.dataDir, weights, o.batch);
   }
   if (command == "gradcheck") {
+    // The spelling; --init (shared with train) means the same.
+    flags.value("--weights", [&](const char *v) { o.initPath = v; });
     flags.value("--samples",
                 [&](const char *v) { samples = parseInt("--samples", v); });
     flags.parse(command, argc, argv);
