@@ -105,6 +105,14 @@ const ModelParam *Sema::findParam(llvm::StringRef name) const {
   return nullptr;
 }
 
+std::optional<bool> Sema::constBool(const Expr &e, const char *what) {
+  auto *id = dyn_cast<IdentExpr>(&e);
+  if (id && (id->name == "true" || id->name == "false"))
+    return id->name == "true";
+  diag.error(e.range, std::string(what) + " expects true or false");
+  return std::nullopt;
+}
+
 std::optional<double> Sema::constReal(const Expr &e, const char *what) {
   if (auto *n = dyn_cast<NumberExpr>(&e))
     return n->value;
@@ -622,11 +630,8 @@ void Sema::checkLoss(ModelDecl &m) {
     return;
   }
   if (args.size() > 2 && args[2]) {
-    auto *flag = dyn_cast<IdentExpr>(args[2]);
-    if (!flag || (flag->name != "true" && flag->name != "false"))
-      diag.error(args[2]->range, "from_logits expects true or false");
-    else
-      m.lossFromLogits = flag->name == "true";
+    if (auto fromLogits = constBool(*args[2], "from_logits"))
+      m.lossFromLogits = *fromLogits;
   }
   auto type = typeOf(*output);
   if (!type)
@@ -703,16 +708,6 @@ void Sema::unsupported(SourceRange at, std::string message) {
 // Training
 //===----------------------------------------------------------------------===//
 
-/// A `true` / `false` argument.
-static std::optional<bool> constBool(const Expr &e, Diagnostics &diag,
-                                     const char *what) {
-  auto *id = dyn_cast<IdentExpr>(&e);
-  if (id && (id->name == "true" || id->name == "false"))
-    return id->name == "true";
-  diag.error(e.range, std::string(what) + " expects true or false");
-  return std::nullopt;
-}
-
 void Sema::checkOptimizer(const Expr &e) {
   auto *call = dyn_cast<CallExpr>(&e);
   const std::vector<std::string> names{"sgd", "adam", "adamw"};
@@ -734,7 +729,7 @@ void Sema::checkOptimizer(const Expr &e) {
     if (args[2])
       t.weightDecay = constReal(*args[2], "weight_decay").value_or(0.0);
     if (args[3])
-      t.nesterov = constBool(*args[3], diag, "nesterov").value_or(false);
+      t.nesterov = constBool(*args[3], "nesterov").value_or(false);
     if (t.nesterov && !(t.momentum > 0))
       diag.error(args[3]->range, "Nesterov momentum needs momentum > 0, as "
                                  "torch.optim.SGD requires");

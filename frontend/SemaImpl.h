@@ -56,6 +56,8 @@ private:
   // Constants (layer arguments, shapes, settings).
   std::optional<int64_t> constInt(const ast::Expr &e, const char *what);
   std::optional<double> constReal(const ast::Expr &e, const char *what);
+  /// `true` or `false`; anything else is reported as `what` expecting one.
+  std::optional<bool> constBool(const ast::Expr &e, const char *what);
   const ast::ModelParam *findParam(llvm::StringRef name) const;
   /// The current model's or block's parameter names, for suggestions.
   std::vector<std::string> paramNames() const;

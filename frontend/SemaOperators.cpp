@@ -174,11 +174,8 @@ bool Sema::resolveArguments(const OperatorSpec &spec, const CallExpr &call,
         diag.error(arg->range, "padding must be valid, same, a number or "
                                "[height, width], got '" + id->name + "'");
     } else if (name == "use_bias") {
-      auto *id = dyn_cast<IdentExpr>(arg);
-      if (!id || (id->name != "true" && id->name != "false"))
-        diag.error(arg->range, "use_bias expects true or false");
-      else
-        config.useBias = id->name == "true";
+      if (auto useBias = constBool(*arg, "use_bias"))
+        config.useBias = *useBias;
     } else if (name == "activation") {
       auto *id = dyn_cast<IdentExpr>(arg);
       if (!id || !llvm::is_contained(kActivations, id->name))

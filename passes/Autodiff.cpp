@@ -67,7 +67,7 @@ static LogicalResult enterTrainingMode(func::FuncOp fn) {
   Block &body = fn.front();
   Value seed = body.addArgument(IntegerType::get(ctx, 32), fn.getLoc());
   fn.setType(FunctionType::get(ctx, body.getArgumentTypes(), fn.getResultTypes()));
-  fn.setArgAttr(seed.getParentBlock()->getNumArguments() - 1, "weft.name",
+  fn.setArgAttr(body.getNumArguments() - 1, "weft.name",
                 StringAttr::get(ctx, "seed"));
   int64_t stream = 0;
   SmallVector<Operation *> ops;

@@ -107,34 +107,27 @@ void WeftBindVariablesPass::recordLayout() {
   int64_t paramSize = 0, stateSize = 0;
   SmallVector<Operation *> decls;
   for (Operation &op : module.getOps()) {
+    // Parameters and buffers share the `params` buffer and its description.
+    auto describe = [&](Operation *decl, StringAttr name, RankedTensorType type,
+                        StringAttr init, IntegerAttr fanIn, bool trainable) {
+      int64_t offset = decl->getAttrOfType<IntegerAttr>("offset").getInt();
+      params.push_back(b.getDictionaryAttr({
+          b.getNamedAttr("name", name),
+          b.getNamedAttr("shape", b.getDenseI64ArrayAttr(type.getShape())),
+          b.getNamedAttr("offset", b.getI64IntegerAttr(offset)),
+          b.getNamedAttr("init", init),
+          b.getNamedAttr("fan_in", fanIn),
+          b.getNamedAttr("trainable", b.getBoolAttr(trainable)),
+      }));
+      paramSize = std::max(paramSize, offset + type.getNumElements());
+      decls.push_back(decl);
+    };
     if (auto param = dyn_cast<ParameterOp>(op)) {
-      int64_t offset = param->getAttrOfType<IntegerAttr>("offset").getInt();
-      int64_t size = param.getTensorType().getNumElements();
-      params.push_back(b.getDictionaryAttr({
-          b.getNamedAttr("name", param.getSymNameAttr()),
-          b.getNamedAttr("shape", b.getDenseI64ArrayAttr(
-                                      param.getTensorType().getShape())),
-          b.getNamedAttr("offset", b.getI64IntegerAttr(offset)),
-          b.getNamedAttr("init", param.getInitAttr()),
-          b.getNamedAttr("fan_in", param.getFanInAttr()),
-          b.getNamedAttr("trainable", b.getBoolAttr(true)),
-      }));
-      paramSize = std::max(paramSize, offset + size);
-      decls.push_back(param);
+      describe(param, param.getSymNameAttr(), param.getTensorType(),
+               param.getInitAttr(), param.getFanInAttr(), true);
     } else if (auto buffer = dyn_cast<BufferOp>(op)) {
-      int64_t offset = buffer->getAttrOfType<IntegerAttr>("offset").getInt();
-      int64_t size = buffer.getTensorType().getNumElements();
-      params.push_back(b.getDictionaryAttr({
-          b.getNamedAttr("name", buffer.getSymNameAttr()),
-          b.getNamedAttr("shape", b.getDenseI64ArrayAttr(
-                                      buffer.getTensorType().getShape())),
-          b.getNamedAttr("offset", b.getI64IntegerAttr(offset)),
-          b.getNamedAttr("init", buffer.getInitAttr()),
-          b.getNamedAttr("fan_in", b.getI64IntegerAttr(0)),
-          b.getNamedAttr("trainable", b.getBoolAttr(false)),
-      }));
-      paramSize = std::max(paramSize, offset + size);
-      decls.push_back(buffer);
+      describe(buffer, buffer.getSymNameAttr(), buffer.getTensorType(),
+               buffer.getInitAttr(), b.getI64IntegerAttr(0), false);
     } else if (auto state = dyn_cast<StateOp>(op)) {
       int64_t offset = state->getAttrOfType<IntegerAttr>("offset").getInt();
       stateSize = std::max(stateSize,

@@ -47,11 +47,12 @@ void WeftEntryPointsPass::assignLayout() {
     // Buffers (running statistics) live among the parameters, in
     // declaration order, so that checkpoints and state_dicts list them
     // where PyTorch does.
-    if (isa<ParameterOp, BufferOp>(op)) {
-      op.setAttr("offset", b.getI64IntegerAttr(paramOffset));
-      paramOffset += cast<RankedTensorType>(
-                         cast<TypeAttr>(op.getAttr("type")).getValue())
-                         .getNumElements();
+    if (auto param = dyn_cast<ParameterOp>(op)) {
+      param->setAttr("offset", b.getI64IntegerAttr(paramOffset));
+      paramOffset += param.getTensorType().getNumElements();
+    } else if (auto buffer = dyn_cast<BufferOp>(op)) {
+      buffer->setAttr("offset", b.getI64IntegerAttr(paramOffset));
+      paramOffset += buffer.getTensorType().getNumElements();
     } else if (auto state = dyn_cast<StateOp>(op)) {
       int64_t &offset = stateOffsets[state.getGroup()];
       state->setAttr("offset", b.getI64IntegerAttr(offset));

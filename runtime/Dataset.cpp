@@ -94,15 +94,13 @@ Dataset weft::loadIdxDataset(const std::string &dir, const std::string &split,
   data.labels.resize(size_t(data.count));
   for (int64_t i = 0; i < data.count; ++i) {
     int64_t label = labels.data[size_t(i)];
-    bool binary = labelInput->kind == WEFT_INPUT_BINARY;
-    int64_t classes = binary ? 2 : labelInput->num_classes;
-    if (label >= classes)
+    if (labelInput->kind == WEFT_INPUT_BINARY && label > 1)
       fail("'", labelPath, "': label ", label, " of example ", i,
-           binary ? " is not 0 or 1, as the binary label '"
-                  : " is out of range for the ",
-           binary ? std::string(labelInput->name) + "' needs"
-                  : std::to_string(classes) + " classes of '" +
-                        labelInput->name + "'");
+           " is not 0 or 1, as the binary label '", labelInput->name, "' needs");
+    if (labelInput->kind != WEFT_INPUT_BINARY && label >= labelInput->num_classes)
+      fail("'", labelPath, "': label ", label, " of example ", i,
+           " is out of range for the ", labelInput->num_classes,
+           " classes of '", labelInput->name, "'");
     data.labels[size_t(i)] = int32_t(label);
   }
   return data;

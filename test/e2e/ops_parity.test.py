@@ -149,16 +149,8 @@ def dense_weights(shapes, rng):
 
 def compare(name, weights, ours, params):
     """Checks new = old - grad for every parameter with a gradient."""
-    errors, worst = [], 0.0
-    for pname, p in params.items():
-        relative = wt.relative_error(weights[pname] - ours[pname], p.grad.numpy())
-        worst = max(worst, relative)
-        errors.append(f"{pname} {relative:.1e}")
-        if relative > TOLERANCE:
-            sys.exit(f"ops-parity {name}: {pname} gradient differs, "
-                     f"relative error {relative:.2e}")
-    print(f"ops-parity {name}: " + ", ".join(errors))
-    return worst
+    return wt.check_errors(f"ops-parity {name}",
+                           wt.gradient_errors(weights, ours, params), TOLERANCE)
 
 
 def torch_params(weights, names):
@@ -168,7 +160,6 @@ def torch_params(weights, names):
 
 def run_dense_case(name, source, torch_loss, shape, classes, shapes, work, rng):
     folder = os.path.join(work, name)
-    os.makedirs(folder, exist_ok=True)
     exe = wt.compile_model(source, folder, "m")
     images = rng.integers(0, 256, size=(BATCH,) + shape, dtype=np.uint8)
     labels = rng.integers(0, classes, size=BATCH)
@@ -183,7 +174,6 @@ def run_dense_case(name, source, torch_loss, shape, classes, shapes, work, rng):
 def run_normalization_case(work, rng):
     name = "batchnorm-gap"
     folder = os.path.join(work, name)
-    os.makedirs(folder, exist_ok=True)
     exe = wt.compile_model(NORMALIZATION, folder, "m")
     images = rng.integers(0, 256, size=(BATCH, 2, 9, 7), dtype=np.uint8)
     labels = rng.integers(0, 3, size=BATCH)
@@ -207,12 +197,8 @@ def run_normalization_case(work, rng):
     normalization_torch(x, params, torch.tensor(labels), buffers).backward()
     worst = compare(name, weights, ours, params)
     for k in buffer_names:
-        relative = wt.relative_error(ours[k], buffers[k].numpy())
-        print(f"ops-parity {name}: {k} after the step {relative:.1e}")
-        if relative > TOLERANCE:
-            sys.exit(f"ops-parity {name}: {k} differs from torch's, "
-                     f"relative error {relative:.2e}")
-        worst = max(worst, relative)
+        after = {f"{k} after the step": wt.relative_error(ours[k], buffers[k].numpy())}
+        worst = max(worst, wt.check_errors(f"ops-parity {name}", after, TOLERANCE))
     return worst
 
 
@@ -233,7 +219,6 @@ model Dropped {
 def run_dropout_case(work, rng):
     name = "dropout"
     folder = os.path.join(work, name)
-    os.makedirs(folder, exist_ok=True)
     exe = wt.compile_model(DROPOUT, folder, "m")
     images = rng.integers(1, 256, size=(1, 1, 4, 5), dtype=np.uint8)
     labels = rng.integers(0, 3, size=1)

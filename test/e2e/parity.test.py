@@ -116,7 +116,6 @@ def main():
     worst = 0.0
     for name, (source, shape, classes, layers) in MODELS.items():
         folder = os.path.join(work, name)
-        os.makedirs(folder, exist_ok=True)
         exe = wt.compile_model(source, folder, name)
         count = STEPS * BATCH
         images = rng.integers(0, 256, size=(count,) + shape, dtype=np.uint8)

@@ -8,6 +8,7 @@ Debian ships no safetensors package.
 
 import gzip
 import json
+import math
 import os
 import struct
 import subprocess
@@ -89,7 +90,9 @@ def read_safetensors(path):
 
 
 def compile_model(source_text, folder, name):
-    """Writes a .weft file and compiles it with weftc; returns the executable."""
+    """Writes a .weft file into `folder` (made if missing) and compiles it
+    with weftc; returns the executable."""
+    os.makedirs(folder, exist_ok=True)
     src = os.path.join(folder, name + ".weft")
     with open(src, "w") as f:
         f.write(source_text)
@@ -131,3 +134,22 @@ def sgd_step(exe, folder, images, labels, weights):
 def relative_error(ours, expected):
     """max |ours - expected| / max |expected|: 0 for a perfect match."""
     return float(np.abs(ours - expected).max() / max(np.abs(expected).max(), 1e-12))
+
+
+def gradient_errors(weights, ours, params):
+    """{name: relative error} of the gradient one SGD step with lr 1 took
+    (weights - ours) against torch's `.grad` of each tensor in `params`."""
+    return {k: relative_error(weights[k] - ours[k], p.grad.numpy())
+            for k, p in params.items()}
+
+
+def check_errors(label, errors, tolerance, measure="relative error"):
+    """Prints `label: name error, ...` for {name: error}, fails naming the
+    first error that is not finite or above `tolerance`, and returns the
+    largest."""
+    print(f"{label}: " + ", ".join(f"{k} {e:.1e}" for k, e in errors.items()))
+    for k, e in errors.items():
+        if not math.isfinite(e) or e > tolerance:
+            raise SystemExit(f"{label}: {k} differs from torch, {measure} "
+                             f"{e:.2e} (limit {tolerance})")
+    return max(errors.values())

@@ -370,25 +370,26 @@ LogicalResult GlobalAvgPoolOp::inferReturnTypes(
   return success();
 }
 
-/// Shape rule of batch normalisation: [N, C, H, W] input, [C] per-channel
-/// operands, eps > 0 and momentum in (0, 1].
+/// Shape rule of batch normalisation, both modes: [N, C, H, W] input, [C]
+/// per-channel operands, eps > 0 and momentum in (0, 1].
+template <typename Adaptor>
 static LogicalResult checkBatchNorm2D(std::optional<Location> loc,
-                                      StringRef op, Value input,
-                                      ValueRange perChannel, double eps,
-                                      double momentum) {
-  auto type = cast<RankedTensorType>(input.getType());
+                                      StringRef op, Adaptor adaptor) {
+  auto type = cast<RankedTensorType>(adaptor.getInput().getType());
   if (type.getRank() != 4)
     return emitOptionalError(loc, op, " expects [N, C, H, W], got ", type);
   int64_t channels = type.getDimSize(1);
-  for (Value v : perChannel) {
+  for (Value v : {adaptor.getWeight(), adaptor.getBias(),
+                  adaptor.getRunningMean(), adaptor.getRunningVar()}) {
     auto t = cast<RankedTensorType>(v.getType());
     if (t.getRank() != 1 || !dimsAgree(t.getDimSize(0), channels))
       return emitOptionalError(loc, op, "'s weight, bias and running "
                                         "statistics are [C] = [",
                                channels, "], got ", t);
   }
-  if (!(eps > 0))
+  if (!(adaptor.getEps().convertToDouble() > 0))
     return emitOptionalError(loc, op, " needs eps > 0");
+  double momentum = adaptor.getMomentum().convertToDouble();
   if (!(momentum > 0 && momentum <= 1))
     return emitOptionalError(loc, op, " needs momentum in (0, 1], got ",
                              momentum);
@@ -398,12 +399,7 @@ static LogicalResult checkBatchNorm2D(std::optional<Location> loc,
 LogicalResult BatchNorm2DOp::inferReturnTypes(
     MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &inferred) {
-  if (failed(checkBatchNorm2D(
-          loc, "weft.batch_norm2d", adaptor.getInput(),
-          {adaptor.getWeight(), adaptor.getBias(), adaptor.getRunningMean(),
-           adaptor.getRunningVar()},
-          adaptor.getEps().convertToDouble(),
-          adaptor.getMomentum().convertToDouble())))
+  if (failed(checkBatchNorm2D(loc, "weft.batch_norm2d", adaptor)))
     return failure();
   inferred.push_back(adaptor.getInput().getType());
   return success();
@@ -412,13 +408,9 @@ LogicalResult BatchNorm2DOp::inferReturnTypes(
 LogicalResult BatchNorm2DTrainOp::inferReturnTypes(
     MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &inferred) {
-  if (failed(checkBatchNorm2D(
-          loc, "weft.batch_norm2d_train", adaptor.getInput(),
-          {adaptor.getWeight(), adaptor.getBias(), adaptor.getRunningMean(),
-           adaptor.getRunningVar()},
-          adaptor.getEps().convertToDouble(),
-          adaptor.getMomentum().convertToDouble())))
+  if (failed(checkBatchNorm2D(loc, "weft.batch_norm2d_train", adaptor)))
     return failure();
+  // The output, then mean, invstd and the two moved running statistics.
   inferred.push_back(adaptor.getInput().getType());
   inferred.append(4, adaptor.getRunningMean().getType());
   return success();

@@ -78,39 +78,24 @@ using TanhGradLowering = ElementwiseLowering<TanhGradOp, tanhGradScalar>;
 using GeluLowering = ElementwiseLowering<GeluOp, geluScalar>;
 using GeluGradLowering = ElementwiseLowering<GeluGradOp, geluGradScalar>;
 
-/// `positive` where x > 0, else `negative_slope * negative` (PyTorch's
-/// leaky_relu and leaky_relu_backward both test x > 0).
-Value leakyScalar(OpBuilder &b, Location loc, Value x, Value positive,
-                  Value negative, double slope) {
-  Value isPositive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
-                                           x, f32Const(b, loc, 0.0));
-  return arith::SelectOp::create(b, loc, isPositive, positive,
-                                 mulf(b, loc, negative, f32Const(b, loc, slope)));
-}
-
-struct LeakyReluLowering : OpConversionPattern<LeakyReluOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(LeakyReluOp op, OpAdaptor adaptor,
+/// leaky_relu and its gradient: the last operand (x, or the output
+/// gradient) where x > 0, else negative_slope times it. PyTorch's
+/// leaky_relu and leaky_relu_backward both test x > 0.
+template <typename OpTy>
+struct LeakyReluLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  using OpAdaptor = typename OpConversionPattern<OpTy>::OpAdaptor;
+  LogicalResult matchAndRewrite(OpTy op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     double slope = op.getNegativeSlope().convertToDouble();
     rewriter.replaceOp(
-        op, mapElements(rewriter, op.getLoc(), {adaptor.getInput()},
-                        [&](OpBuilder &b, Location loc, ValueRange args) {
-                          return leakyScalar(b, loc, args[0], args[0], args[0], slope);
-                        }));
-    return success();
-  }
-};
-
-struct LeakyReluGradLowering : OpConversionPattern<LeakyReluGradOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(LeakyReluGradOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    double slope = op.getNegativeSlope().convertToDouble();
-    rewriter.replaceOp(
-        op, mapElements(rewriter, op.getLoc(), {adaptor.getValue(), adaptor.getGrad()},
-                        [&](OpBuilder &b, Location loc, ValueRange args) {
-                          return leakyScalar(b, loc, args[0], args[1], args[1], slope);
+        op, mapElements(rewriter, op.getLoc(), adaptor.getOperands(),
+                        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+                          Value x = args.front(), v = args.back();
+                          Value positive = arith::CmpFOp::create(
+                              b, l, arith::CmpFPredicate::OGT, x, f32Const(b, l, 0.0));
+                          return arith::SelectOp::create(
+                              b, l, positive, v, mulf(b, l, v, f32Const(b, l, slope)));
                         }));
     return success();
   }
@@ -175,8 +160,7 @@ struct SoftmaxGradLowering : RowwiseLowering<SoftmaxGradOp> {
                                 [](OpBuilder &nb, Location nloc, ValueRange a) {
                                   return mulf(nb, nloc, a[0], a[1]);
                                 });
-    Value dot = sumRows(b, loc, product, {},
-                        [](OpBuilder &, Location, Value e, ValueRange) { return e; });
+    Value dot = sumRows(b, loc, product);
     return mapRows(b, loc, {y, dy}, {dot},
                    [](OpBuilder &nb, Location nloc, ValueRange a) -> Value {
                      return mulf(nb, nloc, a[0], subf(nb, nloc, a[1], a[2]));
@@ -189,8 +173,7 @@ struct LogSoftmaxGradLowering : RowwiseLowering<LogSoftmaxGradOp> {
   using RowwiseLowering::RowwiseLowering;
   Value build(OpBuilder &b, Location loc, ValueRange rows) const override {
     Value y = rows[0], dy = rows[1];
-    Value total = sumRows(b, loc, dy, {},
-                          [](OpBuilder &, Location, Value e, ValueRange) { return e; });
+    Value total = sumRows(b, loc, dy);
     return mapRows(b, loc, {y, dy}, {total},
                    [](OpBuilder &nb, Location nloc, ValueRange a) -> Value {
                      Value p = math::ExpOp::create(nb, nloc, a[0]);
@@ -280,7 +263,8 @@ struct DropoutLowering : OpConversionPattern<DropoutOp> {
 void mlir::weft::lowering::populateActivationLoweringPatterns(
     RewritePatternSet &patterns) {
   patterns.add<DropoutLowering, GeluGradLowering, GeluLowering,
-               LeakyReluGradLowering, LeakyReluLowering, LogSoftmaxGradLowering,
+               LeakyReluLowering<LeakyReluGradOp>, LeakyReluLowering<LeakyReluOp>,
+               LogSoftmaxGradLowering,
                LogSoftmaxLowering, SigmoidGradLowering, SigmoidLowering,
                SoftmaxGradLowering, SoftmaxLowering, TanhGradLowering,
                TanhLowering>(patterns.getContext());

@@ -64,8 +64,8 @@ struct SoftmaxCrossEntropyLowering : OpConversionPattern<SoftmaxCrossEntropyOp> 
                          [](OpBuilder &b, Location l, ValueRange a) {
                            return subf(b, l, logSumExp(b, l, a[0], a[1]), a[2]);
                          });
-    Value mean = divf(rewriter, loc, total, dimAsFloat(rewriter, loc, x, 0));
-    rewriter.replaceOp(op, scalarTensor(rewriter, loc, mean));
+    rewriter.replaceOp(op, meanTensor(rewriter, loc, total,
+                                      dimAsFloat(rewriter, loc, x, 0)));
     return success();
   }
 };
@@ -115,8 +115,8 @@ struct CategoricalCrossEntropyLowering
                           });
     Value total = sumAll(rewriter, loc, {terms},
                          [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-    Value mean = divf(rewriter, loc, total, dimAsFloat(rewriter, loc, x, 0));
-    rewriter.replaceOp(op, scalarTensor(rewriter, loc, mean));
+    rewriter.replaceOp(op, meanTensor(rewriter, loc, total,
+                                      dimAsFloat(rewriter, loc, x, 0)));
     return success();
   }
 };
@@ -131,8 +131,7 @@ struct CategoricalCrossEntropyGradLowering
     Location loc = op.getLoc();
     Value x = adaptor.getInput(), t = adaptor.getTarget();
     auto [rowMax, sumExp] = softmaxStatistics(rewriter, loc, x);
-    Value targetSum = sumRows(rewriter, loc, t, {},
-                              [](OpBuilder &, Location, Value e, ValueRange) { return e; });
+    Value targetSum = sumRows(rewriter, loc, t);
     Value scale = gradientScale(rewriter, loc, adaptor.getLossGrad(),
                                 dimAsFloat(rewriter, loc, x, 0));
     rewriter.replaceOp(
@@ -183,9 +182,8 @@ struct BinaryCrossEntropyLowering : OpConversionPattern<BinaryCrossEntropyOp> {
                          [&](OpBuilder &b, Location l, ValueRange a) {
                            return binaryCrossEntropyTerm(b, l, a[0], a[1], fromLogits);
                          });
-    Value mean = divf(rewriter, loc, total,
-                      elementCount(rewriter, loc, adaptor.getInput()));
-    rewriter.replaceOp(op, scalarTensor(rewriter, loc, mean));
+    rewriter.replaceOp(op, meanTensor(rewriter, loc, total,
+                                      elementCount(rewriter, loc, adaptor.getInput())));
     return success();
   }
 };
@@ -233,9 +231,8 @@ struct MeanSquaredErrorLowering : OpConversionPattern<MeanSquaredErrorOp> {
                            Value d = subf(b, l, a[0], a[1]);
                            return mulf(b, l, d, d);
                          });
-    Value mean = divf(rewriter, loc, total,
-                      elementCount(rewriter, loc, adaptor.getInput()));
-    rewriter.replaceOp(op, scalarTensor(rewriter, loc, mean));
+    rewriter.replaceOp(op, meanTensor(rewriter, loc, total,
+                                      elementCount(rewriter, loc, adaptor.getInput())));
     return success();
   }
 };

@@ -127,6 +127,11 @@ Value sumRows(OpBuilder &b, Location loc, Value x, ValueRange extraRowInputs,
       });
 }
 
+Value sumRows(OpBuilder &b, Location loc, Value x) {
+  return sumRows(b, loc, x, {},
+                 [](OpBuilder &, Location, Value e, ValueRange) { return e; });
+}
+
 std::pair<Value, Value> softmaxStatistics(OpBuilder &b, Location loc, Value x) {
   Value rowMax = reduceRows(
       b, loc, x, {}, -std::numeric_limits<double>::infinity(),
@@ -216,6 +221,10 @@ Value sumAll(OpBuilder &b, Location loc, ValueRange inputs, ScalarFn element) {
           })
           .getResult(0);
   return tensor::ExtractOp::create(b, loc, total, ValueRange{});
+}
+
+Value meanTensor(OpBuilder &b, Location loc, Value total, Value count) {
+  return scalarTensor(b, loc, divf(b, loc, total, count));
 }
 
 Value dimAsFloat(OpBuilder &b, Location loc, Value x, int64_t dim) {

@@ -103,6 +103,9 @@ Value reduceRows(OpBuilder &b, Location loc, Value x, ValueRange extraRowInputs,
 Value sumRows(OpBuilder &b, Location loc, Value x, ValueRange extraRowInputs,
               function_ref<Value(OpBuilder &, Location, Value, ValueRange)> element);
 
+/// Row sums of the [B, C] tensor `x`.
+Value sumRows(OpBuilder &b, Location loc, Value x);
+
 /// Row maxima and sums of exp(x - max): the stable softmax denominators of
 /// the [B, C] tensor `x`.
 std::pair<Value, Value> softmaxStatistics(OpBuilder &b, Location loc, Value x);
@@ -129,6 +132,8 @@ Value dimAsFloat(OpBuilder &b, Location loc, Value x, int64_t dim);
 
 /// A rank-0 f32 tensor holding `scalar`.
 Value scalarTensor(OpBuilder &b, Location loc, Value scalar);
+/// `total / count` as a rank-0 f32 tensor: a loss's mean.
+Value meanTensor(OpBuilder &b, Location loc, Value total, Value count);
 
 /// Lowers an op computed element by element from operands of one shape:
 /// `scalar` says what one element of the result is.
