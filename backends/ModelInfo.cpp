@@ -115,7 +115,8 @@ LogicalResult mlir::weft::emitModelInfo(ModuleOp module,
   for (StringRef key :
        {"data_format", "data_path", "optimizer", "lr", "momentum", "beta1",
         "beta2", "eps", "weight_decay", "batch", "epochs", "seed", "nesterov",
-        "clip_norm", "schedule", "schedule_every", "gamma", "min_lr", "warmup"})
+        "clip_norm", "schedule", "schedule_every", "gamma", "min_lr", "warmup",
+        "validation", "rescale", "augment", "early_stopping"})
     if (!train.get(key))
       return module.emitError("weft.train lacks '") << key << "'";
 
@@ -168,6 +169,12 @@ LogicalResult mlir::weft::emitModelInfo(ModuleOp module,
   auto string = [&](StringRef key) {
     return ib.str(getAttr<StringAttr>(train, key).getValue());
   };
+  auto augment = getAttr<DictionaryAttr>(train, "augment");
+  auto early = getAttr<DictionaryAttr>(train, "early_stopping");
+  auto nested = [&](StringRef group, StringRef key) {
+    return ib.real(getAttr<FloatAttr>(getAttr<DictionaryAttr>(train, group), key)
+                       .getValueAsDouble());
+  };
   llvm::Constant *info = ib.record({
       ib.int64(WEFT_ABI_VERSION), ib.str(name.getValue()), ib.int64(paramInfos.size()),
       ib.array(paramInfos, ".weft.params"), ib.int64(paramSize.getInt()),
@@ -183,7 +190,13 @@ LogicalResult mlir::weft::emitModelInfo(ModuleOp module,
                  integer("epochs"), integer("seed"),
                  ib.int64(getAttr<BoolAttr>(train, "nesterov").getValue()),
                  real("clip_norm"), string("schedule"), integer("schedule_every"),
-                 real("gamma"), real("min_lr"), integer("warmup")}),
+                 real("gamma"), real("min_lr"), integer("warmup"),
+                 real("validation"), real("rescale"), nested("augment", "shear"),
+                 nested("augment", "zoom"), nested("augment", "rotation"),
+                 ib.str(getAttr<StringAttr>(augment, "flip").getValue()),
+                 ib.str(getAttr<StringAttr>(early, "monitor").getValue()),
+                 ib.int64(getAttr<IntegerAttr>(early, "patience").getInt()),
+                 nested("early_stopping", "min_delta")}),
   });
   new llvm::GlobalVariable(llvmModule, info->getType(), true,
                            llvm::GlobalValue::ExternalLinkage, info,

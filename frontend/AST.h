@@ -367,6 +367,11 @@ struct TrainConfig {
   double shear = 0.0, zoom = 0.0, rotation = 0.0;
   std::string flip = "none";       // none, horizontal, vertical, both
   double validationSplit = 0.0;    // Fraction of training data held out.
+  // Early stopping (Keras' EarlyStopping): stop once `monitor` has not
+  // improved by more than minDelta for `patience` epochs; 0: never.
+  std::string monitor = "val_loss"; // or val_accuracy
+  int64_t patience = 0;
+  double minDelta = 0.0;
   std::string optimizer = "adam";  // sgd, adam or adamw
   double lr = 1e-3, momentum = 0.0, beta1 = 0.9, beta2 = 0.999, eps = 1e-8,
          weightDecay = 0.0;

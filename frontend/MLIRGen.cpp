@@ -431,6 +431,12 @@ void MLIRGenImpl::describe(const Module &module) {
                          b.getNamedAttr("rotation", b.getF64FloatAttr(t.rotation)),
                          b.getNamedAttr("flip", b.getStringAttr(t.flip)),
                      })),
+      b.getNamedAttr("early_stopping",
+                     b.getDictionaryAttr({
+                         b.getNamedAttr("monitor", b.getStringAttr(t.monitor)),
+                         b.getNamedAttr("patience", b.getI64IntegerAttr(t.patience)),
+                         b.getNamedAttr("min_delta", b.getF64FloatAttr(t.minDelta)),
+                     })),
   });
   theModule->setAttr("weft.model", b.getStringAttr(model.name));
   theModule->setAttr("weft.inputs", b.getArrayAttr(inputs));

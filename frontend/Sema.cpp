@@ -890,6 +890,44 @@ void Sema::checkData(ModelDecl &m, const Expr &v) {
   }
 }
 
+void Sema::checkEarlyStopping(const Expr &v) {
+  TrainConfig &t = module.train;
+  auto *record = dyn_cast<RecordExpr>(&v);
+  if (!record) {
+    diag.error(v.range, "early_stopping takes settings in braces, as in "
+                        "{monitor: val_loss, patience: 3, min_delta: 0}");
+    return;
+  }
+  const std::vector<std::string> known{"monitor", "patience", "min_delta"};
+  t.patience = 1; // Keras' default patience once early stopping is asked for.
+  for (const Argument &f : record->fields) {
+    if (f.keyword == "monitor") {
+      auto *id = dyn_cast<IdentExpr>(f.value.get());
+      if (!id || (id->name != "val_loss" && id->name != "val_accuracy"))
+        diag.error(f.value->range, "early stopping monitors val_loss or "
+                                   "val_accuracy");
+      else
+        t.monitor = id->name;
+    } else if (f.keyword == "patience") {
+      auto value = constInt(*f.value, "a count of epochs");
+      if (value && *value < 1)
+        diag.error(f.value->range, "patience is a count of epochs, at least 1");
+      else if (value)
+        t.patience = *value;
+    } else if (f.keyword == "min_delta") {
+      auto value = constReal(*f.value, "min_delta");
+      if (value && *value < 0)
+        diag.error(f.value->range, "min_delta cannot be negative");
+      else if (value)
+        t.minDelta = *value;
+    } else {
+      diag.error(f.keywordRange, "unknown early_stopping setting '" + f.keyword +
+                                     "'" + didYouMean(f.keyword, known) +
+                                     " (known: " + joinNames(known) + ")");
+    }
+  }
+}
+
 void Sema::checkTrain(ModelDecl &m) {
   TrainDecl *train = nullptr;
   for (auto &t : module.trains) {
@@ -909,7 +947,7 @@ void Sema::checkTrain(ModelDecl &m) {
     return; // The defaults of TrainConfig apply.
   const std::vector<std::string> keys{
       "data",    "optimizer", "batch",      "epochs",   "seed",
-      "metrics", "validation", "schedule", "clip_norm"};
+      "metrics", "validation", "schedule", "clip_norm", "early_stopping"};
   llvm::StringMap<SourceRange> seen;
   TrainConfig &t = module.train;
   for (const Assignment &s : train->settings) {
@@ -928,6 +966,8 @@ void Sema::checkTrain(ModelDecl &m) {
                             "held out, between 0 and 1");
       else if (split)
         t.validationSplit = *split;
+    } else if (s.name == "early_stopping") {
+      checkEarlyStopping(v);
     } else if (s.name == "optimizer") {
       checkOptimizer(v);
     } else if (s.name == "schedule") {
@@ -973,6 +1013,10 @@ void Sema::checkTrain(ModelDecl &m) {
                               " (accepted: " + joinNames(keys) + ")");
     }
   }
+  if (seen.count("early_stopping") && !seen.count("validation"))
+    diag.error(seen["early_stopping"],
+               "early_stopping watches the validation split; set validation "
+               "too, as in 'validation = 0.1'");
 }
 
 bool Sema::run() {

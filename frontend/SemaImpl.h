@@ -126,6 +126,7 @@ private:
   void checkSchedule(const ast::Expr &e);
   void checkOptimizer(const ast::Expr &e);
   void checkData(ast::ModelDecl &model, const ast::Expr &e);
+  void checkEarlyStopping(const ast::Expr &e);
 
   ast::Module &module;
   Diagnostics &diag;

@@ -9,6 +9,7 @@
 
 #include "runtime/Error.h"
 #include "runtime/Model.h"
+#include "runtime/Predict.h"
 #include "runtime/Trainer.h"
 
 #include <cerrno>
@@ -31,9 +32,11 @@ const char *kUsage =
     "  train      train the model (defaults: the model file's train block)\n"
     "  eval       evaluate saved weights on the test split\n"
     "  gradcheck  compare compiled gradients with finite differences\n"
+    "  predict    classify images (PNG, JPEG) or IDX entries (FILE, FILE:K, "
+    "FILE:A-B)\n"
     "\n"
     "train options:\n"
-    "  --data DIR            IDX data folder (default: %s)\n"
+    "  --data DIR            data folder (default: %s)\n"
     "  --epochs N            passes over the training set (default: %lld)\n"
     "  --batch N             examples per step (default: %lld)\n"
     "  --lr X                learning rate (default: %g)\n"
@@ -46,12 +49,23 @@ const char *kUsage =
     "  --seed N              initialisation and shuffling seed (default: %lld)\n"
     "  --steps N             stop after N optimizer steps\n"
     "  --no-shuffle          visit the examples in file order\n"
+    "  --validation X        hold out this fraction of the training data\n"
+    "  --patience N          stop after N epochs without improvement (0: off)\n"
+    "  --monitor NAME        what early stopping watches: val_loss or "
+    "val_accuracy\n"
+    "  --min-delta X         the least change early stopping counts\n"
+    "  --bad-images MODE     unreadable images: stop (default) or skip\n"
     "  --init W.safetensors  start from these weights\n"
-    "  --save W.safetensors  where to save the weights (default: %s)\n"
-    "  --log FILE.jsonl      one JSON object per epoch\n"
+    "  --resume CKPT         continue the run saved in CKPT up to --epochs\n"
+    "  --save W.safetensors  checkpoint after every epoch (default: %s)\n"
+    "  --log FILE.jsonl      one JSON object per epoch, then the test report\n"
     "\n"
     "eval options:\n"
-    "  --weights W.safetensors (required), --data DIR, --batch N\n"
+    "  --weights W.safetensors (required), --data DIR, --batch N, "
+    "--bad-images MODE\n"
+    "\n"
+    "predict options:\n"
+    "  --weights W.safetensors (required), then the files to classify\n"
     "\n"
     "gradcheck options:\n"
     "  --data DIR, --batch N, --seed N, --weights W.safetensors (or --init),\n"
@@ -90,6 +104,10 @@ public:
   void toggle(const std::string &name, std::function<void()> set) {
     toggles[name] = std::move(set);
   }
+  /// Arguments that are not flags go here; without it they are errors.
+  void positional(std::function<void(const char *)> take) {
+    positionals = std::move(take);
+  }
   void parse(const std::string &command, int argc, char **argv) {
     for (int i = 2; i < argc; ++i) {
       std::string flag = argv[i];
@@ -99,6 +117,8 @@ public:
         if (i + 1 >= argc)
           fail("option ", flag, " needs a value");
         v->second(argv[++i]);
+      } else if (positionals && (flag.empty() || flag[0] != '-')) {
+        positionals(argv[i]);
       } else {
         std::string accepted;
         for (auto &entry : values)
@@ -114,12 +134,20 @@ public:
 private:
   std::map<std::string, std::function<void(const char *)>> values;
   std::map<std::string, std::function<void()>> toggles;
+  std::function<void(const char *)> positionals;
 };
 
 TrainOptions defaultsOf(const weft_model_info &model, const char *argv0) {
   const weft_train_defaults &d = model.train;
   TrainOptions o;
-  o.dataDir = d.data_path;
+  o.data.format = d.data_format;
+  o.data.path = d.data_path;
+  o.data.rescale = float(d.rescale);
+  o.data.augment = {d.rotation, d.shear, d.zoom,
+                    !std::strcmp(d.flip, "horizontal") || !std::strcmp(d.flip, "both"),
+                    !std::strcmp(d.flip, "vertical") || !std::strcmp(d.flip, "both")};
+  o.validation = d.validation;
+  o.earlyStopping = {d.monitor, d.patience, d.min_delta};
   o.epochs = d.epochs;
   o.batch = d.batch;
   o.seed = d.seed;
@@ -134,7 +162,7 @@ TrainOptions defaultsOf(const weft_model_info &model, const char *argv0) {
 int run(const weft_model_info &info, int argc, char **argv) {
   TrainOptions o = defaultsOf(info, argv[0]);
   if (argc < 2 || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "--help")) {
-    std::printf(kUsage, argv[0], o.dataDir.c_str(), (long long)o.epochs,
+    std::printf(kUsage, argv[0], o.data.path.c_str(), (long long)o.epochs,
                 (long long)o.batch, o.hyper.lr, o.hyper.optimizer.c_str(),
                 o.hyper.momentum, o.hyper.weightDecay, (long long)o.seed,
                 o.savePath.c_str());
@@ -144,7 +172,7 @@ int run(const weft_model_info &info, int argc, char **argv) {
   std::string weights;
   int64_t samples = 8;
   FlagParser flags;
-  flags.value("--data", [&](const char *v) { o.dataDir = v; });
+  flags.value("--data", [&](const char *v) { o.data.path = v; });
   flags.value("--batch", [&](const char *v) { o.batch = parseInt("--batch", v); });
   auto onlyFor = [&](std::initializer_list<const char *> commands) {
     for (const char *c : commands)
@@ -152,6 +180,12 @@ int run(const weft_model_info &info, int argc, char **argv) {
         return true;
     return false;
   };
+  if (onlyFor({"train", "eval", "gradcheck"}))
+    flags.value("--bad-images", [&](const char *v) {
+      if (std::strcmp(v, "skip") && std::strcmp(v, "stop"))
+        fail("option --bad-images expects skip or stop, got '", v, "'");
+      o.data.skipBadImages = !std::strcmp(v, "skip");
+    });
   if (onlyFor({"train", "gradcheck"})) {
     flags.value("--seed", [&](const char *v) { o.seed = parseInt("--seed", v); });
     flags.value("--init", [&](const char *v) { o.initPath = v; });
@@ -171,6 +205,25 @@ int run(const weft_model_info &info, int argc, char **argv) {
     });
     flags.value("--steps", [&](const char *v) { o.steps = parseInt("--steps", v); });
     flags.value("--save", [&](const char *v) { o.savePath = v; });
+    flags.value("--resume", [&](const char *v) { o.resumePath = v; });
+    flags.value("--validation", [&](const char *v) {
+      o.validation = parseReal("--validation", v);
+      if (!(o.validation >= 0 && o.validation < 1))
+        fail("option --validation expects a fraction in [0, 1), got '", v, "'");
+    });
+    flags.value("--patience", [&](const char *v) {
+      o.earlyStopping.patience = parseInt("--patience", v);
+      if (o.earlyStopping.patience < 0)
+        fail("option --patience expects a count of epochs, got '", v, "'");
+    });
+    flags.value("--monitor", [&](const char *v) {
+      if (std::strcmp(v, "val_loss") && std::strcmp(v, "val_accuracy"))
+        fail("option --monitor expects val_loss or val_accuracy, got '", v, "'");
+      o.earlyStopping.monitor = v;
+    });
+    flags.value("--min-delta", [&](const char *v) {
+      o.earlyStopping.minDelta = parseReal("--min-delta", v);
+    });
     flags.value("--log", [&](const char *v) { o.logPath = v; });
     flags.toggle("--no-shuffle", [&] { o.shuffle = false; });
     flags.toggle("--nesterov", [&] { o.hyper.nesterov = true; });
@@ -179,6 +232,8 @@ int run(const weft_model_info &info, int argc, char **argv) {
     });
     flags.value("--schedule", [&](const char *v) { o.schedule.kind = v; });
     flags.parse(command, argc, argv);
+    if (!o.resumePath.empty() && !o.initPath.empty())
+      fail("--resume continues a run and --init starts one; pass one of them");
     Model model(info);
     return train(model, o);
   }
@@ -188,7 +243,7 @@ int run(const weft_model_info &info, int argc, char **argv) {
     if (weights.empty())
       fail("eval needs --weights W.safetensors");
     Model model(info);
-    return evaluate(model, o.dataDir, weights, o.batch);
+    return evaluate(model, o.data, weights, o.batch);
   }
   if (command == "gradcheck") {
     // The spelling; --init (shared with train) means the same.
@@ -199,8 +254,18 @@ int run(const weft_model_info &info, int argc, char **argv) {
     Model model(info);
     return gradcheck(model, o, samples);
   }
-  fail("unknown command '", command, "'; expected train, eval or gradcheck "
-       "(see --help)");
+  if (command == "predict") {
+    std::vector<std::string> files;
+    flags.value("--weights", [&](const char *v) { weights = v; });
+    flags.positional([&](const char *v) { files.push_back(v); });
+    flags.parse(command, argc, argv);
+    if (weights.empty())
+      fail("predict needs --weights W.safetensors");
+    Model model(info);
+    return predict(model, weights, files, o.data);
+  }
+  fail("unknown command '", command, "'; expected train, eval, gradcheck or "
+       "predict (see --help)");
 }
 
 } // namespace

@@ -5,7 +5,12 @@
 #include "runtime/Error.h"
 #include "runtime/Idx.h"
 
+#include "runtime/Image.h"
+
 #include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <dirent.h>
 #include <sys/stat.h>
 
 using namespace weft;
@@ -14,6 +19,40 @@ namespace {
 bool fileExists(const std::string &path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool folderExists(const std::string &path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/// The entries of folder `dir` (without "." and ".."), sorted.
+std::vector<std::string> listFolder(const std::string &dir) {
+  std::vector<std::string> names;
+  DIR *d = opendir(dir.c_str());
+  if (!d)
+    fail("cannot list folder '", dir, "': ", systemError());
+  while (dirent *e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name != "." && name != "..")
+      names.push_back(name);
+  }
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+/// Keras' white list of image extensions, less the formats we cannot decode.
+bool isImageName(const std::string &name) {
+  std::string lower = name;
+  for (char &ch : lower)
+    ch = char(std::tolower(static_cast<unsigned char>(ch)));
+  for (const char *ext : {".png", ".jpg", ".jpeg"}) {
+    size_t n = std::strlen(ext);
+    if (lower.size() > n && lower.compare(lower.size() - n, n, ext) == 0)
+      return true;
+  }
+  return false;
 }
 
 /// `<dir>/<name>.gz` if present, else `<dir>/<name>`.
@@ -34,32 +73,29 @@ std::string shapeString(const int64_t *dims, int64_t rank) {
   return s;
 }
 
-/// The model's single data input and single label input. IDX files hold
+/// The model's single data input and single label input. Datasets hold
 /// class indices; the model turns them into one-hot or binary labels.
-void idxInputs(const weft_model_info &model, const weft_input_info *&image,
+void modelInputs(const weft_model_info &model, const weft_input_info *&image,
                const weft_input_info *&label) {
   image = label = nullptr;
   for (int64_t i = 0; i < model.num_inputs; ++i) {
     const weft_input_info &in = model.inputs[i];
     const weft_input_info *&slot = in.kind == WEFT_INPUT_DATA ? image : label;
     if (slot)
-      fail("IDX data feeds models with one image input and one class label; "
+      fail("data sets feed models with one image input and one class label; "
            "model ", model.name, " has more inputs");
     slot = &in;
   }
   if (!image || !label)
-    fail("IDX data feeds models with one image input and one class label; "
+    fail("data sets feed models with one image input and one class label; "
          "model ", model.name, " lacks one");
 }
 } // namespace
 
 Dataset weft::loadIdxDataset(const std::string &dir, const std::string &split,
                              const weft_model_info &model) {
-  if (std::string(model.train.data_format) != "idx")
-    fail("model ", model.name, " reads ", model.train.data_format,
-         " data, which this runtime cannot load yet; it reads IDX folders");
   const weft_input_info *imageInput, *labelInput;
-  idxInputs(model, imageInput, labelInput);
+  modelInputs(model, imageInput, labelInput);
   std::string imagePath = findIdxFile(dir, split + "-images-idx3-ubyte");
   std::string labelPath = findIdxFile(dir, split + "-labels-idx1-ubyte");
   IdxArray images = readIdx(imagePath);
@@ -106,23 +142,152 @@ Dataset weft::loadIdxDataset(const std::string &dir, const std::string &split,
   return data;
 }
 
-EpochOrder::EpochOrder(int64_t count, uint64_t seed, bool shuffle)
-    : order(size_t(count)), rng(seed), shuffle(shuffle) {
-  for (int64_t i = 0; i < count; ++i)
-    order[size_t(i)] = i;
+Dataset weft::loadImageFolder(const std::string &dir, const std::string &split,
+                              const weft_model_info &model, float rescale) {
+  const weft_input_info *imageInput, *labelInput;
+  modelInputs(model, imageInput, labelInput);
+  if (imageInput->rank != 3 ||
+      (imageInput->shape[0] != 1 && imageInput->shape[0] != 3))
+    fail("image folders feed an input of shape [1 or 3, height, width]; '",
+         imageInput->name, "' is ", shapeString(imageInput->shape, imageInput->rank));
+  std::string root = dir + "/" + split;
+  if (!folderExists(dir))
+    fail("data folder '", dir, "' does not exist");
+  if (!folderExists(root))
+    fail("image folder '", dir, "' has no ", split, "/ folder; expected ",
+         dir, "/", split, "/<class>/*.png|jpg");
+  Dataset data;
+  data.source = root;
+  data.channels = imageInput->shape[0];
+  data.height = imageInput->shape[1];
+  data.width = imageInput->shape[2];
+  data.exampleSize = data.channels * data.height * data.width;
+  data.rescale = rescale;
+  for (const std::string &name : listFolder(root))
+    if (folderExists(root + "/" + name))
+      data.classNames.push_back(name);
+  int64_t classes = int64_t(data.classNames.size());
+  int64_t wanted = labelInput->kind == WEFT_INPUT_BINARY ? 2 : labelInput->num_classes;
+  if (classes != wanted) {
+    std::string found;
+    for (const std::string &name : data.classNames)
+      found += (found.empty() ? "" : ", ") + name;
+    fail("image folder '", root, "' has ", classes, " class folder(s)",
+         classes ? " (" + found + ")" : std::string(), " but label '",
+         labelInput->name, "' of model ", model.name, " has ", wanted,
+         " classes");
+  }
+  for (int64_t label = 0; label < classes; ++label) {
+    std::string folder = root + "/" + data.classNames[size_t(label)];
+    int64_t before = int64_t(data.files.size());
+    for (const std::string &name : listFolder(folder))
+      if (isImageName(name) && fileExists(folder + "/" + name)) {
+        data.files.push_back(folder + "/" + name);
+        data.labels.push_back(int32_t(label));
+      }
+    if (int64_t(data.files.size()) == before)
+      fail("class folder '", folder, "' has no .png or .jpg images");
+  }
+  data.count = int64_t(data.files.size());
+  return data;
 }
 
-const std::vector<int64_t> &EpochOrder::next() {
-  if (shuffle) {
-    // Fisher-Yates with our own index draw: std::shuffle's algorithm differs
-    // between standard libraries, and a seed should mean the same order
-    // everywhere.
-    for (size_t i = order.size(); i > 1; --i) {
-      size_t j = size_t(rng() % i);
-      std::swap(order[i - 1], order[j]);
+Dataset weft::loadDataset(const DataSpec &spec, const std::string &split,
+                          const weft_model_info &model) {
+  if (spec.format == "idx")
+    return loadIdxDataset(spec.path, split == "test" ? "t10k" : split, model);
+  if (spec.format == "image_folder")
+    return loadImageFolder(spec.path, split, model, spec.rescale);
+  fail("model ", model.name, " reads '", spec.format, "' data, which this "
+       "runtime cannot load; it reads idx and image_folder data");
+}
+
+void Dataset::load(int64_t k, float *out) const {
+  if (files.empty()) {
+    std::copy_n(inputs.begin() + k * exampleSize, exampleSize, out);
+    return;
+  }
+  loadImageExample(files[size_t(k)], channels, height, width, rescale, out);
+}
+
+Dataset Dataset::select(const std::vector<int64_t> &indices) const {
+  Dataset out;
+  out.source = source;
+  out.count = int64_t(indices.size());
+  out.exampleSize = exampleSize;
+  out.classNames = classNames;
+  out.channels = channels;
+  out.height = height;
+  out.width = width;
+  out.rescale = rescale;
+  for (int64_t k : indices) {
+    out.labels.push_back(labels[size_t(k)]);
+    if (files.empty())
+      out.inputs.insert(out.inputs.end(), inputs.begin() + k * exampleSize,
+                        inputs.begin() + (k + 1) * exampleSize);
+    else
+      out.files.push_back(files[size_t(k)]);
+  }
+  return out;
+}
+
+std::string Dataset::className(int64_t label) const {
+  return label < int64_t(classNames.size()) ? classNames[size_t(label)]
+                                            : std::to_string(label);
+}
+
+Dataset weft::splitValidation(Dataset &train, double fraction) {
+  std::vector<int64_t> kept, heldOut;
+  if (train.files.empty()) {
+    int64_t first = train.count - int64_t(double(train.count) * fraction);
+    for (int64_t k = 0; k < train.count; ++k)
+      (k < first ? kept : heldOut).push_back(k);
+  } else {
+    // Files are grouped by class; hold out the head of each group.
+    for (int64_t start = 0; start < train.count;) {
+      int64_t end = start;
+      while (end < train.count && train.labels[size_t(end)] == train.labels[size_t(start)])
+        ++end;
+      int64_t split = start + int64_t(double(end - start) * fraction);
+      for (int64_t k = start; k < end; ++k)
+        (k < split ? heldOut : kept).push_back(k);
+      start = end;
     }
   }
+  if (kept.empty() || heldOut.empty())
+    fail("a validation split of ", fraction, " leaves ", heldOut.size(),
+         " validation and ", kept.size(), " training examples of the ",
+         train.count, " in '", train.source, "'");
+  Dataset validation = train.select(heldOut);
+  train = train.select(kept);
+  return validation;
+}
+
+std::vector<int64_t> weft::epochOrder(int64_t count, uint64_t seed,
+                                      int64_t epoch, bool shuffle) {
+  std::vector<int64_t> order(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i)
+    order[size_t(i)] = i;
+  if (!shuffle)
+    return order;
+  // Fisher-Yates with our own index draw: std::shuffle's algorithm differs
+  // between standard libraries, and a seed should mean the same order
+  // everywhere. Each epoch's generator depends on (seed, epoch) only, so a
+  // resumed run visits the examples in the order an uninterrupted one does.
+  std::mt19937_64 rng(mixSeed(seed, uint64_t(epoch)));
+  for (size_t i = order.size(); i > 1; --i) {
+    size_t j = size_t(rng() % i);
+    std::swap(order[i - 1], order[j]);
+  }
   return order;
+}
+
+uint64_t weft::mixSeed(uint64_t a, uint64_t b) {
+  // SplitMix64's finaliser over the pair.
+  uint64_t z = a * 0x9e3779b97f4a7c15ull + b;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
 }
 
 void weft::gatherBatch(const Dataset &data, const int64_t *indices, int64_t n,
@@ -130,9 +295,7 @@ void weft::gatherBatch(const Dataset &data, const int64_t *indices, int64_t n,
   inputs.resize(size_t(n * data.exampleSize));
   labels.resize(size_t(n));
   for (int64_t i = 0; i < n; ++i) {
-    int64_t k = indices[i];
-    std::copy_n(data.inputs.begin() + k * data.exampleSize, data.exampleSize,
-                inputs.begin() + i * data.exampleSize);
-    labels[size_t(i)] = data.labels[size_t(k)];
+    data.load(indices[i], inputs.data() + i * data.exampleSize);
+    labels[size_t(i)] = data.labels[size_t(indices[i])];
   }
 }

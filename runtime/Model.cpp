@@ -2,6 +2,7 @@
 
 #include "runtime/Model.h"
 
+#include "runtime/Dataset.h"
 #include "runtime/Error.h"
 #include "runtime/Safetensors.h"
 
@@ -39,11 +40,7 @@ Model::Model(const weft_model_info &info)
 }
 
 uint32_t weft::stepSeed(uint64_t runSeed, int64_t step) {
-  // SplitMix64's finaliser over the pair.
-  uint64_t z = runSeed * 0x9e3779b97f4a7c15ull + uint64_t(step);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return uint32_t((z ^ (z >> 31)) >> 32);
+  return uint32_t(mixSeed(runSeed, uint64_t(step)) >> 32);
 }
 
 bool Model::isBinary() const {
@@ -84,48 +81,95 @@ void Model::initialize(uint64_t seed) {
 
 void Model::resetOptimizer() { std::fill(state.begin(), state.end(), 0.0f); }
 
-void Model::load(const std::string &path) {
-  std::map<std::string, Tensor> tensors = readSafetensors(path);
-  std::vector<std::string> missing;
+namespace {
+/// "a, b, c".
+std::string joinList(const std::vector<std::string> &items) {
+  std::string list;
+  for (const std::string &item : items)
+    list += (list.empty() ? "" : ", ") + item;
+  return list;
+}
+
+/// PyTorch's BatchNorm counts batches in `num_batches_tracked`; Weft's
+/// momentum is fixed, so the counter is accepted and ignored.
+bool isIgnoredPyTorchCounter(const std::string &name) {
+  const std::string suffix = ".num_batches_tracked";
+  return name.size() > suffix.size() &&
+         name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+} // namespace
+
+const char *const Model::kOptimizerStateName = "weft.optimizer_state";
+
+Metadata Model::load(const std::string &path, bool withOptimizerState) {
+  SafetensorsFile file = readSafetensors(path);
+  std::map<std::string, Tensor> &tensors = file.tensors;
+  // Check everything before changing anything, and report every problem
+  // at once: a user fixing a converted state dict wants the whole list.
+  std::vector<std::string> missing, misShaped, unexpected;
   for (int64_t i = 0; i < model.num_params; ++i) {
     const weft_param_info &p = model.params[i];
     auto it = tensors.find(p.name);
-    if (it == tensors.end()) {
-      missing.push_back(p.name);
-      continue;
-    }
-    if (it->second.shape != shapeOf(p))
-      fail("checkpoint '", path, "': tensor '", p.name, "' has shape ",
-           shapeString(it->second.shape), " but model ", model.name,
-           " expects ", shapeString(shapeOf(p)));
-    std::copy(it->second.data.begin(), it->second.data.end(),
-              params.begin() + p.offset);
-    tensors.erase(it);
+    if (it == tensors.end())
+      missing.push_back(std::string(p.name) + " " + shapeString(shapeOf(p)));
+    else if (it->second.shape != shapeOf(p))
+      misShaped.push_back(std::string(p.name) + " (file " +
+                          shapeString(it->second.shape) + ", model " +
+                          shapeString(shapeOf(p)) + ")");
   }
-  if (!missing.empty()) {
-    std::string list;
-    for (const std::string &name : missing)
-      list += (list.empty() ? "" : ", ") + name;
-    fail("checkpoint '", path, "' lacks parameter(s) ", list, " of model ",
-         model.name);
+  for (const auto &entry : tensors) {
+    bool known = entry.first == kOptimizerStateName ||
+                 isIgnoredPyTorchCounter(entry.first);
+    for (int64_t i = 0; i < model.num_params && !known; ++i)
+      known = entry.first == model.params[i].name;
+    if (!known)
+      unexpected.push_back(entry.first);
   }
-  if (!tensors.empty()) {
-    std::string list;
-    for (const auto &entry : tensors)
-      list += (list.empty() ? "" : ", ") + entry.first;
-    fail("checkpoint '", path, "' has tensor(s) model ", model.name,
-         " does not have: ", list);
+  if (!missing.empty() || !misShaped.empty() || !unexpected.empty()) {
+    std::string message = "checkpoint '" + path + "' does not fit model " +
+                          model.name + ":";
+    if (!missing.empty())
+      message += "\n  missing: " + joinList(missing);
+    if (!misShaped.empty())
+      message += "\n  mis-shaped: " + joinList(misShaped);
+    if (!unexpected.empty())
+      message += "\n  unexpected: " + joinList(unexpected);
+    fail(message);
   }
-  resetOptimizer();
+  std::vector<float> stateIn;
+  if (withOptimizerState) {
+    auto it = tensors.find(kOptimizerStateName);
+    if (it == tensors.end())
+      fail("checkpoint '", path, "' holds weights only, no optimizer state; "
+           "resume from a file written by 'train --save'");
+    if (it->second.data.size() != state.size())
+      fail("checkpoint '", path, "' holds ", it->second.data.size(),
+           " floats of optimizer state but model ", model.name, " needs ",
+           state.size(), "; was it saved with another optimizer?");
+    stateIn = std::move(it->second.data);
+  }
+  for (int64_t i = 0; i < model.num_params; ++i) {
+    const weft_param_info &p = model.params[i];
+    const Tensor &t = tensors[p.name];
+    std::copy(t.data.begin(), t.data.end(), params.begin() + p.offset);
+  }
+  if (withOptimizerState)
+    state = std::move(stateIn);
+  else
+    resetOptimizer();
+  return file.metadata;
 }
 
-void Model::save(const std::string &path) const {
+void Model::save(const std::string &path, const Metadata &metadata,
+                 bool withOptimizerState) const {
   std::vector<TensorRef> tensors;
   for (int64_t i = 0; i < model.num_params; ++i) {
     const weft_param_info &p = model.params[i];
     tensors.push_back({p.name, shapeOf(p), params.data() + p.offset});
   }
-  writeSafetensors(path, tensors);
+  if (withOptimizerState && !state.empty())
+    tensors.push_back({kOptimizerStateName, {int64_t(state.size())}, state.data()});
+  writeSafetensors(path, tensors, metadata);
 }
 
 weft_buffer Model::labelBuffer(const weft_input_info &input,
@@ -218,4 +262,30 @@ float Model::computeGradients(uint32_t seed, const float *inputs,
   call(model.gradients, "gradients", hyper, 1, inputs, labels, batch, &loss, 1,
        nullptr, 0);
   return loss;
+}
+
+void Model::forward(const float *inputs, int64_t batch,
+                    std::vector<float> &outputs) {
+  outputs.resize(size_t(batch * outputSize()));
+  call(model.forward, "forward", nullptr, 0, inputs, nullptr, batch,
+       outputs.data(), int64_t(outputs.size()), nullptr, 0);
+}
+
+std::vector<float> Model::probabilities(const float *row) const {
+  int64_t n = outputSize();
+  std::string loss = model.loss;
+  if (isBinary()) {
+    float p = loss == "binary_cross_entropy" ? row[0]
+                                             : 1.0f / (1.0f + std::exp(-row[0]));
+    return {1.0f - p, p};
+  }
+  std::vector<float> out(row, row + n);
+  if (loss != "softmax_cross_entropy")
+    return out;
+  float top = *std::max_element(out.begin(), out.end()), sum = 0;
+  for (float &v : out)
+    sum += v = std::exp(v - top);
+  for (float &v : out)
+    v /= sum;
+  return out;
 }

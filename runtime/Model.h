@@ -8,6 +8,7 @@
 #ifndef WEFT_RUNTIME_MODEL_H
 #define WEFT_RUNTIME_MODEL_H
 
+#include "runtime/Safetensors.h"
 #include "runtime/weft_model.h"
 
 #include <cstdint>
@@ -38,11 +39,19 @@ public:
 
   /// PyTorch's default initialisation, drawn from a generator seeded `seed`.
   void initialize(uint64_t seed);
+  /// The tensor that holds the optimizer state in a training checkpoint.
+  static const char *const kOptimizerStateName;
+
   /// Loads parameters from a safetensors file, checking every name and shape
-  /// against the model; throws weft::Error saying what does not match.
-  void load(const std::string &path);
-  /// Saves parameters under their PyTorch names, atomically.
-  void save(const std::string &path) const;
+  /// against the model first; throws weft::Error listing every missing,
+  /// mis-shaped and unexpected tensor. With `withOptimizerState` the
+  /// optimizer state comes from the file too (it must be there); otherwise
+  /// it is reset. Returns the file's metadata.
+  Metadata load(const std::string &path, bool withOptimizerState = false);
+  /// Saves parameters under their PyTorch names, atomically, with
+  /// `metadata` and, if asked, the optimizer state.
+  void save(const std::string &path, const Metadata &metadata = {},
+            bool withOptimizerState = false) const;
 
   /// One optimizer step on a batch; `step` counts from 1 and `seed` draws
   /// the step's dropout masks. Returns the loss before the update.
@@ -51,6 +60,11 @@ public:
   /// The loss of a batch and the model outputs ([batch, classes]).
   float evalStep(const float *inputs, const int32_t *labels, int64_t batch,
                  std::vector<float> &outputs);
+  /// The model outputs ([batch, outputSize()]) of a batch of inputs.
+  void forward(const float *inputs, int64_t batch, std::vector<float> &outputs);
+  /// Outputs as class probabilities: softmax or sigmoid of logits, as they
+  /// are where the model ends in softmax or sigmoid, as they are for mse.
+  std::vector<float> probabilities(const float *row) const;
   /// The training-mode loss of a batch; its gradient lands in gradients().
   float computeGradients(uint32_t seed, const float *inputs,
                          const int32_t *labels, int64_t batch);

@@ -25,6 +25,36 @@ int64_t elementCount(const std::vector<int64_t> &shape) {
     n *= d;
   return n;
 }
+/// Bytes per element of a dtype this reader converts, 0 for others.
+int64_t dtypeSize(const std::string &dtype) {
+  if (dtype == "F32" || dtype == "I32")
+    return 4;
+  if (dtype == "F64" || dtype == "I64")
+    return 8;
+  return 0;
+}
+
+template <typename T> std::vector<float> convert(const std::vector<char> &raw) {
+  std::vector<float> out(raw.size() / sizeof(T));
+  for (size_t i = 0; i < out.size(); ++i) {
+    T v;
+    std::memcpy(&v, raw.data() + i * sizeof(T), sizeof(T));
+    out[i] = float(v);
+  }
+  return out;
+}
+
+/// Little-endian data of `dtype` as floats (x86-64 and AArch64 are
+/// little-endian, as the format is).
+std::vector<float> toFloats(const std::string &dtype, const std::vector<char> &raw) {
+  if (dtype == "F64")
+    return convert<double>(raw);
+  if (dtype == "I64")
+    return convert<int64_t>(raw);
+  if (dtype == "I32")
+    return convert<int32_t>(raw);
+  return convert<float>(raw);
+}
 } // namespace
 
 std::string weft::shapeString(const std::vector<int64_t> &shape) {
@@ -35,7 +65,8 @@ std::string weft::shapeString(const std::vector<int64_t> &shape) {
 }
 
 void weft::writeSafetensors(const std::string &path,
-                            const std::vector<TensorRef> &tensors) {
+                            const std::vector<TensorRef> &tensors,
+                            const Metadata &metadata) {
   json header = json::object();
   int64_t offset = 0;
   for (const TensorRef &t : tensors) {
@@ -45,7 +76,10 @@ void weft::writeSafetensors(const std::string &path,
                       {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
-  header["__metadata__"] = {{"format", "pt"}};
+  json meta = {{"format", "pt"}};
+  for (const auto &[key, value] : metadata)
+    meta[key] = value;
+  header["__metadata__"] = meta;
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' '); // Align the data to 8 bytes.
 
@@ -80,7 +114,7 @@ void weft::writeSafetensors(const std::string &path,
   }
 }
 
-std::map<std::string, Tensor> weft::readSafetensors(const std::string &path) {
+SafetensorsFile weft::readSafetensors(const std::string &path) {
   File file(std::fopen(path.c_str(), "rb"));
   if (!file)
     fail("cannot open checkpoint '", path, "': ", systemError());
@@ -108,18 +142,28 @@ std::map<std::string, Tensor> weft::readSafetensors(const std::string &path) {
 
   int64_t dataStart = 8 + int64_t(headerSize);
   int64_t dataSize = fileSize - dataStart;
-  std::map<std::string, Tensor> tensors;
+  SafetensorsFile result;
   for (auto &[name, entry] : header.items()) {
-    if (name == "__metadata__")
+    if (name == "__metadata__") {
+      if (!entry.is_object())
+        fail("'", path, "' has a malformed __metadata__: not a JSON object");
+      for (auto &[key, value] : entry.items())
+        if (value.is_string())
+          result.metadata[key] = value.get<std::string>();
       continue;
+    }
     auto bad = [&](const std::string &what) {
       fail("'", path, "': tensor '", name, "' ", what);
     };
     if (!entry.is_object() || !entry.contains("dtype") ||
         !entry.contains("shape") || !entry.contains("data_offsets"))
       bad("lacks dtype, shape or data_offsets");
-    if (!entry["dtype"].is_string() || entry["dtype"] != "F32")
-      bad("has dtype " + entry["dtype"].dump() + "; only F32 is supported");
+    std::string dtype =
+        entry["dtype"].is_string() ? entry["dtype"].get<std::string>() : "";
+    int64_t elementSize = dtypeSize(dtype);
+    if (!elementSize)
+      bad("has dtype " + entry["dtype"].dump() +
+          "; supported: F32, F64, I64 and I32");
     Tensor t;
     if (!entry["shape"].is_array())
       bad("has a malformed shape");
@@ -137,16 +181,16 @@ std::map<std::string, Tensor> weft::readSafetensors(const std::string &path) {
       bad("has data_offsets [" + std::to_string(begin) + ", " +
           std::to_string(end) + "] outside the " + std::to_string(dataSize) +
           " data bytes of the file");
-    int64_t expected = elementCount(t.shape) * int64_t(sizeof(float));
+    int64_t expected = elementCount(t.shape) * elementSize;
     if (end - begin != expected)
       bad("has " + std::to_string(end - begin) + " bytes of data but shape " +
           shapeString(t.shape) + " needs " + std::to_string(expected));
-    t.data.resize(size_t(elementCount(t.shape)));
+    std::vector<char> raw(static_cast<size_t>(expected));
     std::fseek(file.get(), long(dataStart + begin), SEEK_SET);
-    if (std::fread(t.data.data(), 1, size_t(expected), file.get()) !=
-        size_t(expected))
+    if (std::fread(raw.data(), 1, raw.size(), file.get()) != raw.size())
       bad("could not be read: " + systemError());
-    tensors.emplace(name, std::move(t));
+    t.data = toFloats(dtype, raw);
+    result.tensors.emplace(name, std::move(t));
   }
-  return tensors;
+  return result;
 }

@@ -23,10 +23,20 @@ struct TensorRef {
   const float *data;
 };
 
-/// A float32 tensor read from a file.
+/// A tensor read from a file, converted to float32 (files may hold F32, F64,
+/// I64 or I32 tensors: PyTorch's BatchNorm writes an int64 counter).
 struct Tensor {
   std::vector<int64_t> shape;
   std::vector<float> data;
+};
+
+/// The header's "__metadata__": string keys to string values.
+using Metadata = std::map<std::string, std::string>;
+
+/// Everything a file holds.
+struct SafetensorsFile {
+  std::map<std::string, Tensor> tensors;
+  Metadata metadata;
 };
 
 /// "[2, 3]": how messages show a tensor shape.
@@ -36,12 +46,13 @@ std::string shapeString(const std::vector<int64_t> &shape);
 /// folder, renamed over `path` only once complete. Throws weft::Error naming
 /// the path on failure, leaving any existing file untouched.
 void writeSafetensors(const std::string &path,
-                      const std::vector<TensorRef> &tensors);
+                      const std::vector<TensorRef> &tensors,
+                      const Metadata &metadata = {});
 
-/// Reads every tensor of `path`. Throws weft::Error naming the file and the
-/// problem: bad header length or JSON, unsupported dtype, offsets past the
-/// end of the file or not matching the shape.
-std::map<std::string, Tensor> readSafetensors(const std::string &path);
+/// Reads every tensor and the metadata of `path`. Throws weft::Error naming
+/// the file and the problem: bad header length or JSON, unsupported dtype,
+/// offsets past the end of the file or not matching the shape.
+SafetensorsFile readSafetensors(const std::string &path);
 
 } // namespace weft
 

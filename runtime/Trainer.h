@@ -3,6 +3,7 @@
 #ifndef WEFT_RUNTIME_TRAINER_H
 #define WEFT_RUNTIME_TRAINER_H
 
+#include "runtime/Dataset.h"
 #include "runtime/Model.h"
 #include "runtime/Schedule.h"
 
@@ -10,25 +11,38 @@
 
 namespace weft {
 
+/// Keras' EarlyStopping: stop when the monitored validation metric has not
+/// improved by more than minDelta for `patience` epochs.
+struct EarlyStopping {
+  std::string monitor = "val_loss"; // or "val_accuracy"
+  int64_t patience = 0;             // 0: never stop early
+  double minDelta = 0.0;
+};
+
 struct TrainOptions {
-  std::string dataDir;
+  DataSpec data;
+  double validation = 0.0; // Fraction of the training data held out.
+  EarlyStopping earlyStopping;
   int64_t epochs = 1, batch = 32, seed = 0;
   int64_t steps = -1;    // Stop after this many optimizer steps (-1: never).
   bool shuffle = true;
   Hyperparameters hyper;
   LrSchedule schedule;
-  std::string initPath;  // Start from these weights instead of seeded init.
-  std::string savePath;  // Where the trained weights go.
-  std::string logPath;   // One JSON object per epoch (JSON Lines).
+  std::string initPath;   // Start from these weights instead of seeded init.
+  std::string resumePath; // Continue the run saved in this checkpoint.
+  std::string savePath;   // Where the checkpoint goes after every epoch.
+  std::string logPath;    // One JSON object per epoch (JSON Lines).
 };
 
-/// Trains `model` as `options` say, evaluating on the test split after every
-/// epoch, and saves the weights. Returns the process exit code.
+/// Trains `model` as `options` say, evaluating on the validation split (or
+/// the test split) after every epoch and saving a checkpoint; at the end
+/// reports on the test split. Returns the process exit code.
 int train(Model &model, const TrainOptions &options);
 
-/// Loss and accuracy of the weights in `weightsPath` on the test split.
-int evaluate(Model &model, const std::string &dataDir,
-             const std::string &weightsPath, int64_t batch);
+/// Loss, accuracy, classification report and confusion matrix of the
+/// weights in `weightsPath` on the test split.
+int evaluate(Model &model, const DataSpec &data, const std::string &weightsPath,
+             int64_t batch);
 
 /// Compares the compiled gradient of the first batch with central finite
 /// differences at `samples` coordinates of every parameter. Returns 0 when

@@ -36,7 +36,7 @@
 extern "C" {
 #endif
 
-#define WEFT_ABI_VERSION 2
+#define WEFT_ABI_VERSION 3
 
 /** A rank-1 buffer as compiled code sees it: MLIR's memref<?xT> descriptor. */
 typedef struct weft_buffer {
@@ -85,7 +85,7 @@ typedef struct weft_output_info {
 
 /** The model file's `train` block; command-line flags override it. */
 typedef struct weft_train_defaults {
-  const char *data_format; /* "idx" */
+  const char *data_format; /* "idx" or "image_folder" */
   const char *data_path;
   const char *optimizer;   /* "sgd", "adam" or "adamw" */
   double lr, momentum, beta1, beta2, eps, weight_decay;
@@ -97,6 +97,13 @@ typedef struct weft_train_defaults {
   double gamma;            /* step: decay factor */
   double min_lr;           /* cosine: the final learning rate */
   int64_t warmup;          /* linear: warmup steps */
+  double validation;       /* fraction of the training data held out; 0: none */
+  double rescale;          /* image_folder: factor applied to the pixels */
+  double shear, zoom, rotation; /* image_folder: Keras augmentation amounts */
+  const char *flip;        /* "none", "horizontal", "vertical" or "both" */
+  const char *monitor;     /* early stopping: "val_loss" or "val_accuracy" */
+  int64_t patience;        /* early stopping: epochs without improvement; 0: off */
+  double min_delta;        /* early stopping: the least change that counts */
 } weft_train_defaults;
 
 typedef struct weft_model_info {

@@ -16,9 +16,9 @@ packages=(
   # Frontend generators and the build.
   flex bison cmake ninja-build ccache make
   # Runtime and unit tests.
-  zlib1g-dev libgtest-dev nlohmann-json3-dev
+  zlib1g-dev libpng-dev libjpeg-dev libgtest-dev nlohmann-json3-dev
   # Numerical reference and demo data.
-  python3 python3-torch python3-numpy dataset-fashion-mnist
+  python3 python3-torch python3-numpy python3-pil dataset-fashion-mnist
   # PyTorch measured at its best (Debian's reference BLAS is far slower).
   libopenblas0-pthread
 )

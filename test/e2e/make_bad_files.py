@@ -37,6 +37,11 @@ b = np.zeros(3, np.float32)
 wt.write_safetensors(f"{root}/good.safetensors", {"fc.weight": w, "fc.bias": b})
 wt.write_safetensors(f"{root}/names.safetensors", {"fc.weight": w, "fc.b": b})
 wt.write_safetensors(f"{root}/shape.safetensors", {"fc.weight": w.T.copy(), "fc.bias": b})
+wt.write_safetensors(f"{root}/all.safetensors",
+                     {"fc.weight": w.T.copy(), "conv.weight": w, "conv.bias": b})
+wt.write_safetensors(f"{root}/counter.safetensors",
+                     {"fc.weight": w, "fc.bias": b,
+                      "bn.num_batches_tracked": np.array(7, np.int64)})
 good = open(f"{root}/good.safetensors", "rb").read()
 open(f"{root}/truncated.safetensors", "wb").write(good[:-8])
 open(f"{root}/header.safetensors", "wb").write(good[:8] + b"{not json" + good[17:])

@@ -59,11 +59,13 @@ def fashion_subset(folder, train_count, test_count,
 
 
 def write_safetensors(path, tensors):
-    """Writes {name: float32 numpy array} in the safetensors format."""
+    """Writes {name: numpy array} in the safetensors format: int64 arrays as
+    I64 (as PyTorch writes counters), everything else as F32."""
     header, offset, blobs = {}, 0, []
     for name, array in tensors.items():
-        data = np.ascontiguousarray(array, dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(array.shape),
+        wide = np.asarray(array).dtype == np.int64
+        data = np.ascontiguousarray(array, dtype="<i8" if wide else "<f4").tobytes()
+        header[name] = {"dtype": "I64" if wide else "F32", "shape": list(np.shape(array)),
                         "data_offsets": [offset, offset + len(data)]}
         offset += len(data)
         blobs.append(data)

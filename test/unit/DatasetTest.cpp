@@ -79,14 +79,12 @@ TEST(Dataset, MissingFolderIsNamed) {
               "data folder '/no/such/folder' does not exist");
 }
 
-TEST(Dataset, RefusesOtherDataFormats) {
-  TempDir dir;
+TEST(Dataset, RefusesUnknownDataFormats) {
   TinyModel model;
-  model.info.train.data_format = "image_folder";
-  writeSplit(dir, "train", 3, 2, {0, 1, 2});
-  expectError([&] { loadIdxDataset(dir.path, "train", model.info); },
-              "model Tiny reads image_folder data, which this runtime cannot "
-              "load yet");
+  DataSpec spec;
+  spec.format = "csv";
+  expectError([&] { loadDataset(spec, "train", model.info); },
+              "model Tiny reads 'csv' data, which this runtime cannot load");
 }
 
 TEST(Dataset, FeedsOneHotLabelsAsClassIndices) {
@@ -109,21 +107,54 @@ TEST(Dataset, BinaryLabelsAreZeroOrOne) {
               "needs");
 }
 
-TEST(EpochOrder, SameSeedSameOrderAndAPermutation) {
-  EpochOrder a(100, 42, true), b(100, 42, true), c(100, 43, true);
-  std::vector<int64_t> first = a.next();
-  EXPECT_EQ(first, b.next());
-  EXPECT_NE(first, c.next());
+TEST(EpochOrder, SameSeedAndEpochSameOrderAndAPermutation) {
+  std::vector<int64_t> first = epochOrder(100, 42, 1, true);
+  EXPECT_EQ(first, epochOrder(100, 42, 1, true));
+  EXPECT_NE(first, epochOrder(100, 43, 1, true));
   std::vector<int64_t> sorted = first;
   std::sort(sorted.begin(), sorted.end());
   for (int64_t i = 0; i < 100; ++i)
     EXPECT_EQ(sorted[size_t(i)], i);
-  EXPECT_NE(first, a.next()) << "each epoch is shuffled anew";
+  EXPECT_NE(first, epochOrder(100, 42, 2, true)) << "each epoch is shuffled anew";
 }
 
 TEST(EpochOrder, NoShuffleKeepsFileOrder) {
-  EpochOrder order(5, 1, false);
-  EXPECT_EQ(order.next(), (std::vector<int64_t>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(epochOrder(5, 1, 3, false), (std::vector<int64_t>{0, 1, 2, 3, 4}));
+}
+
+TEST(Dataset, ValidationSplitTakesTheTailOfInMemoryData) {
+  Dataset d;
+  d.count = 10;
+  d.exampleSize = 1;
+  for (int i = 0; i < 10; ++i) {
+    d.inputs.push_back(float(i));
+    d.labels.push_back(i % 2);
+  }
+  Dataset validation = splitValidation(d, 0.2);
+  EXPECT_EQ(d.count, 8);
+  EXPECT_EQ(validation.inputs, (std::vector<float>{8, 9}));
+  EXPECT_EQ(validation.labels, (std::vector<int32_t>{0, 1}));
+  EXPECT_EQ(d.inputs.size(), 8u);
+}
+
+TEST(Dataset, ValidationSplitTakesTheHeadOfEachClassFolder) {
+  Dataset d;
+  d.exampleSize = 1;
+  d.files = {"a0", "a1", "a2", "a3", "b0", "b1"};
+  d.labels = {0, 0, 0, 0, 1, 1};
+  d.count = 6;
+  Dataset validation = splitValidation(d, 0.5);
+  EXPECT_EQ(validation.files, (std::vector<std::string>{"a0", "a1", "b0"}));
+  EXPECT_EQ(d.files, (std::vector<std::string>{"a2", "a3", "b1"}));
+}
+
+TEST(Dataset, ValidationSplitThatEmptiesASideIsRefused) {
+  Dataset d;
+  d.count = 3;
+  d.exampleSize = 1;
+  d.inputs = {0, 1, 2};
+  d.labels = {0, 1, 0};
+  expectError([&] { splitValidation(d, 0.1); }, "leaves 0 validation and 3 training");
 }
 
 TEST(Batching, GathersExamplesInOrder) {

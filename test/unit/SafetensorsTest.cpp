@@ -31,7 +31,7 @@ TEST(Safetensors, RoundTrip) {
   std::vector<float> w{1.5f, -2.0f, 3.25f, 0.0f, 7.0f, -8.5f}, b{0.5f, 1.0f};
   writeSafetensors(dir.file("m.safetensors"),
                    {{"fc.weight", {2, 3}, w.data()}, {"fc.bias", {2}, b.data()}});
-  auto tensors = readSafetensors(dir.file("m.safetensors"));
+  auto tensors = readSafetensors(dir.file("m.safetensors")).tensors;
   ASSERT_EQ(tensors.size(), 2u);
   EXPECT_EQ(tensors["fc.weight"].shape, (std::vector<int64_t>{2, 3}));
   EXPECT_EQ(tensors["fc.weight"].data, w);
@@ -96,7 +96,28 @@ TEST(Safetensors, RejectsOtherDtypes) {
   TempDir dir;
   writeBytes(dir.file("m"),
              safetensorsBytes(R"({"x":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}})", 4));
-  expectError([&] { readSafetensors(dir.file("m")); }, "only F32");
+  expectError([&] { readSafetensors(dir.file("m")); }, "supported: F32, F64, I64");
+}
+
+TEST(Safetensors, MetadataRoundTrips) {
+  TempDir dir;
+  float x = 1;
+  writeSafetensors(dir.file("m"), {{"x", {1}, &x}}, {{"weft.epoch", "3"}});
+  Metadata meta = readSafetensors(dir.file("m")).metadata;
+  EXPECT_EQ(meta["weft.epoch"], "3");
+  EXPECT_EQ(meta["format"], "pt");
+}
+
+TEST(Safetensors, ReadsInt64AsFloat) {
+  // PyTorch's BatchNorm saves num_batches_tracked as an int64 scalar.
+  TempDir dir;
+  std::vector<uint8_t> bytes = safetensorsBytes(
+      R"({"n":{"dtype":"I64","shape":[],"data_offsets":[0,8]}})", 8);
+  bytes[bytes.size() - 8] = 42;
+  writeBytes(dir.file("m"), bytes);
+  auto tensors = readSafetensors(dir.file("m")).tensors;
+  EXPECT_EQ(tensors["n"].shape, std::vector<int64_t>{});
+  EXPECT_EQ(tensors["n"].data, std::vector<float>{42.0f});
 }
 
 } // namespace
