@@ -19,7 +19,7 @@ void warnSkipped(const std::string &message) {
   static std::set<std::string> warned;
   std::lock_guard<std::mutex> lock(mutex);
   if (warned.insert(message).second)
-    std::fprintf(stderr, "warning: skipping %s\n", message.c_str());
+    std::fprintf(stderr, "warning: %s; skipped\n", message.c_str());
 }
 } // namespace
 

@@ -4,6 +4,7 @@
 
 #include "runtime/Error.h"
 
+#include <algorithm>
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
@@ -132,20 +133,33 @@ Image weft::convertChannels(const Image &image, int64_t channels) {
   return out;
 }
 
+namespace {
+/// The source index of each output index along one axis, as Pillow's
+/// ImagingScaleAffine computes it: a double that starts at half a step and
+/// grows by in/out, truncated. Its rounding decides some ties, so the
+/// arithmetic is Pillow's own, not the exact floor((x + 0.5) * in / out).
+std::vector<int64_t> nearestSources(int64_t in, int64_t out) {
+  std::vector<int64_t> sources(static_cast<size_t>(out));
+  double step = double(in) / double(out), position = step * 0.5;
+  for (int64_t i = 0; i < out; ++i, position += step)
+    sources[size_t(i)] = std::min(in - 1, int64_t(position));
+  return sources;
+}
+} // namespace
+
 Image weft::resizeNearest(const Image &image, int64_t height, int64_t width) {
   if (image.height == height && image.width == width)
     return image;
   Image out{height, width, image.channels, {}};
   out.pixels.resize(size_t(height * width * image.channels));
-  for (int64_t y = 0; y < height; ++y) {
-    int64_t sy = std::min(image.height - 1, (2 * y + 1) * image.height / (2 * height));
-    for (int64_t x = 0; x < width; ++x) {
-      int64_t sx = std::min(image.width - 1, (2 * x + 1) * image.width / (2 * width));
+  std::vector<int64_t> rows = nearestSources(image.height, height);
+  std::vector<int64_t> cols = nearestSources(image.width, width);
+  for (int64_t y = 0; y < height; ++y)
+    for (int64_t x = 0; x < width; ++x)
       std::memcpy(out.pixels.data() + (y * width + x) * image.channels,
-                  image.pixels.data() + (sy * image.width + sx) * image.channels,
+                  image.pixels.data() +
+                      (rows[size_t(y)] * image.width + cols[size_t(x)]) * image.channels,
                   size_t(image.channels));
-    }
-  }
   return out;
 }
 

@@ -33,7 +33,7 @@ Image decodeImage(const std::string &path);
 Image convertChannels(const Image &image, int64_t channels);
 
 /// Nearest-neighbour resize: output pixel x reads input pixel
-/// floor((x + 0.5) * in / out), as PIL's Image.resize(NEAREST).
+/// (x + 0.5) * in / out, truncated, as PIL's Image.resize(NEAREST).
 Image resizeNearest(const Image &image, int64_t height, int64_t width);
 
 /// Writes `image` as planar floats [channels, height, width] times `scale`.

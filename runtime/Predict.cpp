@@ -141,7 +141,7 @@ int weft::predict(Model &model, const std::string &weightsPath,
     if (!classifier) {
       std::printf("%s:", e.name.c_str());
       for (float v : p)
-        std::printf(" %.4f", v);
+        std::printf(" %.6g", v);
       std::printf("\n");
       continue;
     }

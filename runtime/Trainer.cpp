@@ -20,6 +20,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <random>
 #include <unistd.h>
 
@@ -81,12 +82,9 @@ Metrics evaluateOn(Model &model, const Dataset &data, int64_t batch,
   return m;
 }
 
-/// Evaluates on the test split and prints loss, accuracy, the
-/// classification report and the confusion matrix; logs them too.
-void reportOnTest(Model &model, const Dataset &test, int64_t batch,
-                  bool skipBadImages, FILE *log) {
-  ConfusionMatrix confusion(classNamesOf(model, test));
-  Metrics m = evaluateOn(model, test, batch, skipBadImages, &confusion);
+/// Prints and logs the closing report on the test split: loss, accuracy,
+/// the classification report and the confusion matrix.
+void printReport(const Metrics &m, const ConfusionMatrix &confusion, FILE *log) {
   std::printf("test_loss %.4f test_accuracy %.4f (%lld examples)\n\n%s\n%s",
               m.loss, m.accuracy, (long long)m.count,
               confusion.classificationReport().c_str(),
@@ -246,6 +244,8 @@ int weft::train(Model &model, const TrainOptions &options) {
     totalSteps = std::min(totalSteps, options.steps);
   Hyperparameters hyper = options.hyper;
   bool stop = run.step >= totalSteps;
+  Metrics closingTest;
+  std::optional<ConfusionMatrix> closingConfusion;
   for (int64_t epoch = run.epoch + 1; epoch <= options.epochs && !stop; ++epoch) {
     auto start = std::chrono::steady_clock::now();
     // A run stopped by --steps resumes inside its epoch.
@@ -294,8 +294,19 @@ int weft::train(Model &model, const TrainOptions &options) {
     if (complete)
       run.epoch = epoch;
     const char *split = validating ? "val" : "test";
+    // Without a validation split the last epoch's test evaluation is also
+    // the closing report's.
+    bool last = stop || epoch == options.epochs;
+    std::optional<ConfusionMatrix> testConfusion;
+    if (!validating && last)
+      testConfusion.emplace(classNamesOf(model, testSet));
     Metrics m = evaluateOn(model, validating ? validationSet : testSet,
-                           options.batch, options.data.skipBadImages);
+                           options.batch, options.data.skipBadImages,
+                           testConfusion ? &*testConfusion : nullptr);
+    if (testConfusion) {
+      closingTest = m;
+      closingConfusion = std::move(testConfusion);
+    }
     double seconds = std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - start)
                          .count();
@@ -334,8 +345,12 @@ int weft::train(Model &model, const TrainOptions &options) {
       break;
     }
   }
-  reportOnTest(model, testSet, options.batch, options.data.skipBadImages,
-               log.get());
+  if (!closingConfusion) {
+    closingConfusion.emplace(classNamesOf(model, testSet));
+    closingTest = evaluateOn(model, testSet, options.batch,
+                             options.data.skipBadImages, &*closingConfusion);
+  }
+  printReport(closingTest, *closingConfusion, log.get());
   std::printf("saved weights to %s\n", options.savePath.c_str());
   return 0;
 }
@@ -346,7 +361,9 @@ int weft::evaluate(Model &model, const DataSpec &data,
     fail("--batch must be positive");
   model.load(weightsPath);
   Dataset testSet = loadDataset(data, "test", model.info());
-  reportOnTest(model, testSet, batch, data.skipBadImages, nullptr);
+  ConfusionMatrix confusion(classNamesOf(model, testSet));
+  Metrics m = evaluateOn(model, testSet, batch, data.skipBadImages, &confusion);
+  printReport(m, confusion, nullptr);
   return 0;
 }
 

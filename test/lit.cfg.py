@@ -25,6 +25,8 @@ config.substitutions.append(
     ("%testlib", os.path.join(config.test_source_root, "lib")))
 config.substitutions.append(
     ("%examples", os.path.join(config.weft_src_root, "examples")))
+config.substitutions.append(
+    ("%scripts", os.path.join(config.weft_src_root, "scripts")))
 config.substitutions.append(("%fashion", "/usr/share/datasets/fashion-mnist"))
 config.environment["PYTHONPATH"] = os.path.join(config.test_source_root, "lib")
 config.environment["PYTHONDONTWRITEBYTECODE"] = "1"
