@@ -13,8 +13,8 @@ It is a reference run, not a test: 10 epochs take minutes to an hour.
 """
 
 import argparse
-import gzip
-import struct
+import os
+import sys
 import time
 
 import numpy as np
@@ -22,15 +22,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+# IDX files are read by the test helpers' reader (test/lib/weft_testing.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "test", "lib"))
+from weft_testing import read_idx  # noqa: E402
+
+
 DATA = "/usr/share/datasets/fashion-mnist"
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
-    return np.frombuffer(data[4 + 4 * ndim:], dtype=np.uint8).reshape(dims)
 
 
 class LeNet(nn.Module):

@@ -13,10 +13,9 @@ Run it on an otherwise idle machine. It is a benchmark, not a test.
 """
 
 import argparse
-import gzip
 import json
 import os
-import struct
+import sys
 import subprocess
 import tempfile
 import time
@@ -24,16 +23,14 @@ import time
 import numpy as np
 import torch
 
+# IDX files are read by the test helpers' reader (test/lib/weft_testing.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "test", "lib"))
+from weft_testing import read_idx  # noqa: E402
+
+
 DATA = "/usr/share/datasets/fashion-mnist"
 CORES = os.cpu_count()
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
-    return np.frombuffer(data[4 + 4 * ndim:], dtype=np.uint8).reshape(dims)
 
 
 def torch_epoch(threads, seed=0):

@@ -15,24 +15,21 @@ Usage: scripts/make-image-folder.py OUT [--classes 0,1] [--names a,b]
 """
 
 import argparse
-import gzip
 import os
-import struct
+import sys
 
 import numpy as np
 from PIL import Image
 
+# IDX files are read by the test helpers' reader (test/lib/weft_testing.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "test", "lib"))
+from weft_testing import read_idx  # noqa: E402
+
+
 SOURCE = "/usr/share/datasets/fashion-mnist"
 NAMES = ["tshirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt",
          "sneaker", "bag", "boot"]
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
-    return np.frombuffer(data[4 + 4 * ndim:], dtype=np.uint8).reshape(dims)
 
 
 def main():
