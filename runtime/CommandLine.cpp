@@ -230,7 +230,14 @@ int run(const weft_model_info &info, int argc, char **argv) {
     flags.value("--clip-norm", [&](const char *v) {
       o.hyper.clipNorm = parseReal("--clip-norm", v);
     });
-    flags.value("--schedule", [&](const char *v) { o.schedule.kind = v; });
+    flags.value("--schedule", [&](const char *v) {
+      // Checked here, not at the first step after the data has loaded.
+      if (std::strcmp(v, "constant") && std::strcmp(v, "step") &&
+          std::strcmp(v, "cosine") && std::strcmp(v, "linear"))
+        fail("option --schedule expects constant, step, cosine or linear, "
+             "got '", v, "'");
+      o.schedule.kind = v;
+    });
     flags.parse(command, argc, argv);
     if (!o.resumePath.empty() && !o.initPath.empty())
       fail("--resume continues a run and --init starts one; pass one of them");
