@@ -1,4 +1,4 @@
-//===- Trainer.cpp - Training, evaluation and gradient checks -------------===//
+//===- Trainer.cpp - The training loop and evaluation of saved weights ----===//
 //
 // The training loop, top to bottom: load data, initialise (or resume), then
 // for each epoch shuffle, step through the batches a loader thread prepares
@@ -12,91 +12,20 @@
 
 #include "runtime/BatchLoader.h"
 #include "runtime/Error.h"
+#include "runtime/Evaluation.h"
 #include "runtime/Progress.h"
-#include "runtime/Report.h"
+#include "runtime/RunState.h"
 
-#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <memory>
 #include <optional>
-#include <random>
 #include <unistd.h>
 
 using namespace weft;
 
 namespace {
-
-struct Metrics {
-  double loss = 0, accuracy = 0;
-  int64_t count = 0;
-};
-
-/// The class a row of outputs predicts. A binary classifier's one output is
-/// the positive class's probability, or its logit: positive at 0.5, or at 0.
-int64_t predictedClass(const Model &model, const float *row) {
-  if (model.isBinary())
-    return row[0] > (model.outputsLogits() ? 0.0f : 0.5f);
-  return std::max_element(row, row + model.outputSize()) - row;
-}
-
-/// The class names of a report: the folder names, or the label numbers.
-std::vector<std::string> classNamesOf(const Model &model, const Dataset &data) {
-  int64_t classes = model.isBinary() ? 2 : model.outputSize();
-  std::vector<std::string> names;
-  for (int64_t c = 0; c < classes; ++c)
-    names.push_back(data.className(c));
-  return names;
-}
-
-/// Mean loss and accuracy of `model` over `data`, in batches of `batch`,
-/// filling `confusion` if given.
-Metrics evaluateOn(Model &model, const Dataset &data, int64_t batch,
-                   bool skipBadImages, ConfusionMatrix *confusion = nullptr) {
-  std::vector<float> outputs;
-  LoaderOptions loading;
-  loading.batch = batch;
-  loading.skipBadImages = skipBadImages;
-  BatchLoader loader(data, epochOrder(data.count, 0, 0, false), loading);
-  Metrics m;
-  double lossSum = 0;
-  int64_t correct = 0;
-  for (Batch b; loader.next(b);) {
-    if (b.size == 0)
-      continue;
-    lossSum += double(model.evalStep(b.inputs.data(), b.labels.data(), b.size,
-                                     outputs)) * double(b.size);
-    for (int64_t i = 0; i < b.size; ++i) {
-      int64_t predicted = predictedClass(model, outputs.data() + i * model.outputSize());
-      correct += predicted == b.labels[size_t(i)];
-      if (confusion)
-        confusion->add(b.labels[size_t(i)], predicted);
-    }
-    m.count += b.size;
-  }
-  if (m.count == 0)
-    fail("no example of '", data.source, "' could be read");
-  m.loss = lossSum / double(m.count);
-  m.accuracy = double(correct) / double(m.count);
-  return m;
-}
-
-/// Prints and logs the closing report on the test split: loss, accuracy,
-/// the classification report and the confusion matrix.
-void printReport(const Metrics &m, const ConfusionMatrix &confusion, FILE *log) {
-  std::printf("test_loss %.4f test_accuracy %.4f (%lld examples)\n\n%s\n%s",
-              m.loss, m.accuracy, (long long)m.count,
-              confusion.classificationReport().c_str(),
-              confusion.matrixText().c_str());
-  std::fflush(stdout);
-  if (log) {
-    std::string report = confusion.json();
-    std::fprintf(log, "{\"test_loss\": %.6f, \"test_accuracy\": %.6f, %s\n",
-                 m.loss, m.accuracy, report.c_str() + 1);
-    std::fflush(log);
-  }
-}
 
 /// Fails early, before hours of training, if `path` cannot be written.
 void checkWritable(const std::string &path, const char *what) {
@@ -111,77 +40,6 @@ void checkWritable(const std::string &path, const char *what) {
 struct FileCloser {
   void operator()(FILE *f) const { std::fclose(f); }
 };
-
-/// Where a run stands; saved in every checkpoint's metadata so that
-/// --resume continues it exactly.
-struct RunState {
-  int64_t epoch = 0; // Completed epochs.
-  int64_t step = 0;  // Optimizer steps taken.
-  double best = 0;   // Early stopping: the best monitored value so far,
-  int64_t bestEpoch = 0, badEpochs = 0; // when, and epochs since.
-};
-
-int64_t metadataInt(const Metadata &meta, const std::string &key,
-                    const std::string &path) {
-  auto it = meta.find(key);
-  char *end = nullptr;
-  long long v = it == meta.end() ? 0 : std::strtoll(it->second.c_str(), &end, 10);
-  if (it == meta.end() || end == it->second.c_str() || *end)
-    fail("checkpoint '", path, "' lacks the training state '", key,
-         "' that --resume needs; it was not written by 'train'");
-  return v;
-}
-
-Metadata checkpointMetadata(const TrainOptions &o, const RunState &s,
-                            const Dataset &train) {
-  char best[64];
-  std::snprintf(best, sizeof best, "%.17g", s.best);
-  std::string classes;
-  for (const std::string &name : train.classNames)
-    classes += (classes.empty() ? "" : "\n") + name;
-  return {{"weft.epoch", std::to_string(s.epoch)},
-          {"weft.step", std::to_string(s.step)},
-          {"weft.seed", std::to_string(o.seed)},
-          {"weft.batch", std::to_string(o.batch)},
-          {"weft.optimizer", o.hyper.optimizer},
-          {"weft.train_examples", std::to_string(train.count)},
-          {"weft.best", best},
-          {"weft.best_epoch", std::to_string(s.bestEpoch)},
-          {"weft.bad_epochs", std::to_string(s.badEpochs)},
-          {"weft.classes", classes}};
-}
-
-/// Loads a checkpoint to resume from and checks that the run it continues
-/// is this one: same seed, batch, optimizer and training set.
-RunState resumeFrom(Model &model, const TrainOptions &o, const Dataset &train) {
-  const std::string &path = o.resumePath;
-  Metadata meta = model.load(path, /*withOptimizerState=*/true);
-  RunState s;
-  s.epoch = metadataInt(meta, "weft.epoch", path);
-  s.step = metadataInt(meta, "weft.step", path);
-  s.bestEpoch = metadataInt(meta, "weft.best_epoch", path);
-  s.badEpochs = metadataInt(meta, "weft.bad_epochs", path);
-  s.best = std::strtod(meta["weft.best"].c_str(), nullptr);
-  auto same = [&](const char *key, const std::string &now, const char *flag) {
-    if (meta[key] != now)
-      fail("checkpoint '", path, "' continues a run with ", flag, " ",
-           meta[key], ", not ", now, "; resume with the same setting");
-  };
-  same("weft.seed", std::to_string(o.seed), "--seed");
-  same("weft.batch", std::to_string(o.batch), "--batch");
-  same("weft.optimizer", o.hyper.optimizer, "--optimizer");
-  same("weft.train_examples", std::to_string(train.count),
-       "a training set (after the validation split) of size");
-  return s;
-}
-
-/// Whether `value` of the monitored metric improves on the best so far.
-bool improves(const EarlyStopping &e, const RunState &s, double value) {
-  if (s.bestEpoch == 0)
-    return true;
-  return e.monitor == "val_accuracy" ? value > s.best + e.minDelta
-                                     : value < s.best - e.minDelta;
-}
 
 } // namespace
 
@@ -365,87 +223,4 @@ int weft::evaluate(Model &model, const DataSpec &data,
   Metrics m = evaluateOn(model, testSet, batch, data.skipBadImages, &confusion);
   printReport(m, confusion, nullptr);
   return 0;
-}
-
-int weft::gradcheck(Model &model, const TrainOptions &options, int64_t samples) {
-  const weft_model_info &info = model.info();
-  Dataset data = loadDataset(options.data, "test", info);
-  if (options.initPath.empty())
-    model.initialize(uint64_t(options.seed));
-  else
-    model.load(options.initPath);
-  int64_t n = std::min(options.batch, data.count);
-  std::vector<int64_t> indices(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i)
-    indices[size_t(i)] = i;
-  std::vector<float> inputs;
-  std::vector<int32_t> labels;
-  gatherBatch(data, indices.data(), n, inputs, labels);
-
-  // One seed for every evaluation, so that dropout keeps one mask and the
-  // loss is one smooth function of the parameters.
-  uint32_t seed = stepSeed(uint64_t(options.seed), 0);
-  // One call gives both the loss at the unperturbed point and the gradient.
-  double base = model.computeGradients(seed, inputs.data(), labels.data(), n);
-  std::vector<float> analytic = model.gradients();
-  std::vector<float> &params = model.parameters();
-  /// The loss with parameter k moved by `delta`.
-  auto lossAt = [&](int64_t k, float delta) {
-    float saved = params[size_t(k)];
-    params[size_t(k)] = saved + delta;
-    double loss = model.computeGradients(seed, inputs.data(), labels.data(), n);
-    params[size_t(k)] = saved;
-    return loss;
-  };
-  // Float32 forces a large step h, and then a ReLU kink inside [p-h, p+h]
-  // breaks the difference quotient, not the gradient. Two signs of a kink:
-  // central differences at h and h/2 disagree (a kink at distance d moves
-  // them by (h-d)/2h and (h/2-d)/h of the slope change), or the second
-  // difference is large (a kink at p adds the slope change times h to it,
-  // where a smooth loss adds only its curvature times h^2). Such coordinates
-  // are skipped and counted; too many skips fail the check.
-  const float h = 1e-2f;
-  const double atol = 3e-4, rtol = 2e-2;
-  std::mt19937_64 rng(uint64_t(options.seed));
-  int failures = 0;
-  int64_t checked = 0, skipped = 0;
-  for (int64_t i = 0; i < info.num_params; ++i) {
-    const weft_param_info &p = info.params[i];
-    if (!p.trainable)
-      continue; // Running statistics have no gradient.
-    std::vector<int64_t> coordinates(static_cast<size_t>(p.size));
-    for (int64_t k = 0; k < p.size; ++k)
-      coordinates[size_t(k)] = k;
-    std::shuffle(coordinates.begin(), coordinates.end(), rng);
-    coordinates.resize(size_t(std::min(samples, p.size)));
-    double worst = 0;
-    for (int64_t c : coordinates) {
-      int64_t k = p.offset + c;
-      double up = lossAt(k, h), down = lossAt(k, -h);
-      double coarse = (up - down) / (2.0 * double(h));
-      double fine = (lossAt(k, h / 2) - lossAt(k, -h / 2)) / double(h);
-      double curvature = std::fabs(up - 2.0 * base + down) / (2.0 * double(h));
-      double smoothness = 0.25 * (atol + rtol * std::fabs(fine));
-      if (std::fabs(coarse - fine) > smoothness || curvature > smoothness) {
-        ++skipped;
-        continue;
-      }
-      ++checked;
-      double error = std::fabs(fine - double(analytic[size_t(k)]));
-      double allowed = atol + rtol * std::fabs(fine);
-      worst = std::max(worst, error / allowed);
-      if (error > allowed) {
-        ++failures;
-        std::printf("  %s[%lld]: compiled %.6g, finite difference %.6g\n",
-                    p.name, (long long)c, analytic[size_t(k)], fine);
-      }
-    }
-    std::printf("gradcheck %-24s worst error %.3f of tolerance\n", p.name, worst);
-  }
-  std::printf("gradcheck: %lld coordinates checked, %lld skipped at kinks\n",
-              (long long)checked, (long long)skipped);
-  if (skipped > checked)
-    ++failures;
-  std::printf("gradcheck: %s\n", failures ? "FAILED" : "PASSED");
-  return failures ? 1 : 0;
 }
