@@ -138,4 +138,23 @@ def CopiesToLinalgPass : Pass<"weft-copies-to-linalg"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Math
+//===----------------------------------------------------------------------===//
+
+def ApproximateMathPass : Pass<"weft-approximate-math"> {
+  let summary = "Replaces f32 tanh and erf by MLIR's polynomial approximations";
+  let description = [{
+    LLVM has no intrinsic for tanh or erf, so math-to-libm would turn them
+    into calls to libm, and a loop with a call in it is not vectorised. MLIR's
+    polynomial approximations (the same rational and polynomial forms Eigen
+    and XLA use, accurate to a few float32 ulp) are plain arithmetic, which
+    vectorises and fuses with the rest of an elementwise loop. Only f32 ops
+    are rewritten; anything else still reaches libm.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 #endif // WEFT_PASSES

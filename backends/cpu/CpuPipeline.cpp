@@ -1,6 +1,7 @@
 //===- CpuPipeline.cpp - From weft to the LLVM dialect for CPUs -----------===//
 //
-// Upstream passes only: Weft's own work ends at linalg on tensors, and from
+// Upstream passes, with two small wrappers of Weft's (copies to linalg,
+// math approximation): Weft's own work ends at linalg on tensors, and from
 // there MLIR's fusion, one-shot bufferization, ownership-based deallocation
 // and standard to-LLVM conversions take over.
 //
@@ -34,13 +35,16 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
 
   pm.addPass(weft::createCopiesToLinalgPass());
+  // tanh and erf as arithmetic, before anything can turn them into calls.
+  pm.addPass(weft::createApproximateMathPass());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
-  // What LLVM has no intrinsic for (erf, tanh) becomes a libm call.
+  // What LLVM has no intrinsic for and was not approximated (f64 tanh, say)
+  // becomes a libm call.
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
