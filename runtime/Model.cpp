@@ -272,15 +272,14 @@ void Model::forward(const float *inputs, int64_t batch,
 }
 
 std::vector<float> Model::probabilities(const float *row) const {
-  int64_t n = outputSize();
-  std::string loss = model.loss;
+  // One rule for what the outputs are: outputsLogits(), shared with the
+  // accuracy threshold.
   if (isBinary()) {
-    float p = loss == "binary_cross_entropy" ? row[0]
-                                             : 1.0f / (1.0f + std::exp(-row[0]));
+    float p = outputsLogits() ? 1.0f / (1.0f + std::exp(-row[0])) : row[0];
     return {1.0f - p, p};
   }
-  std::vector<float> out(row, row + n);
-  if (loss != "softmax_cross_entropy")
+  std::vector<float> out(row, row + outputSize());
+  if (!outputsLogits())
     return out;
   float top = *std::max_element(out.begin(), out.end()), sum = 0;
   for (float &v : out)

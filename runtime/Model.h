@@ -62,8 +62,9 @@ public:
                  std::vector<float> &outputs);
   /// The model outputs ([batch, outputSize()]) of a batch of inputs.
   void forward(const float *inputs, int64_t batch, std::vector<float> &outputs);
-  /// Outputs as class probabilities: softmax or sigmoid of logits, as they
-  /// are where the model ends in softmax or sigmoid, as they are for mse.
+  /// A row of outputs as class probabilities: the softmax (sigmoid for a
+  /// binary model) of logits, the outputs themselves where they are already
+  /// probabilities or, for mse, plain values.
   std::vector<float> probabilities(const float *row) const;
   /// The training-mode loss of a batch; its gradient lands in gradients().
   float computeGradients(uint32_t seed, const float *inputs,
@@ -76,7 +77,8 @@ public:
   /// Whether the first output is one probability (or logit) of the
   /// positive class, as binary cross-entropy scores it.
   bool isBinary() const;
-  /// Whether the first output holds logits rather than probabilities.
+  /// Whether the first output holds logits rather than probabilities (every
+  /// loss but binary_cross_entropy on probabilities and mse).
   bool outputsLogits() const;
 
 private:
