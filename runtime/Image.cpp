@@ -92,20 +92,44 @@ Image decodeJpeg(FILE *file, const std::string &path) {
 }
 } // namespace
 
+namespace {
+ImageFormat formatOfMagic(const unsigned char *magic, size_t size) {
+  static const unsigned char png[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (size >= 8 && !std::memcmp(magic, png, 8))
+    return ImageFormat::Png;
+  if (size >= 3 && magic[0] == 0xff && magic[1] == 0xd8 && magic[2] == 0xff)
+    return ImageFormat::Jpeg;
+  return ImageFormat::Unknown;
+}
+
+/// Reads the first bytes of `file` and rewinds it.
+ImageFormat sniff(FILE *file, size_t &got) {
+  unsigned char magic[8] = {};
+  got = std::fread(magic, 1, sizeof magic, file);
+  std::rewind(file);
+  return formatOfMagic(magic, got);
+}
+} // namespace
+
+ImageFormat weft::imageFormatOf(const std::string &path) {
+  File file(std::fopen(path.c_str(), "rb"));
+  size_t got = 0;
+  return file ? sniff(file.get(), got) : ImageFormat::Unknown;
+}
+
 Image weft::decodeImage(const std::string &path) {
   File file(std::fopen(path.c_str(), "rb"));
   if (!file)
     fail("cannot open image '", path, "': ", systemError());
-  unsigned char magic[8] = {};
-  size_t got = std::fread(magic, 1, sizeof magic, file.get());
-  static const unsigned char pngMagic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  if (got == 8 && !std::memcmp(magic, pngMagic, 8)) {
+  size_t got = 0;
+  switch (sniff(file.get(), got)) {
+  case ImageFormat::Png:
     file.reset();
     return decodePng(path);
-  }
-  if (got >= 3 && magic[0] == 0xff && magic[1] == 0xd8 && magic[2] == 0xff) {
-    std::rewind(file.get());
+  case ImageFormat::Jpeg:
     return decodeJpeg(file.get(), path);
+  case ImageFormat::Unknown:
+    break;
   }
   fail("cannot read image '", path, "': ",
        got == 0 ? "the file is empty" : "it is neither PNG nor JPEG");

@@ -24,6 +24,12 @@ struct Image {
   std::vector<uint8_t> pixels;
 };
 
+enum class ImageFormat { Unknown, Png, Jpeg };
+
+/// The format of `path` as its first bytes tell it (Unknown if it cannot be
+/// opened or is neither).
+ImageFormat imageFormatOf(const std::string &path);
+
 /// Decodes a PNG or JPEG file, told apart by its first bytes, not its name.
 /// Throws weft::Error naming `path` and what is wrong with it.
 Image decodeImage(const std::string &path);

@@ -20,17 +20,6 @@ struct Example {
   std::vector<float> pixels;
 };
 
-bool isImageFile(const std::string &path) {
-  FILE *f = std::fopen(path.c_str(), "rb");
-  if (!f)
-    return false;
-  unsigned char magic[4] = {};
-  size_t got = std::fread(magic, 1, 4, f);
-  std::fclose(f);
-  return got == 4 && ((magic[0] == 0x89 && magic[1] == 'P') ||
-                      (magic[0] == 0xff && magic[1] == 0xd8));
-}
-
 /// Splits "FILE:A-B" or "FILE:K" into the file and the entry range.
 void parseSelection(const std::string &arg, std::string &file, int64_t &first,
                     int64_t &last) {
@@ -118,7 +107,7 @@ int weft::predict(Model &model, const std::string &weightsPath,
   float scale = data.format == "image_folder" ? data.rescale : 1.0f / 255.0f;
   std::vector<Example> examples;
   for (const std::string &arg : inputs) {
-    if (isImageFile(arg)) {
+    if (imageFormatOf(arg) != ImageFormat::Unknown) {
       if (input.rank != 3 || (input.shape[0] != 1 && input.shape[0] != 3))
         fail("model ", info.name, "'s input '", input.name,
              "' is not an image of shape [1 or 3, height, width]");
