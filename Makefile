@@ -3,13 +3,14 @@
 #   make test   install what is missing, build, run every test (ctest, lit,
 #               and a 60 s fuzz run of the frontend)
 #   make fuzz   fuzz the frontend for FUZZ_SECONDS (default 600)
+#   make bench  Weft against PyTorch on this machine (bench/run.py; not a test)
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 LLVM_BIN := /usr/lib/llvm-22/bin
 
 FUZZ_SECONDS ?= 600
 
-.PHONY: all deps configure build test demo fuzz clean
+.PHONY: all deps configure build test demo fuzz bench clean
 all: build
 
 deps:
@@ -35,6 +36,11 @@ test: build
 # FUZZ_SECONDS; the corpus persists in build-fuzz/corpus between runs.
 fuzz: deps
 	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# Timings, not tests: run on an idle machine. BENCH_FLAGS goes to bench/run.py
+# (for example --repeats 3 or --only lenet).
+bench: build
+	/usr/bin/python3 bench/run.py --weftc $(BUILD)/bin/weftc $(BENCH_FLAGS)
 
 demo: build
 	$(BUILD)/bin/weftc examples/mlp.weft -o $(BUILD)/mlp

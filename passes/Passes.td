@@ -157,4 +157,41 @@ def ApproximateMathPass : Pass<"weft-approximate-math"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// CPU code generation
+//===----------------------------------------------------------------------===//
+
+def TileAndVectorizePass : Pass<"weft-tile-and-vectorize", "::mlir::func::FuncOp"> {
+  let summary = "Tiles multiply-accumulate kernels to register blocks and vectorises them";
+  let description = [{
+    Every `linalg.generic` on tensors with reduction loops (the convolutions,
+    their two gradients and the dense layers, after lowering from weft) is
+    tiled so that its innermost work is one register block: the output's
+    contiguous dimension becomes a vector of up to `vector-width` lanes (or
+    the whole dimension when it is short), one other output dimension that
+    an input is reused across becomes a block of rows, and every reduction
+    loop steps by one. The block then has no unit dimensions left, is a pure
+    elementwise multiply-add with broadcast operands, and is vectorised; its
+    accumulator is read before and written after the reduction loops, so it
+    lives in registers throughout.
+
+    An op that does not fit (no contiguous parallel output dimension of at
+    least 4, dynamic sizes where a block must be static, a body the
+    vectoriser refuses) is left as it is and lowered to plain loops later.
+    With `remarks`, each decision is reported as a remark at the op's
+    location.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", "16",
+           "f32 lanes of the target's vector registers (16: AVX-512, 8: AVX2)">,
+    Option<"registers", "registers", "int64_t", "16",
+           "vector registers a block's accumulators may take">,
+    Option<"remarks", "remarks", "bool", "false",
+           "emit a remark for every kernel: its tiles, or why it was left">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 #endif // WEFT_PASSES

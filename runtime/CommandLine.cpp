@@ -34,6 +34,7 @@ const char *kUsage =
     "  gradcheck  compare compiled gradients with finite differences\n"
     "  predict    classify images (PNG, JPEG) or IDX entries (FILE, FILE:K, "
     "FILE:A-B)\n"
+    "  bench      time training steps on batches held in memory\n"
     "\n"
     "train options:\n"
     "  --data DIR            data folder (default: %s)\n"
@@ -69,7 +70,11 @@ const char *kUsage =
     "\n"
     "gradcheck options:\n"
     "  --data DIR, --batch N, --seed N, --weights W.safetensors (or --init),\n"
-    "  --samples N\n";
+    "  --samples N\n"
+    "\n"
+    "bench options:\n"
+    "  --data DIR, --batch N, --seed N, --steps N (default 200),\n"
+    "  --warmup N (default 20)\n";
 
 /// The executable's own name, for the default checkpoint name.
 std::string programName(const char *argv0) {
@@ -186,7 +191,7 @@ int run(const weft_model_info &info, int argc, char **argv) {
         fail("option --bad-images expects skip or stop, got '", v, "'");
       o.data.skipBadImages = !std::strcmp(v, "skip");
     });
-  if (onlyFor({"train", "gradcheck"})) {
+  if (onlyFor({"train", "gradcheck", "bench"})) {
     flags.value("--seed", [&](const char *v) { o.seed = parseInt("--seed", v); });
     flags.value("--init", [&](const char *v) { o.initPath = v; });
   }
@@ -261,6 +266,15 @@ int run(const weft_model_info &info, int argc, char **argv) {
     Model model(info);
     return gradcheck(model, o, samples);
   }
+  if (command == "bench") {
+    int64_t warmup = 20, steps = 200;
+    flags.value("--steps", [&](const char *v) { steps = parseInt("--steps", v); });
+    flags.value("--warmup",
+                [&](const char *v) { warmup = parseInt("--warmup", v); });
+    flags.parse(command, argc, argv);
+    Model model(info);
+    return bench(model, o, warmup, steps);
+  }
   if (command == "predict") {
     std::vector<std::string> files;
     flags.value("--weights", [&](const char *v) { weights = v; });
@@ -271,8 +285,8 @@ int run(const weft_model_info &info, int argc, char **argv) {
     Model model(info);
     return predict(model, weights, files, o.data);
   }
-  fail("unknown command '", command, "'; expected train, eval, gradcheck or "
-       "predict (see --help)");
+  fail("unknown command '", command, "'; expected train, eval, gradcheck, "
+       "predict or bench (see --help)");
 }
 
 } // namespace

@@ -49,6 +49,12 @@ int evaluate(Model &model, const DataSpec &data, const std::string &weightsPath,
 /// all agree within tolerance.
 int gradcheck(Model &model, const TrainOptions &options, int64_t samples);
 
+/// Times `steps` training steps after `warmup` untimed ones on batches
+/// gathered from the training split beforehand; prints examples per second
+/// and peak RSS, as a line and as JSON. Returns the process exit code.
+int bench(Model &model, const TrainOptions &options, int64_t warmup,
+          int64_t steps);
+
 } // namespace weft
 
 #endif // WEFT_RUNTIME_TRAINER_H

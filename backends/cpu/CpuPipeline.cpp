@@ -12,6 +12,7 @@
 #include "passes/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -25,6 +26,9 @@ using namespace mlir;
 void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(weft::createTileAndVectorizePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
@@ -38,9 +42,13 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   // tanh and erf as arithmetic, before anything can turn them into calls.
   pm.addPass(weft::createApproximateMathPass());
   pm.addPass(createConvertLinalgToLoopsPass());
+  VectorTransferToSCFOptions vectorToSCF;
+  vectorToSCF.unroll = true;
+  pm.addPass(createConvertVectorToSCFPass(vectorToSCF));
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
   // What LLVM has no intrinsic for and was not approximated (f64 tanh, say)

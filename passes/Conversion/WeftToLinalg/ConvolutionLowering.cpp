@@ -270,8 +270,22 @@ struct Conv2DGradInputLowering : OpConversionPattern<Conv2DGradInputOp> {
         b, loc, spreadGradient(b, loc, adaptor.getGrad(), w, type, 0.0), 1,
         groups);
     Value weight = splitGroups(b, loc, adaptor.getWeight(), 0, groups);
+    // The kernel flipped, flipped[.., kh, kw] = weight[.., K-1-kh, K-1-kw]:
+    // a copy as small as the weight, after which the gradient is indexed
+    // like a forward convolution (h + kh), which tiles into exact windows
+    // where h - kh would make every tile of z reach the whole kernel.
+    auto weightSplit = cast<RankedTensorType>(weight.getType());
+    {
+      AffineExpr g, f, c, kh, kw;
+      bindDims(ctx, g, f, c, kh, kw);
+      Value empty = tensor::EmptyOp::create(b, loc, weightSplit.getShape(),
+                                            b.getF32Type());
+      weight = broadcastInto(
+          b, loc, weight, empty,
+          AffineMap::get(5, 0, {g, f, c, k[0] - 1 - kh, k[1] - 1 - kw}, ctx));
+    }
     // Loops (n, g, c, h, w, f, kh, kw): dx[n, g, c, h, w] +=
-    //   z[n, g, f, h + (K-1-kh)*d, w + (K-1-kw)*d] * weight[g, f, c, kh, kw]
+    //   z[n, g, f, h + kh*d, w + kw*d] * flipped[g, f, c, kh, kw]
     // (the kernel loops index the weight directly, so linalg can bound
     // them from its shape).
     AffineExpr n, g, c, h, x, f, kh, kw;
@@ -285,8 +299,7 @@ struct Conv2DGradInputLowering : OpConversionPattern<Conv2DGradInputOp> {
     Value init = filledTensor(b, loc, outType, adaptor.getGrad(), {0}, 0.0);
     Value dx = multiplyAccumulate(
         b, loc, z, weight, init,
-        {map({n, g, f, h + (k[0] - 1 - kh) * w.dilation[0],
-              x + (k[1] - 1 - kw) * w.dilation[1]}),
+        {map({n, g, f, h + kh * w.dilation[0], x + kw * w.dilation[1]}),
          map({g, f, c, kh, kw}), map({n, g, c, h, x})},
         iteratorsOf(5, 3));
     b.replaceOp(op, unpad(b, loc, mergeGroups(b, loc, dx, 1), w, type));

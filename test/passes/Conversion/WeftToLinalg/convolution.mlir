@@ -23,13 +23,19 @@ func.func @conv(%x: tensor<?x4x9x9xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf
 // -----
 
 // Tests that the input gradient is a gather: the output gradient is spread
-// at stride 2 and padded by the kernel's reach (2), then summed over windows
-// with the kernel flipped (h + 2 - kh, as d3 + -d6 + 2), and the padding is cut off again.
-// CHECK-DAG: #[[Z:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d5, d3 + -d6 + 2, d4 + -d7 + 2)>
+// at stride 2 and padded by the kernel's reach (2), the kernel is flipped
+// into a copy (flipped[.., kh, kw] = w[.., 2 - kh, 2 - kw]), then windows are
+// summed as in a forward convolution (h + kh), and the padding is cut off
+// again.
+// CHECK-DAG: #[[FLIP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, -d3 + 2, -d4 + 2)>
+// CHECK-DAG: #[[Z:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d5, d3 + d6, d4 + d7)>
 // CHECK-DAG: #[[WF:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d5, d2, d6, d7)>
 // CHECK-LABEL: func.func @grad_input(
 // CHECK:       tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 2, 2] [%{{.*}}, 6, 5, 5] [1, 1, 2, 2] : tensor<?x6x5x5xf32> into tensor<?x6x13x13xf32>
+// CHECK:       %[[FLIPPED:.*]] = linalg.generic {indexing_maps = [#[[FLIP]], {{.*}}]
+// CHECK-SAME:    outs(%{{.*}} : tensor<2x3x2x3x3xf32>)
 // CHECK:       linalg.generic {indexing_maps = [#[[Z]], #[[WF]], {{.*}}]
+// CHECK-SAME:    ins(%{{.*}}, %[[FLIPPED]] :
 // CHECK-SAME:    outs(%{{.*}} : tensor<?x2x2x11x11xf32>)
 // CHECK:       %[[DX:.*]] = tensor.collapse_shape
 // CHECK:       tensor.extract_slice %[[DX]][0, 0, 1, 1] [%{{.*}}, 4, 9, 9] [1, 1, 1, 1] : tensor<?x4x11x11xf32> to tensor<?x4x9x9xf32>

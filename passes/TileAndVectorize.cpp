@@ -1,0 +1,319 @@
+//===- TileAndVectorize.cpp - Register blocks for multiply-accumulate -----===//
+//
+// See weft-tile-and-vectorize in Passes.td. Upstream supplies every step
+// (scf tiling, unit-dimension folding, the linalg vectoriser, loop-invariant
+// subset hoisting); what this pass adds is the choice of tiles for the
+// generic, non-named convolutions and matmuls Weft lowers to.
+//
+// The block is an outer product: with the output's contiguous dimension v
+// as vector lanes and one other output dimension r as rows,
+//
+//   acc[r, v] += a[r] * b[v]     (a broadcast along v, b along r)
+//
+// where `a` and `b` are the operands of the multiply at one point of the
+// reduction. For a forward convolution v is the output column, r the output
+// channel; for a matmul v is the output column, r the row.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+namespace mlir::weft {
+#define GEN_PASS_DEF_TILEANDVECTORIZEPASS
+#include "passes/Passes.h.inc"
+} // namespace mlir::weft
+
+using namespace mlir;
+
+namespace {
+
+using utils::IteratorType;
+
+/// How one kernel is blocked. The outer loops step over blocks
+/// (`parallelTiles`, 0 for reduction loops). Inside a block, with
+/// `partialDim` >= 0, that reduction loop is cut into `lanes`-wide pieces
+/// whose partial sums are kept per lane and added up once at the end; every
+/// other reduction loop steps by one.
+struct BlockPlan {
+  SmallVector<int64_t> parallelTiles;
+  int64_t lanesDim = -1, rowsDim = -1;
+  int64_t lanes = 0, rows = 1;
+  int64_t partialDim = -1;
+};
+
+/// Whether `map` reads dimension `dim` (in any result expression).
+bool uses(AffineMap map, unsigned dim) { return map.isFunctionOfDim(dim); }
+
+/// Whether the innermost (contiguous) index of `map` moves with `dim`.
+bool contiguousIn(AffineMap map, unsigned dim) {
+  return map.getNumResults() > 0 &&
+         map.getResults().back().isFunctionOfDim(dim);
+}
+
+/// The lanes a dimension of `extent` iterations is cut into: all of it when
+/// short (11 lanes are one masked register), else whole vectors dividing it;
+/// 0 if neither.
+int64_t lanesFor(int64_t extent, int64_t vectorWidth) {
+  if (ShapedType::isDynamic(extent) || extent < 4)
+    return 0;
+  if (extent <= 4 * vectorWidth)
+    return extent;
+  for (int64_t candidate : {4 * vectorWidth, 2 * vectorWidth, vectorWidth})
+    if (extent % candidate == 0)
+      return candidate;
+  return 0;
+}
+
+/// Why `op` cannot be blocked, or the plan to block it.
+FailureOr<BlockPlan> planBlock(linalg::GenericOp op, int64_t vectorWidth,
+                               int64_t registers, std::string &why) {
+  if (op.getNumDpsInits() != 1 || op.getNumDpsInputs() != 2 ||
+      !op.hasPureTensorSemantics()) {
+    why = "not a two-input, one-output kernel on tensors";
+    return failure();
+  }
+  SmallVector<IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  AffineMap a = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  AffineMap b = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
+  if (!out.isProjectedPermutation()) {
+    why = "the output is not indexed by loop dimensions alone";
+    return failure();
+  }
+
+  BlockPlan plan;
+  // Lanes along the output's contiguous dimension when it is long enough
+  // (convolutions, matmuls with a contiguous right operand); otherwise
+  // along a reduction loop contiguous in an input, with one partial sum per
+  // lane (weight gradients, whose output rows are kernel-wide; dense layers,
+  // whose weight rows are contiguous in the reduction).
+  // A lane must be a contiguous load in every input that moves with it (a
+  // dense layer's weight [out, in] moves with the output column at a stride).
+  auto contiguousWherever = [&](unsigned d) {
+    return (!uses(a, d) || contiguousIn(a, d)) &&
+           (!uses(b, d) || contiguousIn(b, d));
+  };
+  auto last = dyn_cast<AffineDimExpr>(out.getResults().back());
+  if (last && iterators[last.getPosition()] == IteratorType::parallel &&
+      contiguousWherever(last.getPosition()))
+    plan.lanes = lanesFor(ranges[last.getPosition()], vectorWidth);
+  if (plan.lanes) {
+    plan.lanesDim = last.getPosition();
+  } else {
+    for (unsigned d = 0; d < op.getNumLoops(); ++d) {
+      if (iterators[d] != IteratorType::reduction || !contiguousWherever(d) ||
+          uses(out, d))
+        continue;
+      if (int64_t lanes = lanesFor(ranges[d], vectorWidth)) {
+        plan.lanes = lanes;
+        plan.lanesDim = plan.partialDim = d;
+        break;
+      }
+    }
+  }
+  if (!plan.lanes) {
+    why = "neither the output's contiguous dimension nor a reduction "
+          "contiguous in an input is static and at least 4 long";
+    return failure();
+  }
+
+  // Rows: an output dimension only one input moves along, so that the other
+  // input's vector is loaded once per step for every row.
+  int64_t registersPerRow = (plan.lanes + vectorWidth - 1) / vectorWidth;
+  for (unsigned d = 0; d < op.getNumLoops(); ++d) {
+    if (int64_t(d) == plan.lanesDim || iterators[d] != IteratorType::parallel ||
+        ShapedType::isDynamic(ranges[d]) || uses(a, d) == uses(b, d))
+      continue;
+    for (int64_t candidate = registers / registersPerRow; candidate > plan.rows;
+         --candidate) {
+      if (ranges[d] % candidate == 0) {
+        plan.rows = candidate;
+        plan.rowsDim = d;
+        break;
+      }
+    }
+  }
+
+  for (unsigned d = 0; d < op.getNumLoops(); ++d) {
+    int64_t tile = int64_t(d) == plan.lanesDim ? plan.lanes
+                   : int64_t(d) == plan.rowsDim ? plan.rows
+                                                : 1;
+    plan.parallelTiles.push_back(
+        iterators[d] == IteratorType::reduction ? 0 : tile);
+  }
+  return plan;
+}
+
+/// The plan in words, for remarks: loops are named by their position.
+std::string describe(const BlockPlan &plan) {
+  std::string text =
+      llvm::formatv("kernel vectorised: blocks of {0} row(s) x {1} lanes "
+                    "(lanes: loop {2}",
+                    plan.rows, plan.lanes, plan.lanesDim)
+          .str();
+  if (plan.rowsDim >= 0)
+    text += llvm::formatv(", rows: loop {0}", plan.rowsDim).str();
+  text += ")";
+  if (plan.partialDim >= 0)
+    text += ", one partial sum per lane";
+  return text;
+}
+
+SmallVector<OpFoldResult> asTiles(Builder &b, ArrayRef<int64_t> sizes) {
+  return llvm::map_to_vector(sizes, [&](int64_t s) -> OpFoldResult {
+    return b.getIndexAttr(s);
+  });
+}
+
+/// Tiles, folds and vectorises `op` as `plan` says. On failure the IR may
+/// hold a tiled but scalar kernel, which is still correct.
+LogicalResult blockKernel(RewriterBase &rewriter, linalg::GenericOp op,
+                          const BlockPlan &plan, std::string &why) {
+  rewriter.setInsertionPoint(op);
+  scf::SCFTilingOptions outer;
+  outer.setTileSizes(asTiles(rewriter, plan.parallelTiles));
+  FailureOr<scf::SCFTilingResult> blocks = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), outer);
+  if (failed(blocks)) {
+    why = "tiling the parallel loops failed";
+    return failure();
+  }
+  rewriter.replaceOp(op, blocks->replacements);
+  auto block = cast<linalg::GenericOp>(blocks->tiledOps.back());
+
+  // A reduction along the lanes keeps one partial sum per lane, in a
+  // block-sized buffer, and adds them up after its loop.
+  if (plan.partialDim >= 0) {
+    SmallVector<int64_t> pieces(block.getNumLoops(), 0);
+    pieces[plan.partialDim] = plan.lanes;
+    scf::SCFTilingOptions partial;
+    partial.setTileSizes(asTiles(rewriter, pieces));
+    partial.setReductionTilingStrategy(
+        ReductionTilingStrategy::PartialReductionOuterReduction);
+    partial.setReductionDims({unsigned(plan.partialDim)});
+    rewriter.setInsertionPoint(block);
+    FailureOr<scf::SCFTilingResult> sums = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(block.getOperation()), partial);
+    if (failed(sums)) {
+      why = "splitting the reduction into per-lane partial sums failed";
+      return failure();
+    }
+    rewriter.replaceOp(block, sums->replacements);
+    block = cast<linalg::GenericOp>(sums->tiledOps.back());
+  }
+
+  SmallVector<unsigned> reductionDims;
+  SmallVector<int64_t> ones;
+  for (utils::IteratorType iterator : block.getIteratorTypesArray()) {
+    bool reduction = iterator == utils::IteratorType::reduction;
+    if (reduction)
+      reductionDims.push_back(ones.size());
+    ones.push_back(reduction ? 1 : 0);
+  }
+  scf::SCFTilingOptions inner;
+  inner.setTileSizes(asTiles(rewriter, ones));
+  inner.setReductionDims(reductionDims);
+  rewriter.setInsertionPoint(block);
+  FailureOr<scf::SCFTilingResult> steps = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(block.getOperation()), inner);
+  if (failed(steps)) {
+    why = "tiling the reduction loops failed";
+    return failure();
+  }
+  rewriter.replaceOp(block, steps->replacements);
+  auto step = cast<linalg::GenericOp>(steps->tiledOps.back());
+
+  // One step of the block has unit extents everywhere but the lanes and
+  // rows; dropping them leaves `acc[r, v] += a[r] * b[v]`.
+  linalg::ControlDropUnitDims control;
+  control.rankReductionStrategy =
+      linalg::ControlDropUnitDims::RankReductionStrategy::ExtractInsertSlice;
+  rewriter.setInsertionPoint(step);
+  FailureOr<linalg::DropUnitDimsResult> folded =
+      linalg::dropUnitDims(rewriter, step, control);
+  Operation *kernel = step;
+  if (succeeded(folded)) {
+    rewriter.replaceOp(step, folded->replacements);
+    kernel = folded->resultOp;
+  }
+  if (failed(linalg::vectorizeOpPrecondition(kernel))) {
+    why = "the vectoriser does not accept the block";
+    return failure();
+  }
+  rewriter.setInsertionPoint(kernel);
+  FailureOr<linalg::VectorizationResult> vectors =
+      linalg::vectorize(rewriter, kernel);
+  if (failed(vectors)) {
+    why = "vectorising the block failed";
+    return failure();
+  }
+  rewriter.replaceOp(kernel, vectors->replacements);
+  return success();
+}
+
+/// Keeps each accumulator in registers across its reduction: the read and
+/// the write of a loop-invariant subset move out of the loop, innermost loop
+/// first. Needs the slices that dropping unit dimensions left canonicalised
+/// away first, so that read and write address the same iteration argument.
+void hoistAccumulators(func::FuncOp func) {
+  MLIRContext *ctx = func.getContext();
+  RewritePatternSet patterns(ctx);
+  tensor::populateFoldTensorEmptyPatterns(patterns);
+  for (Dialect *dialect : ctx->getLoadedDialects())
+    dialect->getCanonicalizationPatterns(patterns);
+  for (RegisteredOperationName op : ctx->getRegisteredOperations())
+    op.getCanonicalizationPatterns(patterns, ctx);
+  (void)applyPatternsGreedily(func, std::move(patterns));
+  SmallVector<scf::ForOp> loops;
+  func.walk([&](scf::ForOp loop) { loops.push_back(loop); });
+  IRRewriter rewriter(ctx);
+  for (scf::ForOp loop : loops)
+    hoistLoopInvariantSubsets(rewriter, loop);
+}
+
+struct TileAndVectorizePass
+    : public weft::impl::TileAndVectorizePassBase<TileAndVectorizePass> {
+  using TileAndVectorizePassBase::TileAndVectorizePassBase;
+
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> kernels;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (op.getNumReductionLoops() > 0)
+        kernels.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::GenericOp op : kernels) {
+      Location loc = op.getLoc();
+      std::string why;
+      FailureOr<BlockPlan> plan =
+          planBlock(op, vectorWidth, registers, why);
+      if (failed(plan)) {
+        if (remarks)
+          emitRemark(loc) << "kernel left as loops: " << why;
+        continue;
+      }
+      if (failed(blockKernel(rewriter, op, *plan, why))) {
+        if (remarks)
+          emitRemark(loc) << "kernel not vectorised: " << why;
+        continue;
+      }
+      if (remarks)
+        emitRemark(loc) << describe(*plan);
+    }
+    hoistAccumulators(getOperation());
+  }
+};
+
+} // namespace

@@ -1,0 +1,78 @@
+//===- Benchmark.cpp - Timed training steps for bench/ --------------------===//
+//
+// `model bench` times the compiled training step alone: the batches are
+// gathered from the training split before the clock starts and then cycled,
+// so that what is measured is the generated code (forward, backward and
+// update), not decoding or shuffling. bench/ runs the same protocol in
+// PyTorch and compares the two.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/Trainer.h"
+
+#include "runtime/Error.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <sys/resource.h>
+
+using namespace weft;
+
+int weft::bench(Model &model, const TrainOptions &options, int64_t warmup,
+                int64_t steps) {
+  if (options.batch <= 0 || steps <= 0 || warmup < 0)
+    fail("bench needs a positive --batch and --steps and a --warmup of 0 or "
+         "more");
+  const weft_model_info &info = model.info();
+  Dataset data = loadDataset(options.data, "train", info);
+  if (options.initPath.empty())
+    model.initialize(uint64_t(options.seed));
+  else
+    model.load(options.initPath);
+
+  if (data.count < options.batch)
+    fail("bench needs at least --batch ", options.batch, " training examples; '",
+         options.data.path, "' has ", data.count);
+  // A few distinct batches, so that the step sees real, varying data.
+  const int64_t distinct = std::min<int64_t>(8, data.count / options.batch);
+  std::vector<std::vector<float>> inputs(static_cast<size_t>(distinct));
+  std::vector<std::vector<int32_t>> labels(static_cast<size_t>(distinct));
+  std::vector<int64_t> order = epochOrder(data.count, uint64_t(options.seed), 1,
+                                          options.shuffle);
+  for (int64_t b = 0; b < distinct; ++b)
+    gatherBatch(data, order.data() + b * options.batch, options.batch,
+                inputs[size_t(b)], labels[size_t(b)]);
+
+  auto step = [&](int64_t s) {
+    size_t b = size_t(s % distinct);
+    return model.trainStep(options.hyper, s + 1,
+                           stepSeed(uint64_t(options.seed), s + 1),
+                           inputs[b].data(), labels[b].data(), options.batch);
+  };
+  for (int64_t s = 0; s < warmup; ++s)
+    step(s);
+  auto start = std::chrono::steady_clock::now();
+  float loss = 0;
+  for (int64_t s = warmup; s < warmup + steps; ++s)
+    loss = step(s);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  double examplesPerSecond = double(steps * options.batch) / seconds;
+  std::printf("bench %s: batch %lld, %lld steps after %lld warm-up: %.3f s, "
+              "%.1f examples/s, %.3f ms/step, peak RSS %.1f MiB, last loss %.4f\n",
+              info.name, (long long)options.batch, (long long)steps,
+              (long long)warmup, seconds, examplesPerSecond,
+              1e3 * seconds / double(steps), double(usage.ru_maxrss) / 1024.0,
+              loss);
+  std::printf("{\"model\": \"%s\", \"batch\": %lld, \"steps\": %lld, "
+              "\"seconds\": %.6f, \"examples_per_second\": %.3f, "
+              "\"peak_rss_mib\": %.1f}\n",
+              info.name, (long long)options.batch, (long long)steps, seconds,
+              examplesPerSecond, double(usage.ru_maxrss) / 1024.0);
+  return 0;
+}

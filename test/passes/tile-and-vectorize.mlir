@@ -1,0 +1,136 @@
+// RUN: weft-opt %s --split-input-file --verify-diagnostics \
+// RUN:   --pass-pipeline='builtin.module(func.func(weft-tile-and-vectorize{remarks=true}),canonicalize,cse)' \
+// RUN:   | FileCheck %s
+// Tests the register blocks of the multiply-accumulate kernels Weft's
+// lowering produces: the loops over blocks, the vector block with its
+// accumulator read before and written after the reduction loops, and the
+// kernels left as loops, with the reason.
+
+// A forward convolution (fashion_cnn's conv2): lanes along the output
+// column (11), rows along output channels (16 of them fill the registers),
+// and the three reduction loops (c, kh, kw) step by one inside the block.
+#x = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (n, g, c, oh + kh, ow + kw)>
+#w = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (g, f, c, kh, kw)>
+#o = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (n, g, f, oh, ow)>
+// CHECK-LABEL: func.func @conv
+// CHECK: scf.for {{.*}} to %{{.*}} step %c1 iter_args
+// CHECK: scf.for {{.*}} to %c64 step %c16 iter_args
+// CHECK: scf.for {{.*}} to %c11 step %c1 iter_args
+// CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<16x11xf32>, vector<16x11xf32>
+// CHECK: scf.for {{.*}} to %c32 step %c1 iter_args({{.*}} = %[[ACC]]) -> (vector<16x11xf32>)
+// CHECK: scf.for {{.*}} to %c3 step %c1
+// CHECK: scf.for {{.*}} to %c3 step %c1
+// CHECK-NOT: tensor<16x11xf32>
+// CHECK: arith.mulf {{.*}} : vector<16x11xf32>
+// CHECK: arith.addf {{.*}} : vector<16x11xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<16x11xf32>, tensor<16x11xf32>
+// CHECK-NOT: linalg.generic
+func.func @conv(%x: tensor<?x1x32x13x13xf32>, %w: tensor<1x64x32x3x3xf32>,
+                %init: tensor<?x1x64x11x11xf32>) -> tensor<?x1x64x11x11xf32> {
+  // expected-remark @below {{kernel vectorised: blocks of 16 row(s) x 11 lanes (lanes: loop 4, rows: loop 2)}}
+  %r = linalg.generic {indexing_maps = [#x, #w, #o],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
+                        "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<?x1x32x13x13xf32>, tensor<1x64x32x3x3xf32>)
+      outs(%init : tensor<?x1x64x11x11xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b fastmath<reassoc,contract> : f32
+    %s = arith.addf %acc, %m fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1x64x11x11xf32>
+  return %r : tensor<?x1x64x11x11xf32>
+}
+
+// -----
+
+// A weight gradient: the output's contiguous dimension is the kernel width
+// (3), so the lanes run along the output column, a reduction loop contiguous
+// in both inputs, with one partial sum per lane, added up after the loop.
+#x = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (n, g, c, oh + kh, ow + kw)>
+#dy = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (n, g, f, oh, ow)>
+#dw = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (g, f, c, kh, kw)>
+// CHECK-LABEL: func.func @weight_gradient
+// CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} vector<16x11xf32>
+// CHECK: scf.for {{.*}} iter_args({{.*}} = %[[ACC]]) -> (vector<16x11xf32>)
+// CHECK: arith.mulf {{.*}} : vector<16x11xf32>
+// CHECK: arith.addf {{.*}} : vector<16x11xf32>
+// CHECK: vector.transfer_write
+// CHECK: linalg.reduce
+// CHECK-SAME: dimensions = [5]
+func.func @weight_gradient(%x: tensor<?x1x32x13x13xf32>, %dy: tensor<?x1x64x11x11xf32>,
+                           %init: tensor<1x64x32x3x3xf32>) -> tensor<1x64x32x3x3xf32> {
+  // expected-remark @below {{kernel vectorised: blocks of 16 row(s) x 11 lanes (lanes: loop 7, rows: loop 1), one partial sum per lane}}
+  %r = linalg.generic {indexing_maps = [#x, #dy, #dw],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
+                        "reduction", "reduction", "reduction"]}
+      ins(%x, %dy : tensor<?x1x32x13x13xf32>, tensor<?x1x64x11x11xf32>)
+      outs(%init : tensor<1x64x32x3x3xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b fastmath<reassoc,contract> : f32
+    %s = arith.addf %acc, %m fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<1x64x32x3x3xf32>
+  return %r : tensor<1x64x32x3x3xf32>
+}
+
+// -----
+
+// A dense layer, y[m, n] += x[m, k] * w[n, k]: the weight moves with the
+// output column at a stride, so the lanes run along k (contiguous in both),
+// 64 at a time, with four weight rows per block.
+#x = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (n, k)>
+#y = affine_map<(m, n, k) -> (m, n)>
+// CHECK-LABEL: func.func @dense
+// CHECK: scf.for {{.*}} to %c64 step %c4
+// CHECK: scf.for {{.*}} to %c1600 step %c64 iter_args({{.*}}) -> (vector<4x64xf32>)
+// CHECK: arith.mulf {{.*}} : vector<4x64xf32>
+// CHECK: linalg.reduce
+func.func @dense(%x: tensor<?x1600xf32>, %w: tensor<64x1600xf32>,
+                 %init: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  // expected-remark @below {{kernel vectorised: blocks of 4 row(s) x 64 lanes (lanes: loop 2, rows: loop 1), one partial sum per lane}}
+  %r = linalg.generic {indexing_maps = [#x, #w, #y],
+      iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<?x1600xf32>, tensor<64x1600xf32>)
+      outs(%init : tensor<?x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b fastmath<reassoc,contract> : f32
+    %s = arith.addf %acc, %m fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<?x64xf32>
+  return %r : tensor<?x64xf32>
+}
+
+// -----
+
+// Left as they are, with the reason: a long row that no vector width
+// divides, and a single-input reduction (a bias gradient).
+// CHECK-LABEL: func.func @left_alone
+// CHECK-COUNT-2: linalg.generic
+// CHECK-NOT: vector.
+func.func @left_alone(%a: tensor<?x257xf32>, %b: tensor<?x257xf32>,
+                      %init: tensor<257xf32>, %bias: tensor<257xf32>)
+    -> (tensor<257xf32>, tensor<257xf32>) {
+  // expected-remark @below {{kernel left as loops: neither the output's contiguous dimension nor a reduction contiguous in an input is static and at least 4 long}}
+  %r = linalg.generic {indexing_maps = [affine_map<(j, i) -> (i, j)>,
+                                        affine_map<(j, i) -> (i, j)>,
+                                        affine_map<(j, i) -> (j)>],
+      iterator_types = ["parallel", "reduction"]}
+      ins(%a, %b : tensor<?x257xf32>, tensor<?x257xf32>)
+      outs(%init : tensor<257xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<257xf32>
+  // expected-remark @below {{kernel left as loops: not a two-input, one-output kernel on tensors}}
+  %g = linalg.generic {indexing_maps = [affine_map<(j, i) -> (i, j)>,
+                                        affine_map<(j, i) -> (j)>],
+      iterator_types = ["parallel", "reduction"]}
+      ins(%a : tensor<?x257xf32>) outs(%bias : tensor<257xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %s = arith.addf %acc, %x : f32
+    linalg.yield %s : f32
+  } -> tensor<257xf32>
+  return %r, %g : tensor<257xf32>, tensor<257xf32>
+}
