@@ -14,6 +14,7 @@ Run by bench/run.py, one process per measurement, so that RSS is its own.
 import argparse
 import json
 import os
+import re
 import resource
 import sys
 import time
@@ -52,8 +53,8 @@ MODELS = {
 def settings():
     """What decides PyTorch's CPU speed, for the record."""
     config = torch.__config__.show()
-    blas = next((part.split("=", 1)[1] for part in config.replace("\n", ",").split(",")
-                 if part.strip().startswith("BLAS_INFO=")), "unknown")
+    found = re.search(r"BLAS_INFO=([^,\s]+)", config)
+    blas = found.group(1) if found else "unknown"
     blas_lib = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
     return {"version": torch.__version__, "threads": torch.get_num_threads(),
             "blas": blas, "libblas.so.3": blas_lib,

@@ -62,12 +62,12 @@ bool contiguousIn(AffineMap map, unsigned dim) {
 }
 
 /// The lanes a dimension of `extent` iterations is cut into: all of it when
-/// short (11 lanes are one masked register), else whole vectors dividing it;
-/// 0 if neither.
+/// it fits in a few registers (11 lanes are one register, partly used; 84
+/// are six), else whole vectors dividing it; 0 if neither.
 int64_t lanesFor(int64_t extent, int64_t vectorWidth) {
   if (ShapedType::isDynamic(extent) || extent < 4)
     return 0;
-  if (extent <= 4 * vectorWidth)
+  if (extent <= 8 * vectorWidth)
     return extent;
   for (int64_t candidate : {4 * vectorWidth, 2 * vectorWidth, vectorWidth})
     if (extent % candidate == 0)
