@@ -28,6 +28,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "test", "lib"))
 from weft_testing import read_idx  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_step import MLP  # noqa: E402
+
 
 DATA = "/usr/share/datasets/fashion-mnist"
 CORES = os.cpu_count()
@@ -40,8 +43,7 @@ def torch_epoch(threads, seed=0):
     y = torch.tensor(read_idx(f"{DATA}/train-labels-idx1-ubyte.gz"), dtype=torch.int64)
     tx = torch.tensor(read_idx(f"{DATA}/t10k-images-idx3-ubyte.gz"), dtype=torch.float32) / 255.0
     ty = torch.tensor(read_idx(f"{DATA}/t10k-labels-idx1-ubyte.gz"), dtype=torch.int64)
-    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 256),
-                                torch.nn.ReLU(), torch.nn.Linear(256, 10))
+    model = MLP()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     start = time.perf_counter()
     order = torch.randperm(len(x))

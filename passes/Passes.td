@@ -171,9 +171,10 @@ def TileAndVectorizePass : Pass<"weft-tile-and-vectorize", "::mlir::func::FuncOp
     the whole dimension when it is short), one other output dimension that
     an input is reused across becomes a block of rows, and every reduction
     loop steps by one. The block then has no unit dimensions left, is a pure
-    elementwise multiply-add with broadcast operands, and is vectorised; its
-    accumulator is read before and written after the reduction loops, so it
-    lives in registers throughout.
+    elementwise multiply-add with broadcast operands, and is vectorised.
+    Run `canonicalize` and upstream's `loop-invariant-subset-hoisting` after
+    it (the CPU pipeline does): the accumulator's read and write then move out
+    of the reduction loops, so it lives in registers throughout.
 
     An op that does not fit (no contiguous parallel output dimension of at
     least 4, dynamic sizes where a block must be static, a body the

@@ -1,9 +1,10 @@
 //===- TileAndVectorize.cpp - Register blocks for multiply-accumulate -----===//
 //
 // See weft-tile-and-vectorize in Passes.td. Upstream supplies every step
-// (scf tiling, unit-dimension folding, the linalg vectoriser, loop-invariant
-// subset hoisting); what this pass adds is the choice of tiles for the
-// generic, non-named convolutions and matmuls Weft lowers to.
+// (scf tiling, unit-dimension folding, the linalg vectoriser; after this
+// pass, canonicalisation and loop-invariant subset hoisting); what this pass
+// adds is the choice of tiles for the generic, non-named convolutions and
+// matmuls Weft lowers to.
 //
 // The block is an outer product: with the output's contiguous dimension v
 // as vector lanes and one other output dimension r as rows,
@@ -22,10 +23,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -177,46 +175,52 @@ SmallVector<OpFoldResult> asTiles(Builder &b, ArrayRef<int64_t> sizes) {
   });
 }
 
+/// Tiles `op` as `options` say and returns the tiled op, or sets `why` to
+/// "<what> failed".
+FailureOr<linalg::GenericOp> tile(RewriterBase &rewriter, linalg::GenericOp op,
+                                  const scf::SCFTilingOptions &options,
+                                  StringRef what, std::string &why) {
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled)) {
+    why = (what + " failed").str();
+    return failure();
+  }
+  rewriter.replaceOp(op, tiled->replacements);
+  return cast<linalg::GenericOp>(tiled->tiledOps.back());
+}
+
 /// Tiles, folds and vectorises `op` as `plan` says. On failure the IR may
 /// hold a tiled but scalar kernel, which is still correct.
 LogicalResult blockKernel(RewriterBase &rewriter, linalg::GenericOp op,
                           const BlockPlan &plan, std::string &why) {
-  rewriter.setInsertionPoint(op);
   scf::SCFTilingOptions outer;
   outer.setTileSizes(asTiles(rewriter, plan.parallelTiles));
-  FailureOr<scf::SCFTilingResult> blocks = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(op.getOperation()), outer);
-  if (failed(blocks)) {
-    why = "tiling the parallel loops failed";
+  FailureOr<linalg::GenericOp> block =
+      tile(rewriter, op, outer, "tiling the parallel loops", why);
+  if (failed(block))
     return failure();
-  }
-  rewriter.replaceOp(op, blocks->replacements);
-  auto block = cast<linalg::GenericOp>(blocks->tiledOps.back());
 
   // A reduction along the lanes keeps one partial sum per lane, in a
   // block-sized buffer, and adds them up after its loop.
   if (plan.partialDim >= 0) {
-    SmallVector<int64_t> pieces(block.getNumLoops(), 0);
+    SmallVector<int64_t> pieces(block->getNumLoops(), 0);
     pieces[plan.partialDim] = plan.lanes;
     scf::SCFTilingOptions partial;
     partial.setTileSizes(asTiles(rewriter, pieces));
     partial.setReductionTilingStrategy(
         ReductionTilingStrategy::PartialReductionOuterReduction);
     partial.setReductionDims({unsigned(plan.partialDim)});
-    rewriter.setInsertionPoint(block);
-    FailureOr<scf::SCFTilingResult> sums = scf::tileUsingSCF(
-        rewriter, cast<TilingInterface>(block.getOperation()), partial);
-    if (failed(sums)) {
-      why = "splitting the reduction into per-lane partial sums failed";
+    block = tile(rewriter, *block, partial,
+                 "splitting the reduction into per-lane partial sums", why);
+    if (failed(block))
       return failure();
-    }
-    rewriter.replaceOp(block, sums->replacements);
-    block = cast<linalg::GenericOp>(sums->tiledOps.back());
   }
 
   SmallVector<unsigned> reductionDims;
   SmallVector<int64_t> ones;
-  for (utils::IteratorType iterator : block.getIteratorTypesArray()) {
+  for (utils::IteratorType iterator : block->getIteratorTypesArray()) {
     bool reduction = iterator == utils::IteratorType::reduction;
     if (reduction)
       reductionDims.push_back(ones.size());
@@ -225,27 +229,22 @@ LogicalResult blockKernel(RewriterBase &rewriter, linalg::GenericOp op,
   scf::SCFTilingOptions inner;
   inner.setTileSizes(asTiles(rewriter, ones));
   inner.setReductionDims(reductionDims);
-  rewriter.setInsertionPoint(block);
-  FailureOr<scf::SCFTilingResult> steps = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(block.getOperation()), inner);
-  if (failed(steps)) {
-    why = "tiling the reduction loops failed";
+  FailureOr<linalg::GenericOp> step =
+      tile(rewriter, *block, inner, "tiling the reduction loops", why);
+  if (failed(step))
     return failure();
-  }
-  rewriter.replaceOp(block, steps->replacements);
-  auto step = cast<linalg::GenericOp>(steps->tiledOps.back());
 
   // One step of the block has unit extents everywhere but the lanes and
   // rows; dropping them leaves `acc[r, v] += a[r] * b[v]`.
   linalg::ControlDropUnitDims control;
   control.rankReductionStrategy =
       linalg::ControlDropUnitDims::RankReductionStrategy::ExtractInsertSlice;
-  rewriter.setInsertionPoint(step);
+  rewriter.setInsertionPoint(*step);
   FailureOr<linalg::DropUnitDimsResult> folded =
-      linalg::dropUnitDims(rewriter, step, control);
-  Operation *kernel = step;
+      linalg::dropUnitDims(rewriter, *step, control);
+  Operation *kernel = *step;
   if (succeeded(folded)) {
-    rewriter.replaceOp(step, folded->replacements);
+    rewriter.replaceOp(*step, folded->replacements);
     kernel = folded->resultOp;
   }
   if (failed(linalg::vectorizeOpPrecondition(kernel))) {
@@ -261,26 +260,6 @@ LogicalResult blockKernel(RewriterBase &rewriter, linalg::GenericOp op,
   }
   rewriter.replaceOp(kernel, vectors->replacements);
   return success();
-}
-
-/// Keeps each accumulator in registers across its reduction: the read and
-/// the write of a loop-invariant subset move out of the loop, innermost loop
-/// first. Needs the slices that dropping unit dimensions left canonicalised
-/// away first, so that read and write address the same iteration argument.
-void hoistAccumulators(func::FuncOp func) {
-  MLIRContext *ctx = func.getContext();
-  RewritePatternSet patterns(ctx);
-  tensor::populateFoldTensorEmptyPatterns(patterns);
-  for (Dialect *dialect : ctx->getLoadedDialects())
-    dialect->getCanonicalizationPatterns(patterns);
-  for (RegisteredOperationName op : ctx->getRegisteredOperations())
-    op.getCanonicalizationPatterns(patterns, ctx);
-  (void)applyPatternsGreedily(func, std::move(patterns));
-  SmallVector<scf::ForOp> loops;
-  func.walk([&](scf::ForOp loop) { loops.push_back(loop); });
-  IRRewriter rewriter(ctx);
-  for (scf::ForOp loop : loops)
-    hoistLoopInvariantSubsets(rewriter, loop);
 }
 
 struct TileAndVectorizePass
@@ -312,7 +291,6 @@ struct TileAndVectorizePass
       if (remarks)
         emitRemark(loc) << describe(*plan);
     }
-    hoistAccumulators(getOperation());
   }
 };
 

@@ -26,10 +26,7 @@ int weft::bench(Model &model, const TrainOptions &options, int64_t warmup,
          "more");
   const weft_model_info &info = model.info();
   Dataset data = loadDataset(options.data, "train", info);
-  if (options.initPath.empty())
-    model.initialize(uint64_t(options.seed));
-  else
-    model.load(options.initPath);
+  loadStartingWeights(model, options);
 
   if (data.count < options.batch)
     fail("bench needs at least --batch ", options.batch, " training examples; '",

@@ -14,10 +14,7 @@ using namespace weft;
 int weft::gradcheck(Model &model, const TrainOptions &options, int64_t samples) {
   const weft_model_info &info = model.info();
   Dataset data = loadDataset(options.data, "test", info);
-  if (options.initPath.empty())
-    model.initialize(uint64_t(options.seed));
-  else
-    model.load(options.initPath);
+  loadStartingWeights(model, options);
   int64_t n = std::min(options.batch, data.count);
   std::vector<int64_t> indices(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i)

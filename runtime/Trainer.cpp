@@ -43,6 +43,13 @@ struct FileCloser {
 
 } // namespace
 
+void weft::loadStartingWeights(Model &model, const TrainOptions &options) {
+  if (options.initPath.empty())
+    model.initialize(uint64_t(options.seed));
+  else
+    model.load(options.initPath);
+}
+
 int weft::train(Model &model, const TrainOptions &options) {
   const weft_model_info &info = model.info();
   if (options.batch <= 0 || options.epochs <= 0)
@@ -77,10 +84,8 @@ int weft::train(Model &model, const TrainOptions &options) {
   RunState run;
   if (!options.resumePath.empty())
     run = resumeFrom(model, options, trainSet);
-  else if (!options.initPath.empty())
-    model.load(options.initPath);
   else
-    model.initialize(uint64_t(options.seed));
+    loadStartingWeights(model, options);
 
   std::printf("training %s on %lld examples from %s: %s lr %g, batch %lld, "
               "%lld epoch(s)\n",

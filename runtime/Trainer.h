@@ -34,6 +34,11 @@ struct TrainOptions {
   std::string logPath;    // One JSON object per epoch (JSON Lines).
 };
 
+/// Puts the weights a run starts from into `model`: those of `--init`
+/// (options.initPath) when given, else the initialisation seeded
+/// options.seed.
+void loadStartingWeights(Model &model, const TrainOptions &options);
+
 /// Trains `model` as `options` say, evaluating on the validation split (or
 /// the test split) after every epoch and saving a checkpoint; at the end
 /// reports on the test split. Returns the process exit code.

@@ -27,6 +27,10 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(weft::createTileAndVectorizePass());
+  // With the unit-dimension slices folded away, each block's accumulator
+  // read and write address the loop's own argument and hoist out of it.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createLoopInvariantSubsetHoistingPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 

@@ -1,9 +1,10 @@
 // RUN: weft-opt %s --split-input-file --verify-diagnostics \
-// RUN:   --pass-pipeline='builtin.module(func.func(weft-tile-and-vectorize{remarks=true}),canonicalize,cse)' \
+// RUN:   --pass-pipeline='builtin.module(func.func(weft-tile-and-vectorize{remarks=true}),canonicalize,loop-invariant-subset-hoisting,canonicalize,cse)' \
 // RUN:   | FileCheck %s
 // Tests the register blocks of the multiply-accumulate kernels Weft's
 // lowering produces: the loops over blocks, the vector block with its
-// accumulator read before and written after the reduction loops, and the
+// accumulator read before and written after the reduction loops (once the
+// CPU pipeline's canonicalisation and subset hoisting have run), and the
 // kernels left as loops, with the reason.
 
 // A forward convolution (fashion_cnn's conv2): lanes along the output
