@@ -1,10 +1,12 @@
 //===- BindVariables.cpp - Parameters and state live in flat buffers ------===//
 //
-// After inlining, each entry point holds the whole computation with
-// weft.load / weft.store of module-level symbols. Here they become slices of
-// the entry point's `params` and `state` buffers, and the layout moves from
-// the declarations to module attributes, which the backend turns into the
-// model description the runtime reads (names, shapes, offsets, initialisers).
+// After inlining, each entry point holds its computation with weft.load /
+// weft.store of module-level symbols. Here they become slices of the entry
+// point's `params` and `state` buffers, and the layout moves from the
+// declarations to module attributes, which the backend turns into the model
+// description the runtime reads (names, shapes, offsets, initialisers).
+// A function left out of line (the gradient function, which the training
+// steps share) gets the two buffers as extra arguments from its callers.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,7 +27,7 @@ namespace {
 
 /// Where a parameter, buffer or state tensor lives.
 struct Slot {
-  unsigned bufferArg; // 0: params and buffers, 1: state (entry arguments).
+  unsigned bufferArg; // 0: params and buffers, 1: state.
   int64_t offset;
   RankedTensorType type;
 };
@@ -36,15 +38,18 @@ struct WeftBindVariablesPass
   void runOnOperation() override;
 
 private:
-  LogicalResult bindEntry(func::FuncOp entry, const llvm::StringMap<Slot> &slots);
+  LogicalResult bindFunction(func::FuncOp fn, ArrayRef<Value> buffers,
+                             const llvm::StringMap<Slot> &slots);
+  FailureOr<SmallVector<Value, 2>> passBuffersTo(func::FuncOp fn);
   void recordLayout();
 };
 
 } // namespace
 
-LogicalResult WeftBindVariablesPass::bindEntry(
-    func::FuncOp entry, const llvm::StringMap<Slot> &slots) {
-  Block &body = entry.front();
+LogicalResult WeftBindVariablesPass::bindFunction(
+    func::FuncOp fn, ArrayRef<Value> buffers,
+    const llvm::StringMap<Slot> &slots) {
+  Block &body = fn.front();
   OpBuilder b(&getContext());
   b.setInsertionPointToStart(&body);
   // Each buffer is read through one tensor view, made on first use.
@@ -53,15 +58,15 @@ LogicalResult WeftBindVariablesPass::bindEntry(
     if (!views[arg]) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(&body);
-      views[arg] = readFlatBuffer(b, loc, entry.getArgument(arg));
+      views[arg] = readFlatBuffer(b, loc, buffers[arg]);
     }
     return views[arg];
   };
 
   SmallVector<LoadOp> loads;
   SmallVector<StoreOp> stores;
-  entry.walk([&](LoadOp op) { loads.push_back(op); });
-  entry.walk([&](StoreOp op) { stores.push_back(op); });
+  fn.walk([&](LoadOp op) { loads.push_back(op); });
+  fn.walk([&](StoreOp op) { stores.push_back(op); });
 
   for (LoadOp load : loads) {
     auto it = slots.find(load.getVariable());
@@ -90,7 +95,7 @@ LogicalResult WeftBindVariablesPass::bindEntry(
     b.setInsertionPoint(terminator);
     Location loc = store.getLoc();
     auto view = memref::SubViewOp::create(
-        b, loc, entry.getArgument(slot.bufferArg),
+        b, loc, buffers[slot.bufferArg],
         ArrayRef<OpFoldResult>{b.getIndexAttr(slot.offset)},
         ArrayRef<OpFoldResult>{b.getIndexAttr(slot.type.getNumElements())},
         ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
@@ -98,6 +103,36 @@ LogicalResult WeftBindVariablesPass::bindEntry(
     store.erase();
   }
   return success();
+}
+
+/// Appends the `params` and `state` buffers to `fn`'s arguments and makes
+/// every caller, which must be an entry point, pass its own.
+FailureOr<SmallVector<Value, 2>>
+WeftBindVariablesPass::passBuffersTo(func::FuncOp fn) {
+  ModuleOp module = getOperation();
+  auto uses = SymbolTable::getSymbolUses(fn, module);
+  for (const SymbolTable::SymbolUse &use : *uses) {
+    auto call = dyn_cast<func::CallOp>(use.getUser());
+    auto caller = call ? call->getParentOfType<func::FuncOp>() : nullptr;
+    if (!caller || !caller->hasAttr("weft.entry"))
+      return use.getUser()->emitOpError(
+          "uses a function that reads model variables; only entry points "
+          "may call such a function");
+  }
+  auto flat = MemRefType::get({ShapedType::kDynamic},
+                              Float32Type::get(&getContext()));
+  unsigned first = fn.getNumArguments();
+  Location loc = fn.getLoc();
+  if (failed(fn.insertArguments({first, first}, {flat, flat}, {}, {loc, loc})))
+    return failure();
+  for (const SymbolTable::SymbolUse &use : *uses) {
+    auto call = cast<func::CallOp>(use.getUser());
+    auto caller = call->getParentOfType<func::FuncOp>();
+    call->insertOperands(call->getNumOperands(),
+                         {caller.getArgument(0), caller.getArgument(1)});
+  }
+  return SmallVector<Value, 2>{fn.getArgument(first),
+                               fn.getArgument(first + 1)};
 }
 
 void WeftBindVariablesPass::recordLayout() {
@@ -169,22 +204,24 @@ void WeftBindVariablesPass::runOnOperation() {
       slots[state.getSymName()] = {1, *offset, state.getTensorType()};
     }
   }
-  for (auto entry : module.getOps<func::FuncOp>()) {
-    if (!entry->hasAttr("weft.entry"))
-      continue;
-    if (failed(bindEntry(entry, slots)))
+  for (auto fn : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
+    SmallVector<Value, 2> buffers;
+    if (fn->hasAttr("weft.entry")) {
+      buffers = {fn.getArgument(0), fn.getArgument(1)};
+    } else {
+      bool usesVariables = fn.walk([](Operation *op) {
+        return isa<LoadOp, StoreOp>(op) ? WalkResult::interrupt()
+                                        : WalkResult::advance();
+      }).wasInterrupted();
+      if (!usesVariables)
+        continue;
+      FailureOr<SmallVector<Value, 2>> passed = passBuffersTo(fn);
+      if (failed(passed))
+        return signalPassFailure();
+      buffers = *passed;
+    }
+    if (failed(bindFunction(fn, buffers, slots)))
       return signalPassFailure();
   }
-  // Anything left reading a variable is not an entry point's code.
-  WalkResult leftover = module.walk([](Operation *op) {
-    if (isa<LoadOp, StoreOp>(op)) {
-      op->emitOpError("is outside an entry point; inline the model functions "
-                      "into their entry points first");
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  if (leftover.wasInterrupted())
-    return signalPassFailure();
   recordLayout();
 }

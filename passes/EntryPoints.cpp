@@ -162,4 +162,16 @@ void WeftEntryPointsPass::runOnOperation() {
   }
   for (auto &[fn, name] : entries)
     buildEntryPoint(fn, name);
+  // The gradient function is most of the code: the gradients entry point
+  // and every training step call it, and inlining it into each would
+  // compile the forward and backward passes once per caller. Its callers
+  // add nothing it could fuse with (the optimizer update consumes finished
+  // gradients), so one shared copy costs nothing at run time.
+  // Argument names served the entry points just built; what stays out of
+  // line must carry nothing the LLVM translation does not know.
+  if (auto gradFn = module.lookupSymbol<func::FuncOp>("loss_grad")) {
+    gradFn.setNoInline(true);
+    for (unsigned i = 0, e = gradFn.getNumArguments(); i != e; ++i)
+      gradFn.removeArgAttr(i, "weft.name");
+  }
 }

@@ -91,7 +91,9 @@ def WeftEntryPointsPass : Pass<"weft-entry-points", "::mlir::ModuleOp"> {
 def WeftBindVariablesPass : Pass<"weft-bind-variables", "::mlir::ModuleOp"> {
   let summary = "Turns parameter and state loads and stores into buffer accesses";
   let description = [{
-    Inside each entry point made by `weft-entry-points` (after inlining),
+    Inside each entry point made by `weft-entry-points` (after inlining), and
+    each function its entry points call that reads or writes variables (which
+    gets the `params` and `state` buffers as two extra arguments),
     replaces `weft.load` by a slice of the `params` or `state` buffer and
     `weft.store` by a write into it, then records the layout as the module
     attributes `weft.parameters` and `weft.state_size` and erases the
