@@ -174,9 +174,13 @@ def TileAndVectorizePass : Pass<"weft-tile-and-vectorize", "::mlir::func::FuncOp
     an input is reused across becomes a block of rows, and every reduction
     loop steps by one. The block then has no unit dimensions left, is a pure
     elementwise multiply-add with broadcast operands, and is vectorised.
-    Run `canonicalize` and upstream's `loop-invariant-subset-hoisting` after
-    it (the CPU pipeline does): the accumulator's read and write then move out
-    of the reduction loops, so it lives in registers throughout.
+    A reduction along the lanes keeps one partial sum per lane and adds
+    them up with a `vector.multi_reduction` after its loop. Run
+    `canonicalize`, `fold-tensor-subset-ops`, upstream's
+    `loop-invariant-subset-hoisting` and `weft-fold-fill-reads` after it (the
+    CPU pipeline does): the accumulator's read and write then move out of the
+    reduction loops, so it lives in registers throughout, and partial sums
+    start from a zero vector instead of a buffer.
 
     An op that does not fit (no contiguous parallel output dimension of at
     least 4, dynamic sizes where a block must be static, a body the
@@ -195,6 +199,18 @@ def TileAndVectorizePass : Pass<"weft-tile-and-vectorize", "::mlir::func::FuncOp
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect"];
+}
+
+def FoldFillReadsPass : Pass<"weft-fold-fill-reads"> {
+  let summary = "Replaces vector reads of a filled tensor with a broadcast";
+  let description = [{
+    `vector.transfer_read` (in bounds, unmasked) of a `linalg.fill` result
+    becomes a `vector.broadcast` of the fill value. Per-lane partial sums
+    start from a filled buffer; after `loop-invariant-subset-hoisting` their
+    first read reads the fill, and with this fold the buffer (an allocation
+    per block once bufferized) is gone.
+  }];
+  let dependentDialects = ["::mlir::vector::VectorDialect"];
 }
 
 #endif // WEFT_PASSES

@@ -176,10 +176,12 @@ SmallVector<OpFoldResult> asTiles(Builder &b, ArrayRef<int64_t> sizes) {
 }
 
 /// Tiles `op` as `options` say and returns the tiled op, or sets `why` to
-/// "<what> failed".
+/// "<what> failed". Ops that merge partial results afterwards are appended
+/// to `mergeOps`.
 FailureOr<linalg::GenericOp> tile(RewriterBase &rewriter, linalg::GenericOp op,
                                   const scf::SCFTilingOptions &options,
-                                  StringRef what, std::string &why) {
+                                  StringRef what, std::string &why,
+                                  SmallVectorImpl<Operation *> *mergeOps = nullptr) {
   rewriter.setInsertionPoint(op);
   FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
       rewriter, cast<TilingInterface>(op.getOperation()), options);
@@ -188,7 +190,27 @@ FailureOr<linalg::GenericOp> tile(RewriterBase &rewriter, linalg::GenericOp op,
     return failure();
   }
   rewriter.replaceOp(op, tiled->replacements);
+  if (mergeOps)
+    llvm::append_range(*mergeOps, tiled->mergeOps);
   return cast<linalg::GenericOp>(tiled->tiledOps.back());
+}
+
+/// Vectorises `op` in place, or sets `why`.
+LogicalResult vectorizeInPlace(RewriterBase &rewriter, Operation *op,
+                               StringRef what, std::string &why) {
+  if (failed(linalg::vectorizeOpPrecondition(op))) {
+    why = ("the vectoriser does not accept " + what).str();
+    return failure();
+  }
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::VectorizationResult> vectors =
+      linalg::vectorize(rewriter, op);
+  if (failed(vectors)) {
+    why = ("vectorising " + what + " failed").str();
+    return failure();
+  }
+  rewriter.replaceOp(op, vectors->replacements);
+  return success();
 }
 
 /// Tiles, folds and vectorises `op` as `plan` says. On failure the IR may
@@ -204,6 +226,7 @@ LogicalResult blockKernel(RewriterBase &rewriter, linalg::GenericOp op,
 
   // A reduction along the lanes keeps one partial sum per lane, in a
   // block-sized buffer, and adds them up after its loop.
+  SmallVector<Operation *> mergeOps;
   if (plan.partialDim >= 0) {
     SmallVector<int64_t> pieces(block->getNumLoops(), 0);
     pieces[plan.partialDim] = plan.lanes;
@@ -213,7 +236,8 @@ LogicalResult blockKernel(RewriterBase &rewriter, linalg::GenericOp op,
         ReductionTilingStrategy::PartialReductionOuterReduction);
     partial.setReductionDims({unsigned(plan.partialDim)});
     block = tile(rewriter, *block, partial,
-                 "splitting the reduction into per-lane partial sums", why);
+                 "splitting the reduction into per-lane partial sums", why,
+                 &mergeOps);
     if (failed(block))
       return failure();
   }
@@ -247,18 +271,13 @@ LogicalResult blockKernel(RewriterBase &rewriter, linalg::GenericOp op,
     rewriter.replaceOp(*step, folded->replacements);
     kernel = folded->resultOp;
   }
-  if (failed(linalg::vectorizeOpPrecondition(kernel))) {
-    why = "the vectoriser does not accept the block";
+  if (failed(vectorizeInPlace(rewriter, kernel, "the block", why)))
     return failure();
-  }
-  rewriter.setInsertionPoint(kernel);
-  FailureOr<linalg::VectorizationResult> vectors =
-      linalg::vectorize(rewriter, kernel);
-  if (failed(vectors)) {
-    why = "vectorising the block failed";
-    return failure();
-  }
-  rewriter.replaceOp(kernel, vectors->replacements);
+  // Adding up the partial sums as vectors lets canonicalisation forward the
+  // block's sums to it, so the partial-sum buffer disappears.
+  for (Operation *merge : mergeOps)
+    if (failed(vectorizeInPlace(rewriter, merge, "the partial-sum merge", why)))
+      return failure();
   return success();
 }
 

@@ -1,10 +1,11 @@
 // RUN: weft-opt %s --split-input-file --verify-diagnostics \
-// RUN:   --pass-pipeline='builtin.module(func.func(weft-tile-and-vectorize{remarks=true}),canonicalize,loop-invariant-subset-hoisting,canonicalize,cse)' \
+// RUN:   --pass-pipeline='builtin.module(func.func(weft-tile-and-vectorize{remarks=true}),canonicalize,fold-tensor-subset-ops,canonicalize,loop-invariant-subset-hoisting,fold-tensor-subset-ops,weft-fold-fill-reads,canonicalize,cse)' \
 // RUN:   | FileCheck %s
 // Tests the register blocks of the multiply-accumulate kernels Weft's
 // lowering produces: the loops over blocks, the vector block with its
 // accumulator read before and written after the reduction loops (once the
-// CPU pipeline's canonicalisation and subset hoisting have run), and the
+// CPU pipeline's canonicalisation, slice folding and subset hoisting have
+// run, as in this RUN line), and the
 // kernels left as loops, with the reason.
 
 // A forward convolution (fashion_cnn's conv2): lanes along the output
@@ -17,14 +18,14 @@
 // CHECK: scf.for {{.*}} to %{{.*}} step %c1 iter_args
 // CHECK: scf.for {{.*}} to %c64 step %c16 iter_args
 // CHECK: scf.for {{.*}} to %c11 step %c1 iter_args
-// CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<16x11xf32>, vector<16x11xf32>
+// CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<?x1x64x11x11xf32>, vector<16x11xf32>
 // CHECK: scf.for {{.*}} to %c32 step %c1 iter_args({{.*}} = %[[ACC]]) -> (vector<16x11xf32>)
 // CHECK: scf.for {{.*}} to %c3 step %c1
 // CHECK: scf.for {{.*}} to %c3 step %c1
-// CHECK-NOT: tensor<16x11xf32>
+// CHECK-NOT: tensor.extract_slice
 // CHECK: arith.mulf {{.*}} : vector<16x11xf32>
 // CHECK: arith.addf {{.*}} : vector<16x11xf32>
-// CHECK: vector.transfer_write {{.*}} : vector<16x11xf32>, tensor<16x11xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<16x11xf32>, tensor<1x1x16x1x11xf32>
 // CHECK-NOT: linalg.generic
 func.func @conv(%x: tensor<?x1x32x13x13xf32>, %w: tensor<1x64x32x3x3xf32>,
                 %init: tensor<?x1x64x11x11xf32>) -> tensor<?x1x64x11x11xf32> {
@@ -50,14 +51,17 @@ func.func @conv(%x: tensor<?x1x32x13x13xf32>, %w: tensor<1x64x32x3x3xf32>,
 #x = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (n, g, c, oh + kh, ow + kw)>
 #dy = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (n, g, f, oh, ow)>
 #dw = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (g, f, c, kh, kw)>
+// The partial sums start from zero in registers (weft-fold-fill-reads) and
+// are added up as vectors: no buffer holds them.
 // CHECK-LABEL: func.func @weight_gradient
-// CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} vector<16x11xf32>
-// CHECK: scf.for {{.*}} iter_args({{.*}} = %[[ACC]]) -> (vector<16x11xf32>)
+// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<16x11xf32>
+// CHECK: scf.for {{.*}} iter_args({{.*}} = %[[ZERO]]) -> (vector<16x11xf32>)
 // CHECK: arith.mulf {{.*}} : vector<16x11xf32>
 // CHECK: arith.addf {{.*}} : vector<16x11xf32>
+// CHECK: vector.multi_reduction <add>, {{.*}} [5] : vector<1x16x1x1x1x11xf32> to vector<1x16x1x1x1xf32>
 // CHECK: vector.transfer_write
-// CHECK: linalg.reduce
-// CHECK-SAME: dimensions = [5]
+// CHECK-NOT: linalg.fill
+// CHECK-NOT: linalg.reduce
 func.func @weight_gradient(%x: tensor<?x1x32x13x13xf32>, %dy: tensor<?x1x64x11x11xf32>,
                            %init: tensor<1x64x32x3x3xf32>) -> tensor<1x64x32x3x3xf32> {
   // expected-remark @below {{kernel vectorised: blocks of 16 row(s) x 11 lanes (lanes: loop 7, rows: loop 1), one partial sum per lane}}
@@ -83,10 +87,12 @@ func.func @weight_gradient(%x: tensor<?x1x32x13x13xf32>, %dy: tensor<?x1x64x11x1
 #w = affine_map<(m, n, k) -> (n, k)>
 #y = affine_map<(m, n, k) -> (m, n)>
 // CHECK-LABEL: func.func @dense
+// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<4x64xf32>
 // CHECK: scf.for {{.*}} to %c64 step %c4
-// CHECK: scf.for {{.*}} to %c1600 step %c64 iter_args({{.*}}) -> (vector<4x64xf32>)
+// CHECK: scf.for {{.*}} to %c1600 step %c64 iter_args({{.*}} = %[[ZERO]]) -> (vector<4x64xf32>)
 // CHECK: arith.mulf {{.*}} : vector<4x64xf32>
-// CHECK: linalg.reduce
+// CHECK: vector.multi_reduction <add>, {{.*}} [2] : vector<1x4x64xf32> to vector<1x4xf32>
+// CHECK-NOT: linalg.reduce
 func.func @dense(%x: tensor<?x1600xf32>, %w: tensor<64x1600xf32>,
                  %init: tensor<?x64xf32>) -> tensor<?x64xf32> {
   // expected-remark @below {{kernel vectorised: blocks of 4 row(s) x 64 lanes (lanes: loop 2, rows: loop 1), one partial sum per lane}}
