@@ -5,6 +5,7 @@
 #include "backends/cpu/CpuPipeline.h"
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/raw_ostream.h"
@@ -61,7 +62,10 @@ LogicalResult mlir::weft::lowerToStage(ModuleOp module, Stage stage,
   configureInspection(pm, inspection);
   buildWeftTrainingPipeline(pm);
   buildWeftToLinalgPipeline(pm);
-  if (stage == Stage::LLVMDialect)
+  if (stage == Stage::LLVMDialect) {
     buildLinalgToLLVMPipeline(pm);
+    if (inspection.lineTables)
+      pm.addPass(LLVM::createDIScopeForLLVMFuncOpPass());
+  }
   return pm.run(module);
 }

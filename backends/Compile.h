@@ -30,6 +30,9 @@ struct InspectionOptions {
   /// One numbered file per pass under this folder.
   std::string printTreeDir;
   bool timing = false;
+  /// Debug line tables from the ops' model-file locations, so that
+  /// `perf report --sort srcline` names the layer a hot loop came from.
+  bool lineTables = false;
 };
 
 /// Lowers `module` in place to `stage`. Diagnostics go to the context's

@@ -70,6 +70,9 @@ cl::opt<std::string> printIRTreeDir(
     cl::value_desc("dir"), cl::cat(weftCategory));
 cl::opt<bool> timing("timing", cl::desc("Report the time each pass takes"),
                      cl::cat(weftCategory));
+cl::opt<bool> lineTables(
+    "g", cl::desc("Emit line tables: profilers attribute time to model lines"),
+    cl::cat(weftCategory));
 
 /// The default output name: the model file's stem, with a suffix per kind.
 std::string defaultOutput() {
@@ -110,7 +113,8 @@ int compile(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
   if (!module)
     return 1;
   backend::InspectionOptions inspection{printIRAfterAll, printIRAfter,
-                                     printIRBefore, printIRTreeDir, timing};
+                                     printIRBefore, printIRTreeDir, timing,
+                                     lineTables};
   backend::Stage stage = emit == Emit::Weft     ? backend::Stage::Weft
                       : emit == Emit::Linalg ? backend::Stage::Linalg
                                              : backend::Stage::LLVMDialect;
