@@ -105,16 +105,19 @@ FailureOr<BlockPlan> planBlock(linalg::GenericOp op, int64_t vectorWidth,
   };
   auto last = dyn_cast<AffineDimExpr>(out.getResults().back());
   if (last && iterators[last.getPosition()] == IteratorType::parallel &&
-      contiguousWherever(last.getPosition()))
+      contiguousWherever(last.getPosition())) {
     plan.lanes = lanesFor(ranges[last.getPosition()], vectorWidth);
-  if (plan.lanes) {
-    plan.lanesDim = last.getPosition();
-  } else {
+    plan.lanesDim = plan.lanes ? last.getPosition() : -1;
+  }
+  // A short output row (a 5-wide kernel's weight gradient) fills a fraction
+  // of a register; a longer contiguous reduction fills more of it.
+  if (plan.lanes < vectorWidth) {
     for (unsigned d = 0; d < op.getNumLoops(); ++d) {
       if (iterators[d] != IteratorType::reduction || !contiguousWherever(d) ||
           uses(out, d))
         continue;
-      if (int64_t lanes = lanesFor(ranges[d], vectorWidth)) {
+      int64_t lanes = lanesFor(ranges[d], vectorWidth);
+      if (lanes > plan.lanes) {
         plan.lanes = lanes;
         plan.lanesDim = plan.partialDim = d;
         break;
@@ -128,17 +131,27 @@ FailureOr<BlockPlan> planBlock(linalg::GenericOp op, int64_t vectorWidth,
   }
 
   // Rows: an output dimension only one input moves along, so that the other
-  // input's vector is loaded once per step for every row.
+  // input's vector is loaded once per step for every row. Best is an input
+  // that does not move with the lanes either (a convolution's weight along
+  // output channels): each row then takes one broadcast scalar, where rows
+  // along the other input (output rows of the image) each load a vector.
   int64_t registersPerRow = (plan.lanes + vectorWidth - 1) / vectorWidth;
+  bool broadcastRows = false;
   for (unsigned d = 0; d < op.getNumLoops(); ++d) {
     if (int64_t(d) == plan.lanesDim || iterators[d] != IteratorType::parallel ||
         ShapedType::isDynamic(ranges[d]) || uses(a, d) == uses(b, d))
       continue;
-    for (int64_t candidate = registers / registersPerRow; candidate > plan.rows;
+    AffineMap mover = uses(a, d) ? a : b;
+    bool broadcast = !uses(mover, plan.lanesDim);
+    if (broadcastRows && !broadcast)
+      continue;
+    int64_t best = broadcast && !broadcastRows ? 1 : plan.rows;
+    for (int64_t candidate = registers / registersPerRow; candidate > best;
          --candidate) {
       if (ranges[d] % candidate == 0) {
         plan.rows = candidate;
         plan.rowsDim = d;
+        broadcastRows = broadcast;
         break;
       }
     }

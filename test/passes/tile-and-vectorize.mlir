@@ -80,6 +80,59 @@ func.func @weight_gradient(%x: tensor<?x1x32x13x13xf32>, %dy: tensor<?x1x64x11x1
 
 // -----
 
+// lenet's first convolution: rows could run along output rows (28 of them,
+// 7 per block) or output channels (6). Channels win: each row then takes one
+// broadcast weight, where image rows would each load a vector.
+#x = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (n, g, c, oh + kh, ow + kw)>
+#w = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (g, f, c, kh, kw)>
+#o = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (n, g, f, oh, ow)>
+// CHECK-LABEL: func.func @conv_broadcast_rows
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<6x28xf32>)
+func.func @conv_broadcast_rows(%x: tensor<?x1x1x32x32xf32>, %w: tensor<1x6x1x5x5xf32>,
+                               %init: tensor<?x1x6x28x28xf32>) -> tensor<?x1x6x28x28xf32> {
+  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 28 lanes (lanes: loop 4, rows: loop 2)}}
+  %r = linalg.generic {indexing_maps = [#x, #w, #o],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
+                        "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<?x1x1x32x32xf32>, tensor<1x6x1x5x5xf32>)
+      outs(%init : tensor<?x1x6x28x28xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b fastmath<reassoc,contract> : f32
+    %s = arith.addf %acc, %m fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1x6x28x28xf32>
+  return %r : tensor<?x1x6x28x28xf32>
+}
+
+// -----
+
+// Its weight gradient: the output row is the kernel width, 5, which would
+// fill a third of a register; the output column (28, a reduction contiguous
+// in both inputs) fills almost two, with one partial sum per lane.
+#x = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (n, g, c, oh + kh, ow + kw)>
+#dy = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (n, g, f, oh, ow)>
+#dw = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (g, f, c, kh, kw)>
+// CHECK-LABEL: func.func @weight_gradient_short_rows
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<6x28xf32>)
+// CHECK: vector.multi_reduction <add>
+func.func @weight_gradient_short_rows(%x: tensor<?x1x1x32x32xf32>, %dy: tensor<?x1x6x28x28xf32>,
+                                      %init: tensor<1x6x1x5x5xf32>) -> tensor<1x6x1x5x5xf32> {
+  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 28 lanes (lanes: loop 7, rows: loop 1), one partial sum per lane}}
+  %r = linalg.generic {indexing_maps = [#x, #dy, #dw],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
+                        "reduction", "reduction", "reduction"]}
+      ins(%x, %dy : tensor<?x1x1x32x32xf32>, tensor<?x1x6x28x28xf32>)
+      outs(%init : tensor<1x6x1x5x5xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b fastmath<reassoc,contract> : f32
+    %s = arith.addf %acc, %m fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<1x6x1x5x5xf32>
+  return %r : tensor<1x6x1x5x5xf32>
+}
+
+// -----
+
 // A dense layer, y[m, n] += x[m, k] * w[n, k]: the weight moves with the
 // output column at a stride, so the lanes run along k (contiguous in both),
 // 64 at a time, with four weight rows per block.
