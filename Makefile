@@ -3,7 +3,7 @@
 #   make test   install what is missing, build, run every test (ctest, lit,
 #               and a 60 s fuzz run of the frontend)
 #   make fuzz   fuzz the frontend for FUZZ_SECONDS (default 600)
-#   make bench  Weft against PyTorch on this machine (bench/run.py; not a test)
+#   make bench  Weft against PyTorch and OpenBLAS on this machine (bench/; not a test)
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 LLVM_BIN := /usr/lib/llvm-22/bin
@@ -41,6 +41,7 @@ fuzz: deps
 # (for example --repeats 3 or --only lenet).
 bench: build
 	/usr/bin/python3 bench/run.py --weftc $(BUILD)/bin/weftc $(BENCH_FLAGS)
+	/usr/bin/python3 bench/sgemm.py --weft-opt $(BUILD)/bin/weft-opt
 
 demo: build
 	$(BUILD)/bin/weftc examples/mlp.weft -o $(BUILD)/mlp
