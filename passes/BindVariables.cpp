@@ -111,6 +111,9 @@ FailureOr<SmallVector<Value, 2>>
 WeftBindVariablesPass::passBuffersTo(func::FuncOp fn) {
   ModuleOp module = getOperation();
   auto uses = SymbolTable::getSymbolUses(fn, module);
+  if (!uses)
+    return fn.emitOpError("reads model variables, and its callers cannot all "
+                          "be found");
   for (const SymbolTable::SymbolUse &use : *uses) {
     auto call = dyn_cast<func::CallOp>(use.getUser());
     auto caller = call ? call->getParentOfType<func::FuncOp>() : nullptr;

@@ -174,8 +174,12 @@ def TileAndVectorizePass : Pass<"weft-tile-and-vectorize", "::mlir::func::FuncOp
     an input is reused across becomes a block of rows, and every reduction
     loop steps by one. The block then has no unit dimensions left, is a pure
     elementwise multiply-add with broadcast operands, and is vectorised.
-    A reduction along the lanes keeps one partial sum per lane and adds
-    them up with a `vector.multi_reduction` after its loop. Run
+    When that dimension is shorter than a register (or not contiguous in the
+    inputs) and a reduction contiguous in them is longer, the lanes run along
+    the reduction instead, with one partial sum per lane, added up by a
+    `vector.multi_reduction` after its loop. Rows whose input does not move
+    with the lanes (broadcast scalars) are preferred to rows that each load a
+    vector. Run
     `canonicalize`, `fold-tensor-subset-ops`, upstream's
     `loop-invariant-subset-hoisting` and `weft-fold-fill-reads` after it (the
     CPU pipeline does): the accumulator's read and write then move out of the
