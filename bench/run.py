@@ -42,6 +42,11 @@ def last_json(text):
     raise RuntimeError(f"no JSON result in:\n{text}")
 
 
+def libblas_target():
+    """The library behind libblas.so.3 (Debian's alternatives pick it)."""
+    return os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
+
+
 def run(command, env=None):
     result = subprocess.run(command, capture_output=True, text=True, env=env)
     if result.returncode != 0:

@@ -28,13 +28,14 @@ import ctypes
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from run import last_json, libblas_target, run  # noqa: E402
 LLVM_BIN = "/usr/lib/llvm-22/bin"
 
 
@@ -71,27 +72,20 @@ func.func @sgemm(%a: memref<{n * n}xf32>, %b: memref<{n * n}xf32>,
 """
 
 
-def check(command):
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
-    return result.stdout
-
-
 def build(weft_opt, n, workdir):
     """Compiles the matmul for the host into lib<n>.so; returns its path."""
     base = os.path.join(workdir, f"sgemm{n}")
     with open(base + ".mlir", "w") as f:
         f.write(matmul_mlir(n))
-    check([weft_opt, base + ".mlir", "--weft-linalg-to-llvm-pipeline",
+    run([weft_opt, base + ".mlir", "--weft-linalg-to-llvm-pipeline",
            "-o", base + ".llvm.mlir"])
-    check([f"{LLVM_BIN}/mlir-translate", "--mlir-to-llvmir",
+    run([f"{LLVM_BIN}/mlir-translate", "--mlir-to-llvmir",
            base + ".llvm.mlir", "-o", base + ".ll"])
-    check([f"{LLVM_BIN}/opt", "-O3", "-mcpu=native", base + ".ll",
+    run([f"{LLVM_BIN}/opt", "-O3", "-mcpu=native", base + ".ll",
            "-o", base + ".bc"])
-    check([f"{LLVM_BIN}/llc", "-O3", "-mcpu=native", "-filetype=obj",
+    run([f"{LLVM_BIN}/llc", "-O3", "-mcpu=native", "-filetype=obj",
            "-relocation-model=pic", base + ".bc", "-o", base + ".o"])
-    check(["cc", "-shared", base + ".o", "-o", base + ".so"])
+    run(["cc", "-shared", base + ".o", "-o", base + ".so"])
     return base + ".so"
 
 
@@ -132,17 +126,6 @@ def time_side(side, n, library, seconds):
             "max_abs_error": error}
 
 
-def blas_library():
-    import numpy.core._multiarray_umath as umath
-    out = subprocess.run(["ldd", umath.__file__], capture_output=True,
-                         text=True).stdout
-    for line in out.splitlines():
-        if "libblas.so" in line:
-            path = line.split("=>")[1].split("(")[0].strip()
-            return os.path.realpath(path)
-    return "unknown"
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--weft-opt", default=os.path.join(ROOT, "build/bin/weft-opt"))
@@ -161,7 +144,7 @@ def main():
 
     sizes = [int(s) for s in args.sizes.split(",")]
     threads = [int(t) for t in args.threads.split(",")]
-    print(f"OpenBLAS: numpy.matmul through {blas_library()}")
+    print(f"OpenBLAS: numpy.matmul through libblas.so.3 -> {libblas_target()}")
     print("Weft: weft-opt --weft-linalg-to-llvm-pipeline, opt/llc -O3 "
           "-mcpu=native; one thread (Weft has no threads yet)\n")
     rows = []
@@ -174,11 +157,10 @@ def main():
                 results = {"weft": [], "openblas": []}
                 for _ in range(args.repeats):
                     for side in ("weft", "openblas"):
-                        out = subprocess.run(
+                        result = last_json(run(
                             [sys.executable, __file__, "--seconds",
                              str(args.seconds), "--child", side, str(n), library],
-                            capture_output=True, text=True, env=env, check=True)
-                        result = json.loads(out.stdout.strip().splitlines()[-1])
+                            env=env))
                         if result["max_abs_error"] > 1e-2 * n ** 0.5:
                             sys.exit(f"{side} n={n}: wrong result, max error "
                                      f"{result['max_abs_error']}")

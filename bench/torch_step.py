@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "test", "lib"))
 from cnn_reference_torch import DATA, FashionCNN, LeNet  # noqa: E402
+from run import libblas_target  # noqa: E402
 from weft_testing import read_idx  # noqa: E402
 
 
@@ -55,9 +56,8 @@ def settings():
     config = torch.__config__.show()
     found = re.search(r"BLAS_INFO=([^,\s]+)", config)
     blas = found.group(1) if found else "unknown"
-    blas_lib = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
     return {"version": torch.__version__, "threads": torch.get_num_threads(),
-            "blas": blas, "libblas.so.3": blas_lib,
+            "blas": blas, "libblas.so.3": libblas_target(),
             "mkldnn": torch.backends.mkldnn.is_available()}
 
 
