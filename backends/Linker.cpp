@@ -52,7 +52,8 @@ bool mlir::weft::linkExecutable(const LinkOptions &options, std::string &error) 
   std::string tmp = options.output + ".tmp-link";
   std::vector<std::string> args{WEFT_LINKER_DRIVER, "-o", tmp};
   args.insert(args.end(), options.objects.begin(), options.objects.end());
-  args.insert(args.end(), {mainLib, runtime, "-lpng", "-ljpeg", "-lz", "-lm", "-lpthread"});
+  args.insert(args.end(), {mainLib, runtime, "-lpng", "-ljpeg", "-lz", "-lomp",
+                           "-lm", "-lpthread"});
   std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
 
   llvm::SmallString<128> log;

@@ -11,6 +11,7 @@
 #include "mlir/InitAllPasses.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 
 void mlir::weft::registerWeftDialects(DialectRegistry &registry) {
   // The upstream sets are what the lowering passes need (bufferization
@@ -21,6 +22,8 @@ void mlir::weft::registerWeftDialects(DialectRegistry &registry) {
   registry.insert<WeftDialect>();
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  // Kernels whose blocks run in parallel become OpenMP loops.
+  registerOpenMPDialectTranslation(registry);
 }
 
 void mlir::weft::registerWeftPassesAndPipelines() {

@@ -8,13 +8,14 @@ process, --repeats times, and prints a markdown table of the medians:
 examples/s, their ratio, peak RSS and compile time. Both sides time the same
 thing: --steps training steps (forward, backward, optimizer update) after
 --warmup untimed ones, on Fashion-MNIST batches gathered into memory first.
-PyTorch runs with torch.set_num_threads equal to Weft's thread count (Weft's
-generated code is single-threaded today, so 1), and its BLAS is whatever
-libblas.so.3 points to (OpenBLAS once libopenblas0-pthread is installed, as
-scripts/install-deps.sh does); the table records both.
+Each thread count in --threads (default: 1 and every core) gets its own rows:
+Weft runs with `--threads N`, PyTorch with torch.set_num_threads(N), and
+OMP_NUM_THREADS and OPENBLAS_NUM_THREADS are N for both. PyTorch's BLAS is
+whatever libblas.so.3 points to (OpenBLAS once libopenblas0-pthread is
+installed, as scripts/install-deps.sh does); the table records it.
 
 Usage: bench/run.py [--weftc build/bin/weftc] [--repeats 5] [--steps 200]
-       [--warmup 20] [--only NAME]
+       [--warmup 20] [--only NAME] [--threads 1,2]
 Run it on an otherwise idle machine. It is a benchmark, not a test.
 """
 
@@ -31,7 +32,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 # (example, batch): the batches issue 5 names.
 MODELS = [("fashion_cnn", 32), ("lenet", 64), ("mlp", 32)]
-THREADS = 1
 
 
 def last_json(text):
@@ -61,10 +61,10 @@ def main():
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--only", choices=[m for m, _ in MODELS])
+    ap.add_argument("--threads", default=f"1,{os.cpu_count()}",
+                    help="comma-separated thread counts (default: 1 and all cores)")
     args = ap.parse_args()
-    # One thread for every BLAS and OpenMP pool PyTorch might start.
-    env = dict(os.environ, OMP_NUM_THREADS=str(THREADS),
-               OPENBLAS_NUM_THREADS=str(THREADS))
+    thread_counts = sorted({int(t) for t in args.threads.split(",")})
     rows, torch_settings = [], None
     with tempfile.TemporaryDirectory() as folder:
         for name, batch in MODELS:
@@ -76,31 +76,40 @@ def main():
             compile_seconds = time.perf_counter() - start
             steps = ["--batch", str(batch), "--steps", str(args.steps),
                      "--warmup", str(args.warmup)]
-            weft, torch = [], []
-            for _ in range(args.repeats):  # A, B, A, B, ...: drift hits both.
-                weft.append(last_json(run([exe, "bench"] + steps, env)))
-                torch.append(last_json(run(
-                    ["/usr/bin/python3", os.path.join(HERE, "torch_step.py"), name,
-                     "--threads", str(THREADS)] + steps, env)))
-            torch_settings = torch[-1]["torch"]
-            w = statistics.median(r["examples_per_second"] for r in weft)
-            t = statistics.median(r["examples_per_second"] for r in torch)
-            rows.append((name, batch, w, t, max(r["peak_rss_mib"] for r in weft),
-                         max(r["peak_rss_mib"] for r in torch), compile_seconds))
-            print(f"{name}: weft {w:.0f}/s, torch {t:.0f}/s", file=sys.stderr,
-                  flush=True)
+            for threads in thread_counts:
+                # Every BLAS and OpenMP pool either side might start gets
+                # the same count.
+                env = dict(os.environ, OMP_NUM_THREADS=str(threads),
+                           OPENBLAS_NUM_THREADS=str(threads))
+                count = ["--threads", str(threads)]
+                weft, torch = [], []
+                for _ in range(args.repeats):  # A, B, A, B, ...: drift hits both.
+                    weft.append(last_json(run([exe, "bench"] + steps + count, env)))
+                    torch.append(last_json(run(
+                        ["/usr/bin/python3", os.path.join(HERE, "torch_step.py"),
+                         name] + count + steps, env)))
+                torch_settings = torch[-1]["torch"]
+                if torch_settings["threads"] != threads or any(
+                        r["threads"] != threads for r in weft):
+                    sys.exit(f"{name}: asked for {threads} thread(s), got Weft "
+                             f"{weft[-1]['threads']}, PyTorch {torch_settings['threads']}")
+                w = statistics.median(r["examples_per_second"] for r in weft)
+                t = statistics.median(r["examples_per_second"] for r in torch)
+                rows.append((name, batch, threads, w, t,
+                             max(r["peak_rss_mib"] for r in weft),
+                             max(r["peak_rss_mib"] for r in torch), compile_seconds))
+                print(f"{name}, {threads} thread(s): weft {w:.0f}/s, torch {t:.0f}/s",
+                      file=sys.stderr, flush=True)
 
     print(f"Training throughput, examples/s, median of {args.repeats} alternating "
-          f"runs of {args.steps} steps after {args.warmup} warm-up, "
-          f"{THREADS} thread(s)\n")
-    print("| model | batch | Weft | PyTorch | Weft / PyTorch | Weft peak RSS | "
-          "PyTorch peak RSS | weftc compile |")
-    print("|---|---|---|---|---|---|---|---|")
-    for name, batch, w, t, wr, tr, c in rows:
-        print(f"| {name} | {batch} | {w:.0f} | {t:.0f} | {w / t:.2f}x | "
+          f"runs of {args.steps} steps after {args.warmup} warm-up\n")
+    print("| model | batch | threads | Weft | PyTorch | Weft / PyTorch | "
+          "Weft peak RSS | PyTorch peak RSS | weftc compile |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, batch, threads, w, t, wr, tr, c in rows:
+        print(f"| {name} | {batch} | {threads} | {w:.0f} | {t:.0f} | {w / t:.2f}x | "
               f"{wr:.0f} MiB | {tr:.0f} MiB | {c:.1f} s |")
-    print(f"\nPyTorch {torch_settings['version']}, "
-          f"{torch_settings['threads']} thread(s), BLAS {torch_settings['blas']} "
+    print(f"\nPyTorch {torch_settings['version']}, BLAS {torch_settings['blas']} "
           f"(libblas.so.3 -> {torch_settings['libblas.so.3']}), "
           f"oneDNN {'on' if torch_settings['mkldnn'] else 'off'}; "
           f"CPU: {cpu_name()}, {os.cpu_count()} core(s)")

@@ -14,9 +14,9 @@ library's path is printed.
 
 Each (size, threads) pair alternates the two sides, each in its own process,
 --repeats times and prints the medians as a markdown table with the ratio.
-OpenBLAS runs with OPENBLAS_NUM_THREADS set; Weft's generated code runs on
-one thread whatever the setting (it has no threads yet), and the table says
-so.
+OpenBLAS runs with OPENBLAS_NUM_THREADS set, Weft's generated code with
+OMP_NUM_THREADS (its blocks are an OpenMP loop, run by LLVM's libomp), both
+to the same count.
 
 Usage: bench/sgemm.py [--weft-opt build/bin/weft-opt] [--sizes 256,512,1024]
        [--threads 1,2] [--repeats 3]
@@ -85,7 +85,8 @@ def build(weft_opt, n, workdir):
            "-o", base + ".bc"])
     run([f"{LLVM_BIN}/llc", "-O3", "-mcpu=native", "-filetype=obj",
            "-relocation-model=pic", base + ".bc", "-o", base + ".o"])
-    run(["cc", "-shared", base + ".o", "-o", base + ".so"])
+    # Blocks run on OpenMP's threads (LLVM's libomp), OMP_NUM_THREADS of them.
+    run(["cc", "-shared", base + ".o", "-o", base + ".so", "-lomp"])
     return base + ".so"
 
 
@@ -146,7 +147,7 @@ def main():
     threads = [int(t) for t in args.threads.split(",")]
     print(f"OpenBLAS: numpy.matmul through libblas.so.3 -> {libblas_target()}")
     print("Weft: weft-opt --weft-linalg-to-llvm-pipeline, opt/llc -O3 "
-          "-mcpu=native; one thread (Weft has no threads yet)\n")
+          "-mcpu=native; OMP_NUM_THREADS threads (LLVM's libomp)\n")
     rows = []
     with tempfile.TemporaryDirectory() as workdir:
         for n in sizes:

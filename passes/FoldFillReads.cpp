@@ -9,6 +9,7 @@
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -22,13 +23,24 @@ using namespace mlir;
 
 namespace {
 
+/// The fill `tensor` holds, if any. Inside an scf.forall a shared output's
+/// block argument is, as a value, the loop's initial tensor (the writes of
+/// other iterations are visible only in the loop's result).
+linalg::FillOp filledBy(Value tensor) {
+  if (auto arg = dyn_cast<BlockArgument>(tensor))
+    if (auto forall = dyn_cast<scf::ForallOp>(arg.getOwner()->getParentOp()))
+      if (arg.getArgNumber() >= forall.getRank()) // not an induction variable
+        tensor = forall.getTiedOpOperand(arg)->get();
+  return tensor.getDefiningOp<linalg::FillOp>();
+}
+
 /// vector.transfer_read of linalg.fill(%v) -> vector.broadcast %v. Only
 /// unmasked, in-bounds reads: padding would need a select.
 struct ReadOfFillToBroadcast : OpRewritePattern<vector::TransferReadOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(vector::TransferReadOp read,
                                 PatternRewriter &rewriter) const override {
-    auto fill = read.getBase().getDefiningOp<linalg::FillOp>();
+    linalg::FillOp fill = filledBy(read.getBase());
     if (!fill || read.getMask() || read.hasOutOfBoundsDim())
       return failure();
     rewriter.replaceOpWithNewOp<vector::BroadcastOp>(

@@ -179,7 +179,10 @@ def TileAndVectorizePass : Pass<"weft-tile-and-vectorize", "::mlir::func::FuncOp
     the reduction instead, with one partial sum per lane, added up by a
     `vector.multi_reduction` after its loop. Rows whose input does not move
     with the lanes (broadcast scalars) are preferred to rows that each load a
-    vector. Run
+    vector. The loops over blocks form an `scf.forall` (their blocks write
+    disjoint tiles of the output) when the kernel has at least
+    `parallel-work` multiply-adds, so that the CPU pipeline can run them on
+    several threads; smaller kernels keep `scf.for` loops. Run
     `canonicalize`, `fold-tensor-subset-ops`, upstream's
     `loop-invariant-subset-hoisting` and `weft-fold-fill-reads` after it (the
     CPU pipeline does): the accumulator's read and write then move out of the
@@ -197,12 +200,39 @@ def TileAndVectorizePass : Pass<"weft-tile-and-vectorize", "::mlir::func::FuncOp
            "f32 lanes of the target's vector registers (16: AVX-512, 8: AVX2)">,
     Option<"registers", "registers", "int64_t", "16",
            "vector registers a block's accumulators may take">,
+    Option<"parallelWork", "parallel-work", "int64_t", "65536",
+           "multiply-adds a kernel needs for its blocks to form an scf.forall">,
     Option<"remarks", "remarks", "bool", "false",
            "emit a remark for every kernel: its tiles, or why it was left">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect"];
+}
+
+def ParallelizeLoopsPass : Pass<"weft-parallelize-loops", "::mlir::func::FuncOp"> {
+  let summary = "Runs the outer loops of large linalg ops as an scf.forall";
+  let description = [{
+    Every `linalg` op on tensors at the top level of a function (not already
+    inside a loop, as the blocks of `weft-tile-and-vectorize`'s kernels are)
+    with at least `parallel-work` iterations is tiled with upstream's tiling
+    into an `scf.forall`: its leading parallel loops are cut into single
+    iterations until there are `min-tiles` tiles or more. The innermost loop
+    is never cut, so each tile keeps whole rows for LLVM to vectorise. The
+    CPU pipeline turns the `scf.forall` into an OpenMP loop after
+    bufferization. With `remarks`, each tiled op reports its tile count and
+    loops.
+  }];
+  let options = [
+    Option<"parallelWork", "parallel-work", "int64_t", "65536",
+           "iterations an op needs for its loops to run in parallel">,
+    Option<"minTiles", "min-tiles", "int64_t", "16",
+           "cut leading loops until there are at least this many tiles">,
+    Option<"remarks", "remarks", "bool", "false",
+           "emit a remark for every op made parallel">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 def FoldFillReadsPass : Pass<"weft-fold-fill-reads"> {
@@ -212,7 +242,9 @@ def FoldFillReadsPass : Pass<"weft-fold-fill-reads"> {
     becomes a `vector.broadcast` of the fill value. Per-lane partial sums
     start from a filled buffer; after `loop-invariant-subset-hoisting` their
     first read reads the fill, and with this fold the buffer (an allocation
-    per block once bufferized) is gone.
+    per block once bufferized) is gone. A read of an `scf.forall`'s shared
+    output inside the loop reads the loop's initial tensor, so a kernel whose
+    blocks run in parallel starts its accumulators from the broadcast too.
   }];
   let dependentDialects = ["::mlir::vector::VectorDialect"];
 }

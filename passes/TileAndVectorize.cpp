@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/LoopWork.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -48,6 +49,7 @@ struct BlockPlan {
   int64_t lanesDim = -1, rowsDim = -1;
   int64_t lanes = 0, rows = 1;
   int64_t partialDim = -1;
+  bool parallel = false;
 };
 
 /// Whether `map` reads dimension `dim` (in any result expression).
@@ -75,7 +77,8 @@ int64_t lanesFor(int64_t extent, int64_t vectorWidth) {
 
 /// Why `op` cannot be blocked, or the plan to block it.
 FailureOr<BlockPlan> planBlock(linalg::GenericOp op, int64_t vectorWidth,
-                               int64_t registers, std::string &why) {
+                               int64_t registers, int64_t parallelWork,
+                               std::string &why) {
   if (op.getNumDpsInits() != 1 || op.getNumDpsInputs() != 2 ||
       !op.hasPureTensorSemantics()) {
     why = "not a two-input, one-output kernel on tensors";
@@ -164,6 +167,9 @@ FailureOr<BlockPlan> planBlock(linalg::GenericOp op, int64_t vectorWidth,
     plan.parallelTiles.push_back(
         iterators[d] == IteratorType::reduction ? 0 : tile);
   }
+  // Starting and joining threads costs a few microseconds, more than a small
+  // kernel's whole work: below `parallelWork` multiply-adds, one thread.
+  plan.parallel = weft::estimatedIterations(ranges) >= parallelWork;
   return plan;
 }
 
@@ -179,6 +185,7 @@ std::string describe(const BlockPlan &plan) {
   text += ")";
   if (plan.partialDim >= 0)
     text += ", one partial sum per lane";
+  text += plan.parallel ? ", blocks in parallel" : ", blocks in sequence";
   return text;
 }
 
@@ -232,6 +239,10 @@ LogicalResult blockKernel(RewriterBase &rewriter, linalg::GenericOp op,
                           const BlockPlan &plan, std::string &why) {
   scf::SCFTilingOptions outer;
   outer.setTileSizes(asTiles(rewriter, plan.parallelTiles));
+  // Blocks write disjoint tiles of the output: as an scf.forall they may run
+  // on several threads (the CPU pipeline makes them an OpenMP loop).
+  if (plan.parallel)
+    outer.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
   FailureOr<linalg::GenericOp> block =
       tile(rewriter, op, outer, "tiling the parallel loops", why);
   if (failed(block))
@@ -309,7 +320,7 @@ struct TileAndVectorizePass
       Location loc = op.getLoc();
       std::string why;
       FailureOr<BlockPlan> plan =
-          planBlock(op, vectorWidth, registers, why);
+          planBlock(op, vectorWidth, registers, parallelWork, why);
       if (failed(plan)) {
         if (remarks)
           emitRemark(loc) << "kernel left as loops: " << why;

@@ -11,6 +11,7 @@
 #include "runtime/Trainer.h"
 
 #include "runtime/Error.h"
+#include "runtime/Threads.h"
 
 #include <algorithm>
 #include <chrono>
@@ -60,16 +61,18 @@ int weft::bench(Model &model, const TrainOptions &options, int64_t warmup,
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
   double examplesPerSecond = double(steps * options.batch) / seconds;
-  std::printf("bench %s: batch %lld, %lld steps after %lld warm-up: %.3f s, "
-              "%.1f examples/s, %.3f ms/step, peak RSS %.1f MiB, last loss %.4f\n",
-              info.name, (long long)options.batch, (long long)steps,
-              (long long)warmup, seconds, examplesPerSecond,
+  std::printf("bench %s: batch %lld, %lld thread(s), %lld steps after %lld "
+              "warm-up: %.3f s, %.1f examples/s, %.3f ms/step, peak RSS %.1f "
+              "MiB, last loss %.4f\n",
+              info.name, (long long)options.batch, (long long)threadCount(),
+              (long long)steps, (long long)warmup, seconds, examplesPerSecond,
               1e3 * seconds / double(steps), double(usage.ru_maxrss) / 1024.0,
               loss);
-  std::printf("{\"model\": \"%s\", \"batch\": %lld, \"steps\": %lld, "
-              "\"seconds\": %.6f, \"examples_per_second\": %.3f, "
-              "\"peak_rss_mib\": %.1f}\n",
-              info.name, (long long)options.batch, (long long)steps, seconds,
+  std::printf("{\"model\": \"%s\", \"batch\": %lld, \"threads\": %lld, "
+              "\"steps\": %lld, \"seconds\": %.6f, \"examples_per_second\": "
+              "%.3f, \"peak_rss_mib\": %.1f}\n",
+              info.name, (long long)options.batch, (long long)threadCount(),
+              (long long)steps, seconds,
               examplesPerSecond, double(usage.ru_maxrss) / 1024.0);
   return 0;
 }

@@ -10,6 +10,7 @@
 #include "runtime/Error.h"
 #include "runtime/Model.h"
 #include "runtime/Predict.h"
+#include "runtime/Threads.h"
 #include "runtime/Trainer.h"
 
 #include <cerrno>
@@ -35,6 +36,10 @@ const char *kUsage =
     "  predict    classify images (PNG, JPEG) or IDX entries (FILE, FILE:K, "
     "FILE:A-B)\n"
     "  bench      time training steps on batches held in memory\n"
+    "\n"
+    "every command:\n"
+    "  --threads N           threads for the compiled kernels (default:\n"
+    "                        OMP_NUM_THREADS if set, else every core)\n"
     "\n"
     "train options:\n"
     "  --data DIR            data folder (default: %s)\n"
@@ -179,6 +184,8 @@ int run(const weft_model_info &info, int argc, char **argv) {
   FlagParser flags;
   flags.value("--data", [&](const char *v) { o.data.path = v; });
   flags.value("--batch", [&](const char *v) { o.batch = parseInt("--batch", v); });
+  flags.value("--threads",
+              [&](const char *v) { setThreadCount(parseInt("--threads", v)); });
   auto onlyFor = [&](std::initializer_list<const char *> commands) {
     for (const char *c : commands)
       if (command == c)

@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -29,6 +30,7 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(weft::createTileAndVectorizePass());
+  pm.addNestedPass<func::FuncOp>(weft::createParallelizeLoopsPass());
   // Vector transfers read and write through the slices tiling made; folded
   // into them, each block's accumulator read and write address the loop's
   // own argument and hoist out of it. Folding again after hoisting leaves
@@ -50,6 +52,19 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  // A parallel block writes its tile in place and then "copies" the tile to
+  // itself; once CSE has made the two views one value, canonicalisation
+  // drops the copy.
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
+  // Blocks that may run in parallel are distributed over OpenMP's threads
+  // (how many is the runtime's choice: `--threads`).
+  pm.addPass(createForallToParallelLoopPass());
+  pm.addPass(createConvertSCFToOpenMPPass());
+  // The loop body comes wrapped in an alloca scope, which must stay one
+  // block; with no allocas in it, canonicalisation inlines it before
+  // control flow is lowered.
+  pm.addPass(createCanonicalizerPass());
 
   pm.addPass(weft::createCopiesToLinalgPass());
   // tanh and erf as arithmetic, before anything can turn them into calls.
@@ -74,6 +89,7 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());

@@ -27,3 +27,52 @@ func.func @out_of_bounds_read(%v: f32, %i: index) -> vector<8xf32> {
   %r = vector.transfer_read %f[%i], %pad : tensor<8xf32>, vector<8xf32>
   return %r : vector<8xf32>
 }
+
+// Inside an scf.forall, a shared output's block argument is the loop's
+// initial tensor: a block of a parallel kernel whose output was filled
+// starts its accumulator from the broadcast.
+// CHECK-LABEL: func.func @read_of_filled_shared_output
+// CHECK-SAME:    (%[[V:.*]]: f32
+// CHECK:         scf.forall
+// CHECK:         vector.broadcast %[[V]] : f32 to vector<8xf32>
+// CHECK-NOT:     vector.transfer_read
+// CHECK:         scf.forall.in_parallel
+func.func @read_of_filled_shared_output(%v: f32, %x: vector<8xf32>) -> tensor<4x8xf32> {
+  %c0 = arith.constant 0 : index
+  %pad = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x8xf32>
+  %f = linalg.fill ins(%v : f32) outs(%e : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %r = scf.forall (%i) in (4) shared_outs(%out = %f) -> (tensor<4x8xf32>) {
+    %acc = vector.transfer_read %out[%i, %c0], %pad {in_bounds = [true]}
+        : tensor<4x8xf32>, vector<8xf32>
+    %sum = arith.addf %acc, %x : vector<8xf32>
+    %tile = tensor.extract_slice %out[%i, 0] [1, 8] [1, 1] : tensor<4x8xf32> to tensor<1x8xf32>
+    %w = vector.transfer_write %sum, %tile[%c0, %c0] {in_bounds = [true]}
+        : vector<8xf32>, tensor<1x8xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %w into %out[%i, 0] [1, 8] [1, 1]
+          : tensor<1x8xf32> into tensor<4x8xf32>
+    }
+  }
+  return %r : tensor<4x8xf32>
+}
+
+// A shared output whose initial tensor is not a fill is read as it is.
+// CHECK-LABEL: func.func @shared_output_not_filled
+// CHECK:         vector.transfer_read
+func.func @shared_output_not_filled(%t: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %c0 = arith.constant 0 : index
+  %pad = arith.constant 0.0 : f32
+  %r = scf.forall (%i) in (4) shared_outs(%out = %t) -> (tensor<4x8xf32>) {
+    %acc = vector.transfer_read %out[%i, %c0], %pad {in_bounds = [true]}
+        : tensor<4x8xf32>, vector<8xf32>
+    %tile = tensor.extract_slice %out[%i, 0] [1, 8] [1, 1] : tensor<4x8xf32> to tensor<1x8xf32>
+    %w = vector.transfer_write %acc, %tile[%c0, %c0] {in_bounds = [true]}
+        : vector<8xf32>, tensor<1x8xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %w into %out[%i, 0] [1, 8] [1, 1]
+          : tensor<1x8xf32> into tensor<4x8xf32>
+    }
+  }
+  return %r : tensor<4x8xf32>
+}

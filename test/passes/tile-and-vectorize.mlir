@@ -14,10 +14,10 @@
 #x = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (n, g, c, oh + kh, ow + kw)>
 #w = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (g, f, c, kh, kw)>
 #o = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (n, g, f, oh, ow)>
+// The blocks write disjoint tiles of the output: one scf.forall steps over
+// them (batch, 16 channels, output row), for the pipeline to run in parallel.
 // CHECK-LABEL: func.func @conv
-// CHECK: scf.for {{.*}} to %{{.*}} step %c1 iter_args
-// CHECK: scf.for {{.*}} to %c64 step %c16 iter_args
-// CHECK: scf.for {{.*}} to %c11 step %c1 iter_args
+// CHECK: scf.forall ({{.*}}) = (0, 0, 0) to (%{{.*}}, 64, 11) step (1, 16, 1) shared_outs
 // CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<?x1x64x11x11xf32>, vector<16x11xf32>
 // CHECK: scf.for {{.*}} to %c32 step %c1 iter_args({{.*}} = %[[ACC]]) -> (vector<16x11xf32>)
 // CHECK: scf.for {{.*}} to %c3 step %c1
@@ -26,10 +26,12 @@
 // CHECK: arith.mulf {{.*}} : vector<16x11xf32>
 // CHECK: arith.addf {{.*}} : vector<16x11xf32>
 // CHECK: vector.transfer_write {{.*}} : vector<16x11xf32>, tensor<1x1x16x1x11xf32>
+// CHECK: scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice {{.*}} [1, 1, 16, 1, 11] [1, 1, 1, 1, 1]
 // CHECK-NOT: linalg.generic
 func.func @conv(%x: tensor<?x1x32x13x13xf32>, %w: tensor<1x64x32x3x3xf32>,
                 %init: tensor<?x1x64x11x11xf32>) -> tensor<?x1x64x11x11xf32> {
-  // expected-remark @below {{kernel vectorised: blocks of 16 row(s) x 11 lanes (lanes: loop 4, rows: loop 2)}}
+  // expected-remark @below {{kernel vectorised: blocks of 16 row(s) x 11 lanes (lanes: loop 4, rows: loop 2), blocks in parallel}}
   %r = linalg.generic {indexing_maps = [#x, #w, #o],
       iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
                         "reduction", "reduction", "reduction"]}
@@ -64,7 +66,7 @@ func.func @conv(%x: tensor<?x1x32x13x13xf32>, %w: tensor<1x64x32x3x3xf32>,
 // CHECK-NOT: linalg.reduce
 func.func @weight_gradient(%x: tensor<?x1x32x13x13xf32>, %dy: tensor<?x1x64x11x11xf32>,
                            %init: tensor<1x64x32x3x3xf32>) -> tensor<1x64x32x3x3xf32> {
-  // expected-remark @below {{kernel vectorised: blocks of 16 row(s) x 11 lanes (lanes: loop 7, rows: loop 1), one partial sum per lane}}
+  // expected-remark @below {{kernel vectorised: blocks of 16 row(s) x 11 lanes (lanes: loop 7, rows: loop 1), one partial sum per lane, blocks in parallel}}
   %r = linalg.generic {indexing_maps = [#x, #dy, #dw],
       iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
                         "reduction", "reduction", "reduction"]}
@@ -90,7 +92,7 @@ func.func @weight_gradient(%x: tensor<?x1x32x13x13xf32>, %dy: tensor<?x1x64x11x1
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<6x28xf32>)
 func.func @conv_broadcast_rows(%x: tensor<?x1x1x32x32xf32>, %w: tensor<1x6x1x5x5xf32>,
                                %init: tensor<?x1x6x28x28xf32>) -> tensor<?x1x6x28x28xf32> {
-  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 28 lanes (lanes: loop 4, rows: loop 2)}}
+  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 28 lanes (lanes: loop 4, rows: loop 2), blocks in parallel}}
   %r = linalg.generic {indexing_maps = [#x, #w, #o],
       iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
                         "reduction", "reduction", "reduction"]}
@@ -117,7 +119,7 @@ func.func @conv_broadcast_rows(%x: tensor<?x1x1x32x32xf32>, %w: tensor<1x6x1x5x5
 // CHECK: vector.multi_reduction <add>
 func.func @weight_gradient_short_rows(%x: tensor<?x1x1x32x32xf32>, %dy: tensor<?x1x6x28x28xf32>,
                                       %init: tensor<1x6x1x5x5xf32>) -> tensor<1x6x1x5x5xf32> {
-  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 28 lanes (lanes: loop 7, rows: loop 1), one partial sum per lane}}
+  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 28 lanes (lanes: loop 7, rows: loop 1), one partial sum per lane, blocks in parallel}}
   %r = linalg.generic {indexing_maps = [#x, #dy, #dw],
       iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
                         "reduction", "reduction", "reduction"]}
@@ -141,14 +143,14 @@ func.func @weight_gradient_short_rows(%x: tensor<?x1x1x32x32xf32>, %dy: tensor<?
 #y = affine_map<(m, n, k) -> (m, n)>
 // CHECK-LABEL: func.func @dense
 // CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<4x64xf32>
-// CHECK: scf.for {{.*}} to %c64 step %c4
+// CHECK: scf.forall ({{.*}}) = (0, 0) to (%{{.*}}, 64) step (1, 4)
 // CHECK: scf.for {{.*}} to %c1600 step %c64 iter_args({{.*}} = %[[ZERO]]) -> (vector<4x64xf32>)
 // CHECK: arith.mulf {{.*}} : vector<4x64xf32>
 // CHECK: vector.multi_reduction <add>, {{.*}} [2] : vector<1x4x64xf32> to vector<1x4xf32>
 // CHECK-NOT: linalg.reduce
 func.func @dense(%x: tensor<?x1600xf32>, %w: tensor<64x1600xf32>,
                  %init: tensor<?x64xf32>) -> tensor<?x64xf32> {
-  // expected-remark @below {{kernel vectorised: blocks of 4 row(s) x 64 lanes (lanes: loop 2, rows: loop 1), one partial sum per lane}}
+  // expected-remark @below {{kernel vectorised: blocks of 4 row(s) x 64 lanes (lanes: loop 2, rows: loop 1), one partial sum per lane, blocks in parallel}}
   %r = linalg.generic {indexing_maps = [#x, #w, #y],
       iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%x, %w : tensor<?x1600xf32>, tensor<64x1600xf32>)
@@ -159,6 +161,34 @@ func.func @dense(%x: tensor<?x1600xf32>, %w: tensor<64x1600xf32>,
     linalg.yield %s : f32
   } -> tensor<?x64xf32>
   return %r : tensor<?x64xf32>
+}
+
+// -----
+
+// A kernel with fewer multiply-adds than parallel-work (16 batch rows, as
+// the estimate takes a dynamic batch, x 8 x 64 = 8192) keeps its blocks in
+// sequence: starting threads would cost more than the work.
+// CHECK-LABEL: func.func @small_dense
+// CHECK-NOT: scf.forall
+// CHECK: scf.for {{.*}} to %dim step %c1 iter_args({{.*}}) -> (tensor<?x8xf32>)
+// CHECK: arith.mulf {{.*}} : vector<8xf32>
+// CHECK: tensor.insert_slice
+// CHECK-NOT: scf.forall
+func.func @small_dense(%x: tensor<?x64xf32>, %w: tensor<64x8xf32>,
+                       %init: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  // expected-remark @below {{kernel vectorised: blocks of 1 row(s) x 8 lanes (lanes: loop 1), blocks in sequence}}
+  %r = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                        affine_map<(m, n, k) -> (k, n)>,
+                                        affine_map<(m, n, k) -> (m, n)>],
+      iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<?x64xf32>, tensor<64x8xf32>)
+      outs(%init : tensor<?x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b fastmath<reassoc,contract> : f32
+    %s = arith.addf %acc, %m fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<?x8xf32>
+  return %r : tensor<?x8xf32>
 }
 
 // -----
