@@ -30,6 +30,10 @@ CASES = {
                         ((2, 3), (2, 1), (1, 1)), ((3, 2), (2, 2), (1, 0))),
     "same-avg": ((2, 9, 10), 5, (3, (5, 5), (1, 1), (2, 2), (1, 1), 1),
                  ((2, 2), (2, 2), (0, 0)), ((3, 3), (3, 3), (1, 1))),
+    # Pools whose windows tile the input (stride = kernel, no padding), with
+    # a row and a column past the last whole window: 9x10 -> 3x3 -> 1x1.
+    "tiling-windows": ((2, 11, 12), 3, (4, (3, 3), (1, 1), (0, 0), (1, 1), 1),
+                       ((3, 3), (3, 3), (0, 0)), ((2, 2), (2, 2), (0, 0))),
 }
 
 

@@ -10,6 +10,12 @@
 // input element is a stride-1 window sum with the kernel flipped. No atomic
 // or overlapping writes, so the result is an ordinary parallel loop nest.
 //
+// Pools whose windows tile the input (stride equal to the kernel, no
+// padding: the usual 2x2 pool) take a shorter road: a reshape views the
+// input as [N, C, OH, KH, OW, KW], so windows are plain loops, and the
+// gradient is written window by window, with no spreading, padding or
+// zero-filled buffers.
+//
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/WeftToLinalg/LoweringUtils.h"
@@ -151,6 +157,119 @@ Value mergeGroups(OpBuilder &b, Location loc, Value t, int64_t dim) {
 Value windowShape(OpBuilder &b, Location loc, const Window &w) {
   return tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{w.kernel[0], w.kernel[1]},
                                  b.getF32Type());
+}
+
+/// Whether the windows tile the input: each element in at most one window.
+bool windowsTile(const Window &w) {
+  for (int d = 0; d < 2; ++d)
+    if (w.stride[d] != w.kernel[d] || w.padLow[d] || w.padHigh[d])
+      return false;
+  return true;
+}
+
+/// The [N, C, OH, KH, OW, KW] type of tiling windows over an [N, C, H, W]
+/// input whose pooled type is `pooled`.
+RankedTensorType windowsType(RankedTensorType pooled, const Window &w) {
+  return RankedTensorType::get(
+      {ShapedType::kDynamic, pooled.getDimSize(1), pooled.getDimSize(2),
+       w.kernel[0], pooled.getDimSize(3), w.kernel[1]},
+      pooled.getElementType());
+}
+
+/// The reassociation between [N, C, H, W] and its windows.
+SmallVector<ReassociationIndices> windowDims() {
+  return {{0}, {1}, {2, 3}, {4, 5}};
+}
+
+/// [N, C, H, W] input `x` viewed as its tiling windows. Rows and columns
+/// past the last whole window (a pool rounds its output size down) are
+/// dropped first.
+Value asWindows(OpBuilder &b, Location loc, Value x, const Window &w,
+                RankedTensorType pooled) {
+  RankedTensorType windows = windowsType(pooled, w);
+  int64_t height = pooled.getDimSize(2) * w.kernel[0];
+  int64_t width = pooled.getDimSize(3) * w.kernel[1];
+  auto type = cast<RankedTensorType>(x.getType());
+  OpFoldResult batch = tensor::getMixedSize(b, loc, x, 0);
+  if (type.getDimSize(2) != height || type.getDimSize(3) != width) {
+    auto covered = RankedTensorType::get(
+        {ShapedType::kDynamic, type.getDimSize(1), height, width},
+        type.getElementType());
+    SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> sizes{batch, b.getIndexAttr(type.getDimSize(1)),
+                                    b.getIndexAttr(height),
+                                    b.getIndexAttr(width)};
+    SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+    x = tensor::ExtractSliceOp::create(b, loc, covered, x, offsets, sizes,
+                                       strides);
+  }
+  SmallVector<OpFoldResult> shape{batch};
+  for (int64_t d = 1; d < windows.getRank(); ++d)
+    shape.push_back(b.getIndexAttr(windows.getDimSize(d)));
+  return tensor::ExpandShapeOp::create(b, loc, windows, x, windowDims(),
+                                       shape);
+}
+
+/// The [N, C, H, W] gradient whose tiling windows are `windows`; rows and
+/// columns in no window get zero.
+Value fromWindows(OpBuilder &b, Location loc, Value windows,
+                  RankedTensorType type) {
+  Value covered = tensor::CollapseShapeOp::create(b, loc, windows, windowDims());
+  auto coveredType = cast<RankedTensorType>(covered.getType());
+  if (coveredType.getDimSize(2) == type.getDimSize(2) &&
+      coveredType.getDimSize(3) == type.getDimSize(3))
+    return covered;
+  Value zeros = filledTensor(b, loc, type, covered, {0, 0, 0, 0}, 0.0);
+  SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+  return tensor::InsertSliceOp::create(
+      b, loc, covered, zeros, offsets,
+      tensor::getMixedSizes(b, loc, covered), strides);
+}
+
+/// dx over tiling windows, loops (n, c, oh, kh, ow, kw), all parallel:
+/// `element(b, loc, perWindow..., kh, kw)` where `perWindow` are the
+/// [N, C, OH, OW] operands (the output gradient, the argmax), read once for
+/// each element of their window.
+Value mapWindows(OpBuilder &b, Location loc, ValueRange perWindow,
+                 const Window &w, RankedTensorType type,
+                 function_ref<Value(OpBuilder &, Location, ValueRange, Value,
+                                    Value)>
+                     element) {
+  MLIRContext *ctx = b.getContext();
+  auto pooled = cast<RankedTensorType>(perWindow.front().getType());
+  RankedTensorType windows = windowsType(pooled, w);
+  AffineExpr n, c, oh, kh, ow, kw;
+  bindDims(ctx, n, c, oh, kh, ow, kw);
+  auto map = [&](ArrayRef<AffineExpr> e) { return AffineMap::get(6, 0, e, ctx); };
+  SmallVector<AffineMap> maps(perWindow.size(), map({n, c, oh, ow}));
+  maps.push_back(map({n, c, oh, kh, ow, kw}));
+  Value init = emptyTensor(b, loc, windows, perWindow.front(), {0});
+  Value dx =
+      linalg::GenericOp::create(
+          b, loc, windows, perWindow, ValueRange{init}, maps,
+          SmallVector<IteratorType>(6, IteratorType::parallel),
+          [&](OpBuilder &nb, Location nloc, ValueRange args) {
+            Value khIndex = linalg::IndexOp::create(nb, nloc, 3);
+            Value kwIndex = linalg::IndexOp::create(nb, nloc, 5);
+            linalg::YieldOp::create(
+                nb, nloc,
+                element(nb, nloc, args.drop_back(), khIndex, kwIndex));
+          })
+          .getResult(0);
+  return fromWindows(b, loc, dx, type);
+}
+
+/// kh * KW + kw as f32 (the flat kernel position PyTorch's argmax uses).
+Value flatKernelPosition(OpBuilder &b, Location loc, Value kh, Value kw,
+                         int64_t kernelWidth) {
+  Value flat = arith::AddIOp::create(
+      b, loc,
+      arith::MulIOp::create(b, loc, kh,
+                            arith::ConstantIndexOp::create(b, loc, kernelWidth)),
+      kw);
+  Value asInt = arith::IndexCastOp::create(b, loc, b.getI64Type(), flat);
+  return arith::SIToFPOp::create(b, loc, b.getF32Type(), asInt);
 }
 
 SmallVector<IteratorType> iteratorsOf(int parallel, int reduction) {
@@ -321,6 +440,25 @@ Value poolWindows(OpBuilder &b, Location loc, Value x, const Window &w,
   bindDims(ctx, n, c, oh, ow, kh, kw);
   auto map = [&](ArrayRef<AffineExpr> e) { return AffineMap::get(6, 0, e, ctx); };
   Value init = filledTensor(b, loc, outType, x, {0}, initial);
+  if (windowsTile(w)) {
+    // Loops (n, c, oh, kh, kw, ow): the output column innermost, a
+    // contiguous row of the output for LLVM to vectorise.
+    bindDims(ctx, n, c, oh, kh, kw, ow);
+    return linalg::GenericOp::create(
+               b, loc, outType, ValueRange{asWindows(b, loc, x, w, outType)},
+               ValueRange{init},
+               SmallVector<AffineMap>{map({n, c, oh, kh, ow, kw}),
+                                      map({n, c, oh, ow})},
+               SmallVector<IteratorType>{
+                   IteratorType::parallel, IteratorType::parallel,
+                   IteratorType::parallel, IteratorType::reduction,
+                   IteratorType::reduction, IteratorType::parallel},
+               [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                 linalg::YieldOp::create(nb, nloc,
+                                         combine(nb, nloc, args[1], args[0]));
+               })
+        .getResult(0);
+  }
   return linalg::GenericOp::create(
              b, loc, outType, ValueRange{x, windowShape(b, loc, w)},
              ValueRange{init},
@@ -398,6 +536,51 @@ Value gatherWindows(OpBuilder &b, Location loc, ValueRange spread,
       .getResult(0);
 }
 
+/// The flat kernel position (kh * KW + kw, as f32) of the first maximum of
+/// each window (PyTorch's tie rule), as [N, C, OH, OW]. `x` is read through
+/// `inputMap` over loops whose kernel loops are `khLoop` and `kwLoop`.
+Value firstMaxPositions(OpBuilder &b, Location loc, Value x, const Window &w,
+                        RankedTensorType pooled, AffineMap inputMap,
+                        AffineMap outputMap, ArrayRef<IteratorType> iterators,
+                        unsigned khLoop, unsigned kwLoop, Value windowBounds) {
+  double lowest = -std::numeric_limits<double>::infinity();
+  Value maxInit = filledTensor(b, loc, pooled, x, {0}, lowest);
+  Value argInit = filledTensor(b, loc, pooled, x, {0}, 0.0);
+  SmallVector<Value> inputs{x};
+  SmallVector<AffineMap> maps{inputMap};
+  if (windowBounds) {
+    inputs.push_back(windowBounds);
+    maps.push_back(AffineMap::get(6, 0,
+                                  {getAffineDimExpr(khLoop, b.getContext()),
+                                   getAffineDimExpr(kwLoop, b.getContext())},
+                                  b.getContext()));
+  }
+  maps.append({outputMap, outputMap});
+  size_t numInputs = inputs.size();
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{pooled, pooled}, inputs,
+             ValueRange{maxInit, argInit}, maps, iterators,
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               Value value = args[0], max = args[numInputs],
+                     arg = args[numInputs + 1];
+               // One statement each: argument order is unspecified in C++,
+               // and the IR should not depend on the host compiler.
+               Value kh = linalg::IndexOp::create(nb, nloc, khLoop);
+               Value kw = linalg::IndexOp::create(nb, nloc, kwLoop);
+               Value position =
+                   flatKernelPosition(nb, nloc, kh, kw, w.kernel[1]);
+               Value greater = arith::CmpFOp::create(
+                   nb, nloc, arith::CmpFPredicate::OGT, value, max);
+               linalg::YieldOp::create(
+                   nb, nloc,
+                   ValueRange{
+                       arith::SelectOp::create(nb, nloc, greater, value, max),
+                       arith::SelectOp::create(nb, nloc, greater, position,
+                                               arg)});
+             })
+      .getResult(1);
+}
+
 struct MaxPool2DGradLowering : OpConversionPattern<MaxPool2DGradOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(MaxPool2DGradOp op, OpAdaptor adaptor,
@@ -405,37 +588,46 @@ struct MaxPool2DGradLowering : OpConversionPattern<MaxPool2DGradOp> {
     Location loc = op.getLoc();
     MLIRContext *ctx = b.getContext();
     auto type = op.getType();
+    auto gradType = cast<RankedTensorType>(op.getGrad().getType());
     Window w(op.getKernel(), op.getStride(), op.getPadding());
+    auto map = [&](ArrayRef<AffineExpr> e) { return AffineMap::get(6, 0, e, ctx); };
+    AffineExpr d[6];
+    bindDimsList(ctx, MutableArrayRef<AffineExpr>(d));
+
+    if (windowsTile(w)) {
+      // Loops (n, c, oh, kh, kw, ow), as the forward pool; then each input
+      // element takes its window's gradient if it was that window's maximum.
+      Value argmax = firstMaxPositions(
+          b, loc, asWindows(b, loc, adaptor.getInput(), w, gradType), w,
+          gradType, map({d[0], d[1], d[2], d[3], d[5], d[4]}),
+          map({d[0], d[1], d[2], d[5]}),
+          {IteratorType::parallel, IteratorType::parallel,
+           IteratorType::parallel, IteratorType::reduction,
+           IteratorType::reduction, IteratorType::parallel},
+          3, 4, Value());
+      b.replaceOp(op, mapWindows(
+                          b, loc, ValueRange{adaptor.getGrad(), argmax}, w, type,
+                          [&](OpBuilder &nb, Location nloc, ValueRange args,
+                              Value kh, Value kw) {
+                            Value hit = arith::CmpFOp::create(
+                                nb, nloc, arith::CmpFPredicate::OEQ, args[1],
+                                flatKernelPosition(nb, nloc, kh, kw, w.kernel[1]));
+                            return arith::SelectOp::create(
+                                       nb, nloc, hit, args[0],
+                                       f32Const(nb, nloc, 0.0))
+                                .getResult();
+                          }));
+      return success();
+    }
+
     double lowest = -std::numeric_limits<double>::infinity();
     Value x = padInput(b, loc, adaptor.getInput(), w, lowest);
-    // The first maximum of each window (PyTorch's tie rule), as the flat
-    // kernel position kh * KW + kw.
-    auto gradType = cast<RankedTensorType>(op.getGrad().getType());
-    AffineExpr n, c, oh, ow, kh, kw;
-    bindDims(ctx, n, c, oh, ow, kh, kw);
-    auto map = [&](ArrayRef<AffineExpr> e) { return AffineMap::get(6, 0, e, ctx); };
-    Value maxInit = filledTensor(b, loc, gradType, x, {0}, lowest);
-    Value argInit = filledTensor(b, loc, gradType, x, {0}, 0.0);
-    int64_t kernelWidth = w.kernel[1];
-    Value argmax =
-        linalg::GenericOp::create(
-            b, loc, TypeRange{gradType, gradType},
-            ValueRange{x, windowShape(b, loc, w)}, ValueRange{maxInit, argInit},
-            SmallVector<AffineMap>{
-                map({n, c, oh * w.stride[0] + kh, ow * w.stride[1] + kw}),
-                map({kh, kw}), map({n, c, oh, ow}), map({n, c, oh, ow})},
-            iteratorsOf(4, 2),
-            [&](OpBuilder &nb, Location nloc, ValueRange args) {
-              Value position = flatKernelIndex(nb, nloc, kernelWidth, false, w);
-              Value greater = arith::CmpFOp::create(
-                  nb, nloc, arith::CmpFPredicate::OGT, args[0], args[2]);
-              linalg::YieldOp::create(
-                  nb, nloc,
-                  ValueRange{arith::SelectOp::create(nb, nloc, greater, args[0], args[2]),
-                             arith::SelectOp::create(nb, nloc, greater, position,
-                                                     args[3])});
-            })
-            .getResult(1);
+    // Loops (n, c, oh, ow, kh, kw) over the padded input's windows.
+    Value argmax = firstMaxPositions(
+        b, loc, x, w, gradType,
+        map({d[0], d[1], d[2] * w.stride[0] + d[4], d[3] * w.stride[1] + d[5]}),
+        map({d[0], d[1], d[2], d[3]}), iteratorsOf(4, 2), 4, 5,
+        windowShape(b, loc, w));
     Value grads = spreadGradient(b, loc, adaptor.getGrad(), w, type, 0.0);
     Value positions = spreadGradient(b, loc, argmax, w, type, -1.0);
     Value dx = gatherWindows(
@@ -443,36 +635,21 @@ struct MaxPool2DGradLowering : OpConversionPattern<MaxPool2DGradOp> {
         [&](OpBuilder &nb, Location nloc, ValueRange args) {
           // Loop (kh, kw) meets the window whose kernel position is
           // (K-1-kh, K-1-kw); it takes the gradient if that was the max.
-          Value position = flatKernelIndex(nb, nloc, kernelWidth, true, w);
-          Value hit = arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OEQ,
-                                            args[1], position);
+          Value kh = arith::SubIOp::create(
+              nb, nloc, arith::ConstantIndexOp::create(nb, nloc, w.kernel[0] - 1),
+              linalg::IndexOp::create(nb, nloc, 4));
+          Value kw = arith::SubIOp::create(
+              nb, nloc, arith::ConstantIndexOp::create(nb, nloc, w.kernel[1] - 1),
+              linalg::IndexOp::create(nb, nloc, 5));
+          Value hit = arith::CmpFOp::create(
+              nb, nloc, arith::CmpFPredicate::OEQ, args[1],
+              flatKernelPosition(nb, nloc, kh, kw, w.kernel[1]));
           return arith::SelectOp::create(nb, nloc, hit, args[0],
                                          f32Const(nb, nloc, 0.0))
               .getResult();
         });
     b.replaceOp(op, unpad(b, loc, dx, w, type));
     return success();
-  }
-
-  /// kh * KW + kw of the innermost two loops (4 and 5), as f32; flipped
-  /// gives (K-1-kh) * KW + (K-1-kw).
-  static Value flatKernelIndex(OpBuilder &b, Location loc, int64_t kernelWidth,
-                               bool flipped, const Window &w) {
-    Value kh = linalg::IndexOp::create(b, loc, 4);
-    Value kw = linalg::IndexOp::create(b, loc, 5);
-    if (flipped) {
-      kh = arith::SubIOp::create(
-          b, loc, arith::ConstantIndexOp::create(b, loc, w.kernel[0] - 1), kh);
-      kw = arith::SubIOp::create(
-          b, loc, arith::ConstantIndexOp::create(b, loc, w.kernel[1] - 1), kw);
-    }
-    Value flat = arith::AddIOp::create(
-        b, loc,
-        arith::MulIOp::create(b, loc, kh,
-                              arith::ConstantIndexOp::create(b, loc, kernelWidth)),
-        kw);
-    Value asInt = arith::IndexCastOp::create(b, loc, b.getI64Type(), flat);
-    return arith::SIToFPOp::create(b, loc, b.getF32Type(), asInt);
   }
 };
 
@@ -484,6 +661,15 @@ struct AvgPool2DGradLowering : OpConversionPattern<AvgPool2DGradOp> {
     auto type = op.getType();
     Window w(op.getKernel(), op.getStride(), op.getPadding());
     double scale = 1.0 / double(w.kernel[0] * w.kernel[1]);
+    if (windowsTile(w)) {
+      b.replaceOp(op, mapWindows(b, loc, ValueRange{adaptor.getGrad()}, w, type,
+                                 [&](OpBuilder &nb, Location nloc,
+                                     ValueRange args, Value, Value) {
+                                   return mulf(nb, nloc, args[0],
+                                               f32Const(nb, nloc, scale));
+                                 }));
+      return success();
+    }
     Value grads = spreadGradient(b, loc, adaptor.getGrad(), w, type, 0.0);
     Value dx = gatherWindows(b, loc, ValueRange{grads}, w, paddedType(type, w),
                              [&](OpBuilder &nb, Location nloc, ValueRange args) {

@@ -117,3 +117,63 @@ func.func @avg_pool_grad(%dy: tensor<?x2x4x4xf32>) -> tensor<?x2x6x6xf32> {
   %dx = weft.avg_pool2d_grad %dy {kernel = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>, stride = array<i64: 2, 2>} : (tensor<?x2x4x4xf32>) -> tensor<?x2x6x6xf32>
   return %dx : tensor<?x2x6x6xf32>
 }
+
+// -----
+
+// Tests that windows which tile the input (stride = kernel, no padding) are
+// read through a reshape, [N, C, OH, KH, OW, KW], with the output column
+// innermost; the row and column past the last whole window (7 = 3 * 2 + 1)
+// are cut off first.
+// CHECK-DAG: #[[XW:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d5, d4)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d5)>
+// CHECK-LABEL: func.func @max_pool_tiling(
+// CHECK:       %[[CUT:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [%{{.*}}, 2, 6, 6] [1, 1, 1, 1] : tensor<?x2x7x7xf32> to tensor<?x2x6x6xf32>
+// CHECK:       %[[WIN:.*]] = tensor.expand_shape %[[CUT]] {{\[\[}}0], [1], [2, 3], [4, 5]] {{.*}} : tensor<?x2x6x6xf32> into tensor<?x2x3x2x3x2xf32>
+// CHECK:       linalg.generic {indexing_maps = [#[[XW]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]}
+// CHECK-SAME:    ins(%[[WIN]] : tensor<?x2x3x2x3x2xf32>)
+// CHECK:         arith.maximumf
+func.func @max_pool_tiling(%x: tensor<?x2x7x7xf32>) -> tensor<?x2x3x3xf32> {
+  %y = weft.max_pool2d %x {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>} : (tensor<?x2x7x7xf32>) -> tensor<?x2x3x3xf32>
+  return %y : tensor<?x2x3x3xf32>
+}
+
+// -----
+
+// Tests the gradient over tiling windows: the first maximum of each window
+// (kernel loops 3 and 4), then one elementwise op over [N, C, OH, KH, OW, KW]
+// that gives each element its window's gradient where it was the maximum,
+// collapsed back and placed into zeros for the cut-off row and column. No
+// spreading (strided insert_slice) and no gather over windows.
+// CHECK-LABEL: func.func @max_pool_grad_tiling(
+// CHECK:       %[[ARG:.*]]:2 = linalg.generic
+// CHECK:         linalg.index 3
+// CHECK:         linalg.index 4
+// CHECK:         arith.cmpf ogt
+// CHECK:       %[[DX:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]
+// CHECK-SAME:    ins(%{{.*}}, %[[ARG]]#1 : tensor<?x2x3x3xf32>, tensor<?x2x3x3xf32>)
+// CHECK:         linalg.index 3
+// CHECK:         linalg.index 5
+// CHECK:         arith.cmpf oeq
+// CHECK:         arith.select
+// CHECK:       %[[FLAT:.*]] = tensor.collapse_shape %[[DX]] {{\[\[}}0], [1], [2, 3], [4, 5]] : tensor<?x2x3x2x3x2xf32> into tensor<?x2x6x6xf32>
+// CHECK:       tensor.insert_slice %[[FLAT]] into %{{.*}}[0, 0, 0, 0] [%{{.*}}, 2, 6, 6] [1, 1, 1, 1] : tensor<?x2x6x6xf32> into tensor<?x2x7x7xf32>
+// CHECK-NOT:   tensor.insert_slice
+func.func @max_pool_grad_tiling(%x: tensor<?x2x7x7xf32>, %dy: tensor<?x2x3x3xf32>) -> tensor<?x2x7x7xf32> {
+  %dx = weft.max_pool2d_grad %x, %dy {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>} : (tensor<?x2x7x7xf32>, tensor<?x2x3x3xf32>) -> tensor<?x2x7x7xf32>
+  return %dx : tensor<?x2x7x7xf32>
+}
+
+// -----
+
+// Tests the average-pool gradient over tiling windows that cover the input
+// exactly: one scaled elementwise op, collapsed, nothing else.
+// CHECK-LABEL: func.func @avg_pool_grad_tiling(
+// CHECK:       %[[DX:.*]] = linalg.generic
+// CHECK:         arith.constant 2.500000e-01 : f32
+// CHECK:         arith.mulf
+// CHECK:       %[[FLAT:.*]] = tensor.collapse_shape %[[DX]] {{.*}} into tensor<?x2x6x6xf32>
+// CHECK-NEXT:  return %[[FLAT]]
+func.func @avg_pool_grad_tiling(%dy: tensor<?x2x3x3xf32>) -> tensor<?x2x6x6xf32> {
+  %dx = weft.avg_pool2d_grad %dy {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>} : (tensor<?x2x3x3xf32>) -> tensor<?x2x6x6xf32>
+  return %dx : tensor<?x2x6x6xf32>
+}
