@@ -177,8 +177,13 @@ def TileAndVectorizePass : Pass<"weft-tile-and-vectorize", "::mlir::func::FuncOp
     When that dimension is shorter than a register (or not contiguous in the
     inputs) and a reduction contiguous in them is longer, the lanes run along
     the reduction instead, with one partial sum per lane, added up by a
-    `vector.multi_reduction` after its loop. Rows whose input does not move
-    with the lanes (broadcast scalars) are preferred to rows that each load a
+    `vector.multi_reduction` after its loop (an odd width counts half when
+    the two are compared: LLVM assembles odd-sized vectors from pieces). A
+    kernel whose lanes would be a multiple of 4 that is neither whole
+    registers nor a power of two (28) is first split along them with
+    upstream's `linalg::splitOp` (16 + 12, then 8 + 4), and each piece is
+    blocked as a kernel of its own. Rows whose input does not move with the
+    lanes (broadcast scalars) are preferred to rows that each load a
     vector. The loops over blocks form an `scf.forall` (their blocks write
     disjoint tiles of the output) when the kernel has at least
     `parallel-work` multiply-adds, so that the CPU pipeline can run them on

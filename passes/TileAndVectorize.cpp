@@ -75,6 +75,31 @@ int64_t lanesFor(int64_t extent, int64_t vectorWidth) {
   return 0;
 }
 
+/// Whether `lanes` fill whole registers of `vectorWidth` lanes or one
+/// power of two: LLVM then needs no shuffles to assemble them.
+bool evenWidth(int64_t lanes, int64_t vectorWidth) {
+  return lanes % vectorWidth == 0 || llvm::isPowerOf2_64(uint64_t(lanes));
+}
+
+/// What `lanes` are worth in a block: odd widths count half, for the
+/// shuffling LLVM adds (a 4-lane row beats 5 lanes of partial sums; 8 and
+/// 28 lanes beat 5).
+double usefulLanes(int64_t lanes, int64_t vectorWidth) {
+  return evenWidth(lanes, vectorWidth) ? double(lanes) : double(lanes) / 2;
+}
+
+/// Where to split `lanes` so that every piece vectorises into whole
+/// registers of `vectorWidth` lanes or one power of two of at least 4: the
+/// longest such prefix (28 = 16 + 12, then 12 = 8 + 4). `lanes` itself when
+/// it is such a piece already, or when it is no multiple of 4 (some piece
+/// would be odd again).
+int64_t evenLanes(int64_t lanes, int64_t vectorWidth) {
+  if (evenWidth(lanes, vectorWidth) || lanes % 4 != 0)
+    return lanes;
+  return lanes > vectorWidth ? lanes - lanes % vectorWidth
+                             : int64_t(llvm::bit_floor(uint64_t(lanes)));
+}
+
 /// Why `op` cannot be blocked, or the plan to block it.
 FailureOr<BlockPlan> planBlock(linalg::GenericOp op, int64_t vectorWidth,
                                int64_t registers, int64_t parallelWork,
@@ -120,7 +145,8 @@ FailureOr<BlockPlan> planBlock(linalg::GenericOp op, int64_t vectorWidth,
           uses(out, d))
         continue;
       int64_t lanes = lanesFor(ranges[d], vectorWidth);
-      if (lanes > plan.lanes) {
+      if (usefulLanes(lanes, vectorWidth) >
+          usefulLanes(plan.lanes, vectorWidth)) {
         plan.lanes = lanes;
         plan.lanesDim = plan.partialDim = d;
         break;
@@ -316,7 +342,10 @@ struct TileAndVectorizePass
         kernels.push_back(op);
     });
     IRRewriter rewriter(&getContext());
-    for (linalg::GenericOp op : kernels) {
+    // Kernels split along their lanes come back as two pieces, planned anew.
+    std::reverse(kernels.begin(), kernels.end());
+    while (!kernels.empty()) {
+      linalg::GenericOp op = kernels.pop_back_val();
       Location loc = op.getLoc();
       std::string why;
       FailureOr<BlockPlan> plan =
@@ -325,6 +354,28 @@ struct TileAndVectorizePass
         if (remarks)
           emitRemark(loc) << "kernel left as loops: " << why;
         continue;
+      }
+      // LLVM assembles an odd-sized vector (28 lanes) from pieces through
+      // the stack; split into whole registers and powers of two (16 + 8 +
+      // 4), each piece is a kernel of its own with clean vectors.
+      int64_t piece = evenLanes(plan->lanes, vectorWidth);
+      if (piece != plan->lanes) {
+        rewriter.setInsertionPoint(op);
+        auto [first, second] = linalg::splitOp(
+            rewriter, cast<TilingInterface>(op.getOperation()),
+            unsigned(plan->lanesDim), rewriter.getIndexAttr(piece));
+        auto firstOp = dyn_cast_or_null<linalg::GenericOp>(first.getOperation());
+        auto secondOp =
+            dyn_cast_or_null<linalg::GenericOp>(second.getOperation());
+        if (firstOp && secondOp) {
+          if (remarks)
+            emitRemark(loc) << "kernel split: " << plan->lanes
+                            << " lanes (loop " << plan->lanesDim << ") as "
+                            << piece << " + " << plan->lanes - piece;
+          kernels.push_back(secondOp);
+          kernels.push_back(firstOp);
+          continue;
+        }
       }
       if (failed(blockKernel(rewriter, op, *plan, why))) {
         if (remarks)

@@ -84,15 +84,26 @@ func.func @weight_gradient(%x: tensor<?x1x32x13x13xf32>, %dy: tensor<?x1x64x11x1
 
 // lenet's first convolution: rows could run along output rows (28 of them,
 // 7 per block) or output channels (6). Channels win: each row then takes one
-// broadcast weight, where image rows would each load a vector.
+// broadcast weight, where image rows would each load a vector. Its 28
+// output columns would be an odd-sized vector, which LLVM assembles from
+// pieces through the stack; the kernel is split along them into kernels of
+// 16, 8 and 4 columns (upstream's linalg::splitOp), one whole register each,
+// the later ones accumulating into the earlier ones' result.
 #x = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (n, g, c, oh + kh, ow + kw)>
 #w = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (g, f, c, kh, kw)>
 #o = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (n, g, f, oh, ow)>
 // CHECK-LABEL: func.func @conv_broadcast_rows
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<6x28xf32>)
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<6x16xf32>)
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<6x8xf32>)
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<6x4xf32>)
+// CHECK-NOT: vector<6x28xf32>
 func.func @conv_broadcast_rows(%x: tensor<?x1x1x32x32xf32>, %w: tensor<1x6x1x5x5xf32>,
                                %init: tensor<?x1x6x28x28xf32>) -> tensor<?x1x6x28x28xf32> {
-  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 28 lanes (lanes: loop 4, rows: loop 2), blocks in parallel}}
+  // expected-remark @below {{kernel split: 28 lanes (loop 4) as 16 + 12}}
+  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 16 lanes (lanes: loop 4, rows: loop 2), blocks in parallel}}
+  // expected-remark @below {{kernel split: 12 lanes (loop 4) as 8 + 4}}
+  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 8 lanes (lanes: loop 4, rows: loop 2), blocks in parallel}}
+  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 4 lanes (lanes: loop 4, rows: loop 2), blocks in parallel}}
   %r = linalg.generic {indexing_maps = [#x, #w, #o],
       iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
                         "reduction", "reduction", "reduction"]}
@@ -110,16 +121,29 @@ func.func @conv_broadcast_rows(%x: tensor<?x1x1x32x32xf32>, %w: tensor<1x6x1x5x5
 
 // Its weight gradient: the output row is the kernel width, 5, which would
 // fill a third of a register; the output column (28, a reduction contiguous
-// in both inputs) fills almost two, with one partial sum per lane.
+// in both inputs) fills almost two, with one partial sum per lane. Split
+// along that reduction (16 + 8 + 4 columns), each piece adds its partial
+// sums to what the one before it left.
 #x = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (n, g, c, oh + kh, ow + kw)>
 #dy = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (n, g, f, oh, ow)>
 #dw = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (g, f, c, kh, kw)>
 // CHECK-LABEL: func.func @weight_gradient_short_rows
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<6x28xf32>)
+// CHECK: %[[FIRST:.*]] = scf.forall
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<6x16xf32>)
+// CHECK: vector.multi_reduction <add>
+// CHECK: %[[SECOND:.*]] = scf.forall {{.*}} shared_outs({{.*}} = %[[FIRST]])
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<6x8xf32>)
+// CHECK: vector.multi_reduction <add>
+// CHECK: scf.forall {{.*}} shared_outs({{.*}} = %[[SECOND]])
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<6x4xf32>)
 // CHECK: vector.multi_reduction <add>
 func.func @weight_gradient_short_rows(%x: tensor<?x1x1x32x32xf32>, %dy: tensor<?x1x6x28x28xf32>,
                                       %init: tensor<1x6x1x5x5xf32>) -> tensor<1x6x1x5x5xf32> {
-  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 28 lanes (lanes: loop 7, rows: loop 1), one partial sum per lane, blocks in parallel}}
+  // expected-remark @below {{kernel split: 28 lanes (loop 7) as 16 + 12}}
+  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 16 lanes (lanes: loop 7, rows: loop 1), one partial sum per lane, blocks in parallel}}
+  // expected-remark @below {{kernel split: 12 lanes (loop 7) as 8 + 4}}
+  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 8 lanes (lanes: loop 7, rows: loop 1), one partial sum per lane, blocks in parallel}}
+  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 4 lanes (lanes: loop 7, rows: loop 1), one partial sum per lane, blocks in parallel}}
   %r = linalg.generic {indexing_maps = [#x, #dy, #dw],
       iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
                         "reduction", "reduction", "reduction"]}
