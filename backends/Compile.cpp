@@ -63,7 +63,7 @@ LogicalResult mlir::weft::lowerToStage(ModuleOp module, Stage stage,
   buildWeftTrainingPipeline(pm);
   buildWeftToLinalgPipeline(pm);
   if (stage == Stage::LLVMDialect) {
-    buildLinalgToLLVMPipeline(pm);
+    buildLinalgToLLVMPipeline(pm, inspection.stats);
     if (inspection.lineTables)
       pm.addPass(LLVM::createDIScopeForLLVMFuncOpPass());
   }

@@ -8,6 +8,8 @@
 #ifndef WEFT_BACKENDS_COMPILE_H
 #define WEFT_BACKENDS_COMPILE_H
 
+#include "passes/KernelStats.h"
+
 #include "mlir/IR/BuiltinOps.h"
 
 #include <string>
@@ -33,6 +35,9 @@ struct InspectionOptions {
   /// Debug line tables from the ops' model-file locations, so that
   /// `perf report --sort srcline` names the layer a hot loop came from.
   bool lineTables = false;
+  /// Filled with each function's kernel statistics (weftc --stats) when
+  /// lowering reaches the LLVM dialect.
+  std::vector<KernelStats> *stats = nullptr;
 };
 
 /// Lowers `module` in place to `stage`. Diagnostics go to the context's

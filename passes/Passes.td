@@ -240,6 +240,32 @@ def ParallelizeLoopsPass : Pass<"weft-parallelize-loops", "::mlir::func::FuncOp"
                            "::mlir::tensor::TensorDialect"];
 }
 
+def KernelStatsPass : Pass<"weft-kernel-stats", "::mlir::ModuleOp"> {
+  let summary = "Reports each function's kernels, flops and temporaries";
+  let description = [{
+    An analysis: the IR is left as it is. For every function with a body it
+    reports, as a remark on the function (`weftc --stats` prints a table
+    instead):
+
+    - kernels: the loop nests at the function's top level (linalg ops,
+      copies, `scf.for`, and `scf.forall`/`scf.parallel`, which also count
+      as parallel);
+    - flops: every arith or math float op (a vector op once per lane, a
+      `vector.fma` twice) times the trip counts of the loops and linalg ops
+      around it;
+    - allocations and bytes of temporaries: every `memref.alloc` times the
+      trip counts around it, with its size.
+
+    Dynamic extents (the batch) are taken as `batch`, by default the batch
+    of the model's `train` block. It works at any point from linalg on
+    tensors to linalg on buffers; weftc runs it after bufferization.
+  }];
+  let options = [
+    Option<"batch", "batch", "int64_t", "0",
+           "batch size to count at (0: the train block's)">,
+  ];
+}
+
 def FoldFillReadsPass : Pass<"weft-fold-fill-reads"> {
   let summary = "Replaces vector reads of a filled tensor with a broadcast";
   let description = [{

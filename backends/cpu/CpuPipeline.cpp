@@ -26,7 +26,8 @@
 
 using namespace mlir;
 
-void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm) {
+void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
+                                           std::vector<KernelStats> *stats) {
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(weft::createTileAndVectorizePass());
@@ -57,6 +58,10 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   // drops the copy.
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
+  // Kernels are final here (fused, tiled, bufferized) and still one op or
+  // loop nest each.
+  if (stats)
+    pm.addPass(createKernelStatsPass(/*batch=*/0, stats));
   // Blocks that may run in parallel are distributed over OpenMP's threads
   // (how many is the runtime's choice: `--threads`).
   pm.addPass(createForallToParallelLoopPass());
@@ -105,7 +110,7 @@ void mlir::weft::registerCpuPipeline() {
   PassPipelineRegistration<>(
       "weft-linalg-to-llvm-pipeline",
       "Bufferize linalg on tensors and lower it to the LLVM dialect (CPU)",
-      buildLinalgToLLVMPipeline);
+      [](OpPassManager &pm) { buildLinalgToLLVMPipeline(pm); });
   PassPipelineRegistration<>(
       "weft-cpu-pipeline",
       "Everything weftc runs for a CPU target, weft dialect to LLVM dialect",

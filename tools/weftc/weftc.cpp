@@ -18,6 +18,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/IR/LLVMContext.h"
+#include "llvm/ADT/Statistic.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
@@ -112,14 +113,28 @@ int compile(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
   OwningOpRef<ModuleOp> module = frontend::mlirGen(context, *ast, inputFilename, &sourceMgr);
   if (!module)
     return 1;
+  // `--stats` is LLVM's own flag (pass statistics, which release builds of
+  // LLVM do not collect); main() gives it Weft's meaning and help text.
+  bool stats = llvm::AreStatisticsEnabled();
+  std::vector<backend::KernelStats> kernelStats;
   backend::InspectionOptions inspection{printIRAfterAll, printIRAfter,
                                      printIRBefore, printIRTreeDir, timing,
-                                     lineTables};
+                                     lineTables, stats ? &kernelStats : nullptr};
   backend::Stage stage = emit == Emit::Weft     ? backend::Stage::Weft
                       : emit == Emit::Linalg ? backend::Stage::Linalg
                                              : backend::Stage::LLVMDialect;
+  if (stats && stage != backend::Stage::LLVMDialect) {
+    llvm::errs() << "weftc: error: --stats counts the code generated for the "
+                    "CPU; use it with --emit=llvm, asm, obj or exe\n";
+    return 1;
+  }
   if (failed(backend::lowerToStage(*module, stage, inspection)))
     return 1;
+  if (stats) {
+    int64_t batch = backend::trainBatch(*module);
+    backend::printKernelStatsTable(llvm::errs(), kernelStats,
+                                   batch > 0 ? batch : 1);
+  }
   if (emit == Emit::Weft || emit == Emit::Linalg)
     return writeText(output, [&](llvm::raw_ostream &os) { module->print(os); });
 
@@ -181,6 +196,12 @@ int main(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   cl::HideUnrelatedOptions(weftCategory);
+  if (cl::Option *stats = cl::getRegisteredOptions().lookup("stats")) {
+    stats->setDescription("Print each function's kernels, flops and "
+                          "temporaries (at the train block's batch)");
+    stats->addCategory(weftCategory);
+    stats->setHiddenFlag(cl::NotHidden);
+  }
   cl::ParseCommandLineOptions(argc, argv, "Weft: compile a model file\n");
 
   std::string error;
