@@ -63,7 +63,8 @@ LogicalResult mlir::weft::lowerToStage(ModuleOp module, Stage stage,
   buildWeftTrainingPipeline(pm);
   buildWeftToLinalgPipeline(pm);
   if (stage == Stage::LLVMDialect) {
-    buildLinalgToLLVMPipeline(pm, inspection.stats);
+    buildLinalgToLLVMPipeline(pm, {inspection.fusionRemarks,
+                                   inspection.kernelRemarks, inspection.stats});
     if (inspection.lineTables)
       pm.addPass(LLVM::createDIScopeForLLVMFuncOpPass());
   }

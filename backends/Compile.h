@@ -38,6 +38,8 @@ struct InspectionOptions {
   /// Filled with each function's kernel statistics (weftc --stats) when
   /// lowering reaches the LLVM dialect.
   std::vector<KernelStats> *stats = nullptr;
+  /// Remarks from the CPU pipeline (weftc --remarks=fusion,kernels).
+  bool fusionRemarks = false, kernelRemarks = false;
 };
 
 /// Lowers `module` in place to `stage`. Diagnostics go to the context's

@@ -215,6 +215,27 @@ def TileAndVectorizePass : Pass<"weft-tile-and-vectorize", "::mlir::func::FuncOp
                            "::mlir::vector::VectorDialect"];
 }
 
+def FuseElementwisePass : Pass<"weft-fuse-elementwise"> {
+  let summary = "Upstream's elementwise fusion, with a remark for each decision";
+  let description = [{
+    Runs the patterns of upstream's `linalg-fuse-elementwise-ops` with its
+    rule (an elementwise producer fuses into a consumer that is its only
+    user). With `remarks`, every decision is a remark in the model's terms,
+    naming layers by their locations: what was fused into what, why a
+    producer with several users was not, and which elementwise ops stay
+    apart from a kernel with reductions (a convolution's bias and
+    activation), which this fusion cannot merge. `weftc --remarks=fusion`
+    turns the remarks on.
+  }];
+  let options = [
+    Option<"remarks", "remarks", "bool", "false",
+           "explain each fusion decision as a remark">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
 def ParallelizeLoopsPass : Pass<"weft-parallelize-loops", "::mlir::func::FuncOp"> {
   let summary = "Runs the outer loops of large linalg ops as an scf.forall";
   let description = [{

@@ -27,11 +27,16 @@
 using namespace mlir;
 
 void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
-                                           std::vector<KernelStats> *stats) {
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+                                           const CpuPipelineReports &reports) {
+  // Upstream's elementwise fusion, explained on request.
+  pm.addPass(weft::createFuseElementwisePass({reports.fusionRemarks}));
   pm.addPass(createCanonicalizerPass());
-  pm.addNestedPass<func::FuncOp>(weft::createTileAndVectorizePass());
-  pm.addNestedPass<func::FuncOp>(weft::createParallelizeLoopsPass());
+  weft::TileAndVectorizePassOptions blocks;
+  blocks.remarks = reports.kernelRemarks;
+  pm.addNestedPass<func::FuncOp>(weft::createTileAndVectorizePass(blocks));
+  weft::ParallelizeLoopsPassOptions parallel;
+  parallel.remarks = reports.kernelRemarks;
+  pm.addNestedPass<func::FuncOp>(weft::createParallelizeLoopsPass(parallel));
   // Vector transfers read and write through the slices tiling made; folded
   // into them, each block's accumulator read and write address the loop's
   // own argument and hoist out of it. Folding again after hoisting leaves
@@ -60,8 +65,8 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   // Kernels are final here (fused, tiled, bufferized) and still one op or
   // loop nest each.
-  if (stats)
-    pm.addPass(createKernelStatsPass(/*batch=*/0, stats));
+  if (reports.stats)
+    pm.addPass(createKernelStatsPass(/*batch=*/0, reports.stats));
   // Blocks that may run in parallel are distributed over OpenMP's threads
   // (how many is the runtime's choice: `--threads`).
   pm.addPass(createForallToParallelLoopPass());

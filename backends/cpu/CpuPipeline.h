@@ -9,12 +9,22 @@
 
 namespace mlir::weft {
 
+/// What the CPU pipeline reports as it runs.
+struct CpuPipelineReports {
+  /// Each elementwise fusion decision, as a remark (weft-fuse-elementwise).
+  bool fusionRemarks = false;
+  /// How each kernel is blocked or parallelised, as a remark
+  /// (weft-tile-and-vectorize, weft-parallelize-loops).
+  bool kernelRemarks = false;
+  /// Filled with each function's kernel statistics once bufferized
+  /// (weft-kernel-stats).
+  std::vector<KernelStats> *stats = nullptr;
+};
+
 /// linalg on tensors (the output of buildWeftToLinalgPipeline) down to the
-/// LLVM dialect: fusion, bufferization, deallocation, loops, LLVM. With
-/// `stats`, each function's kernels are counted into it once bufferized
-/// (weft-kernel-stats).
+/// LLVM dialect: fusion, bufferization, deallocation, loops, LLVM.
 void buildLinalgToLLVMPipeline(OpPassManager &pm,
-                               std::vector<KernelStats> *stats = nullptr);
+                               const CpuPipelineReports &reports = {});
 
 /// The whole CPU pipeline from MLIRGen's weft module to the LLVM dialect:
 /// what `weftc` runs and `weft-opt --weft-cpu-pipeline` replays.

@@ -71,6 +71,16 @@ cl::opt<std::string> printIRTreeDir(
     cl::value_desc("dir"), cl::cat(weftCategory));
 cl::opt<bool> timing("timing", cl::desc("Report the time each pass takes"),
                      cl::cat(weftCategory));
+enum class Remarks { Fusion, Kernels };
+cl::list<Remarks> remarks(
+    "remarks", cl::desc("Explain the compiler's decisions, as remarks at "
+                        "the model's lines"),
+    cl::values(clEnumValN(Remarks::Fusion, "fusion",
+                          "what was fused into what, and why not"),
+               clEnumValN(Remarks::Kernels, "kernels",
+                          "how each kernel is blocked, vectorised and run in "
+                          "parallel")),
+    cl::CommaSeparated, cl::cat(weftCategory));
 cl::opt<bool> lineTables(
     "g", cl::desc("Emit line tables: profilers attribute time to model lines"),
     cl::cat(weftCategory));
@@ -119,13 +129,20 @@ int compile(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
   std::vector<backend::KernelStats> kernelStats;
   backend::InspectionOptions inspection{printIRAfterAll, printIRAfter,
                                      printIRBefore, printIRTreeDir, timing,
-                                     lineTables, stats ? &kernelStats : nullptr};
+                                     lineTables, stats ? &kernelStats : nullptr,
+                                     llvm::is_contained(remarks, Remarks::Fusion),
+                                     llvm::is_contained(remarks, Remarks::Kernels)};
   backend::Stage stage = emit == Emit::Weft     ? backend::Stage::Weft
                       : emit == Emit::Linalg ? backend::Stage::Linalg
                                              : backend::Stage::LLVMDialect;
   if (stats && stage != backend::Stage::LLVMDialect) {
     llvm::errs() << "weftc: error: --stats counts the code generated for the "
                     "CPU; use it with --emit=llvm, asm, obj or exe\n";
+    return 1;
+  }
+  if (!remarks.empty() && stage != backend::Stage::LLVMDialect) {
+    llvm::errs() << "weftc: error: --remarks explains the CPU pipeline's "
+                    "decisions; use it with --emit=llvm, asm, obj or exe\n";
     return 1;
   }
   if (failed(backend::lowerToStage(*module, stage, inspection)))
