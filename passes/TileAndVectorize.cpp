@@ -331,6 +331,22 @@ LogicalResult blockKernel(RewriterBase &rewriter, linalg::GenericOp op,
   return success();
 }
 
+/// Splits `op` along loop `dim` at `piece` with upstream's linalg::splitOp:
+/// the pieces, in order, or none (and `op` untouched) if it cannot.
+SmallVector<linalg::GenericOp> splitLanes(RewriterBase &rewriter,
+                                          linalg::GenericOp op, int64_t dim,
+                                          int64_t piece) {
+  rewriter.setInsertionPoint(op);
+  auto [first, second] =
+      linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()),
+                      unsigned(dim), rewriter.getIndexAttr(piece));
+  SmallVector<linalg::GenericOp> pieces;
+  for (TilingInterface part : {first, second})
+    if (auto generic = dyn_cast_or_null<linalg::GenericOp>(part.getOperation()))
+      pieces.push_back(generic);
+  return pieces;
+}
+
 struct TileAndVectorizePass
     : public weft::impl::TileAndVectorizePassBase<TileAndVectorizePass> {
   using TileAndVectorizePassBase::TileAndVectorizePassBase;
@@ -360,20 +376,14 @@ struct TileAndVectorizePass
       // 4), each piece is a kernel of its own with clean vectors.
       int64_t piece = evenLanes(plan->lanes, vectorWidth);
       if (piece != plan->lanes) {
-        rewriter.setInsertionPoint(op);
-        auto [first, second] = linalg::splitOp(
-            rewriter, cast<TilingInterface>(op.getOperation()),
-            unsigned(plan->lanesDim), rewriter.getIndexAttr(piece));
-        auto firstOp = dyn_cast_or_null<linalg::GenericOp>(first.getOperation());
-        auto secondOp =
-            dyn_cast_or_null<linalg::GenericOp>(second.getOperation());
-        if (firstOp && secondOp) {
+        SmallVector<linalg::GenericOp> pieces =
+            splitLanes(rewriter, op, plan->lanesDim, piece);
+        if (!pieces.empty()) {
           if (remarks)
             emitRemark(loc) << "kernel split: " << plan->lanes
                             << " lanes (loop " << plan->lanesDim << ") as "
                             << piece << " + " << plan->lanes - piece;
-          kernels.push_back(secondOp);
-          kernels.push_back(firstOp);
+          kernels.append(pieces.rbegin(), pieces.rend());
           continue;
         }
       }
