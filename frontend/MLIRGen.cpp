@@ -203,9 +203,13 @@ mlir::Value MLIRGenImpl::emitExpr(const Expr &e) {
 mlir::Value MLIRGenImpl::emitLayerOp(const LayerDecl *layer,
                                      const CallExpr &call, mlir::Value input) {
   namespace w = mlir::weft;
-  // Ops of a layer are named after its path; inline functions are not.
+  // Ops of a layer are named after its path, those of an inline function
+  // (max_pool, flatten, relu) after the function, so that remarks and
+  // gradients (`vjp(max_pool)`) can say which one they mean.
   std::string path = layer ? prefix + layer->name : std::string();
-  mlir::Location at = layer ? layerLoc(path, call.range) : loc(call.range);
+  mlir::Location at =
+      layerLoc(layer ? llvm::StringRef(path) : llvm::StringRef(call.callee),
+               call.range);
   const LayerConfig &c = call.config;
   auto pair = [&](const int64_t (&v)[2]) {
     return builder.getDenseI64ArrayAttr({v[0], v[1]});
