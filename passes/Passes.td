@@ -205,7 +205,7 @@ def TileAndVectorizePass : Pass<"weft-tile-and-vectorize", "::mlir::func::FuncOp
            "f32 lanes of the target's vector registers (16: AVX-512, 8: AVX2)">,
     Option<"registers", "registers", "int64_t", "16",
            "vector registers a block's accumulators may take">,
-    Option<"parallelWork", "parallel-work", "int64_t", "65536",
+    Option<"parallelWork", "parallel-work", "int64_t", "16384",
            "multiply-adds a kernel needs for its blocks to form an scf.forall">,
     Option<"remarks", "remarks", "bool", "false",
            "emit a remark for every kernel: its tiles, or why it was left">,
@@ -250,7 +250,7 @@ def ParallelizeLoopsPass : Pass<"weft-parallelize-loops", "::mlir::func::FuncOp"
     loops.
   }];
   let options = [
-    Option<"parallelWork", "parallel-work", "int64_t", "65536",
+    Option<"parallelWork", "parallel-work", "int64_t", "16384",
            "iterations an op needs for its loops to run in parallel">,
     Option<"minTiles", "min-tiles", "int64_t", "16",
            "cut leading loops until there are at least this many tiles">,

@@ -99,7 +99,7 @@ func.func @left_alone(%a: tensor<?x64xf32>, %b: tensor<?x64xf32>,
                       %k: tensor<256x64x3x3xf32>, %kf: tensor<256x64x3x3xf32>,
                       %n: index)
     -> (tensor<?x64xf32>, tensor<100000xf32>, tensor<256x64x3x3xf32>, tensor<?x64xf32>) {
-  // expected-remark @below {{loops left in sequence: about 1024 iterations, fewer than 65536}}
+  // expected-remark @below {{loops left in sequence: about 1024 iterations, fewer than 16384}}
   %small = linalg.generic {indexing_maps = [#id2, #id2],
       iterator_types = ["parallel", "parallel"]}
       ins(%a : tensor<?x64xf32>) outs(%b : tensor<?x64xf32>) {
