@@ -15,8 +15,9 @@
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
-#include <set>
 #include "llvm/Support/Path.h"
+
+#include <set>
 
 namespace mlir::weft {
 #define GEN_PASS_DEF_FUSEELEMENTWISEPASS

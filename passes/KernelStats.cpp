@@ -9,6 +9,7 @@
 
 #include "passes/KernelStats.h"
 
+#include "passes/LoopWork.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -60,7 +61,7 @@ double timesRun(Operation *op, int64_t batch) {
         times *= tripCount(lb, ub, st, batch);
     } else if (auto linalgOp = dyn_cast<linalg::LinalgOp>(parent)) {
       for (int64_t range : linalgOp.getStaticLoopRanges())
-        times *= ShapedType::isDynamic(range) ? double(batch) : double(range);
+        times *= double(estimatedExtent(range, batch));
     }
   }
   return times;
@@ -107,7 +108,7 @@ double elementBytes(Type type) {
 double bytesOf(MemRefType type, int64_t batch) {
   double elements = 1;
   for (int64_t dim : type.getShape())
-    elements *= ShapedType::isDynamic(dim) ? double(batch) : double(dim);
+    elements *= double(estimatedExtent(dim, batch));
   return elements * elementBytes(type.getElementType());
 }
 

@@ -19,8 +19,10 @@ namespace mlir::weft {
 /// The extent assumed for a dynamic dimension (the batch).
 constexpr int64_t kAssumedDynamicExtent = 16;
 
-inline int64_t estimatedExtent(int64_t extent) {
-  return ShapedType::isDynamic(extent) ? kAssumedDynamicExtent : extent;
+/// `extent`, or `batch` when it is dynamic.
+inline int64_t estimatedExtent(int64_t extent,
+                               int64_t batch = kAssumedDynamicExtent) {
+  return ShapedType::isDynamic(extent) ? batch : extent;
 }
 
 /// Iterations of a loop nest with these ranges.

@@ -104,10 +104,7 @@ struct ParallelizeLoopsPass
       }
       scf::SCFTilingOptions options;
       options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-      options.setTileSizes(llvm::map_to_vector(
-          *sizes, [&](int64_t s) -> OpFoldResult {
-            return rewriter.getIndexAttr(s);
-          }));
+      options.setTileSizes(getAsIndexOpFoldResult(&getContext(), *sizes));
       rewriter.setInsertionPoint(op);
       FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
           rewriter, cast<TilingInterface>(op.getOperation()), options);

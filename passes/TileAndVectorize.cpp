@@ -215,12 +215,6 @@ std::string describe(const BlockPlan &plan) {
   return text;
 }
 
-SmallVector<OpFoldResult> asTiles(Builder &b, ArrayRef<int64_t> sizes) {
-  return llvm::map_to_vector(sizes, [&](int64_t s) -> OpFoldResult {
-    return b.getIndexAttr(s);
-  });
-}
-
 /// Tiles `op` as `options` say and returns the tiled op, or sets `why` to
 /// "<what> failed". Ops that merge partial results afterwards are appended
 /// to `mergeOps`.
@@ -264,7 +258,8 @@ LogicalResult vectorizeInPlace(RewriterBase &rewriter, Operation *op,
 LogicalResult blockKernel(RewriterBase &rewriter, linalg::GenericOp op,
                           const BlockPlan &plan, std::string &why) {
   scf::SCFTilingOptions outer;
-  outer.setTileSizes(asTiles(rewriter, plan.parallelTiles));
+  MLIRContext *context = rewriter.getContext();
+  outer.setTileSizes(getAsIndexOpFoldResult(context, plan.parallelTiles));
   // Blocks write disjoint tiles of the output: as an scf.forall they may run
   // on several threads (the CPU pipeline makes them an OpenMP loop).
   if (plan.parallel)
@@ -281,7 +276,7 @@ LogicalResult blockKernel(RewriterBase &rewriter, linalg::GenericOp op,
     SmallVector<int64_t> pieces(block->getNumLoops(), 0);
     pieces[plan.partialDim] = plan.lanes;
     scf::SCFTilingOptions partial;
-    partial.setTileSizes(asTiles(rewriter, pieces));
+    partial.setTileSizes(getAsIndexOpFoldResult(context, pieces));
     partial.setReductionTilingStrategy(
         ReductionTilingStrategy::PartialReductionOuterReduction);
     partial.setReductionDims({unsigned(plan.partialDim)});
@@ -301,7 +296,7 @@ LogicalResult blockKernel(RewriterBase &rewriter, linalg::GenericOp op,
     ones.push_back(reduction ? 1 : 0);
   }
   scf::SCFTilingOptions inner;
-  inner.setTileSizes(asTiles(rewriter, ones));
+  inner.setTileSizes(getAsIndexOpFoldResult(context, ones));
   inner.setReductionDims(reductionDims);
   FailureOr<linalg::GenericOp> step =
       tile(rewriter, *block, inner, "tiling the reduction loops", why);

@@ -187,23 +187,15 @@ SmallVector<ReassociationIndices> windowDims() {
 Value asWindows(OpBuilder &b, Location loc, Value x, const Window &w,
                 RankedTensorType pooled) {
   RankedTensorType windows = windowsType(pooled, w);
-  int64_t height = pooled.getDimSize(2) * w.kernel[0];
-  int64_t width = pooled.getDimSize(3) * w.kernel[1];
   auto type = cast<RankedTensorType>(x.getType());
-  OpFoldResult batch = tensor::getMixedSize(b, loc, x, 0);
-  if (type.getDimSize(2) != height || type.getDimSize(3) != width) {
-    auto covered = RankedTensorType::get(
-        {ShapedType::kDynamic, type.getDimSize(1), height, width},
-        type.getElementType());
-    SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
-    SmallVector<OpFoldResult> sizes{batch, b.getIndexAttr(type.getDimSize(1)),
-                                    b.getIndexAttr(height),
-                                    b.getIndexAttr(width)};
-    SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
-    x = tensor::ExtractSliceOp::create(b, loc, covered, x, offsets, sizes,
-                                       strides);
-  }
-  SmallVector<OpFoldResult> shape{batch};
+  auto covered = RankedTensorType::get(
+      {ShapedType::kDynamic, type.getDimSize(1),
+       pooled.getDimSize(2) * w.kernel[0], pooled.getDimSize(3) * w.kernel[1]},
+      type.getElementType());
+  // Tiling windows have no padding: `unpad` just keeps the covered corner.
+  if (covered != type)
+    x = unpad(b, loc, x, w, covered);
+  SmallVector<OpFoldResult> shape{tensor::getMixedSize(b, loc, x, 0)};
   for (int64_t d = 1; d < windows.getRank(); ++d)
     shape.push_back(b.getIndexAttr(windows.getDimSize(d)));
   return tensor::ExpandShapeOp::create(b, loc, windows, x, windowDims(),
@@ -215,16 +207,9 @@ Value asWindows(OpBuilder &b, Location loc, Value x, const Window &w,
 Value fromWindows(OpBuilder &b, Location loc, Value windows,
                   RankedTensorType type) {
   Value covered = tensor::CollapseShapeOp::create(b, loc, windows, windowDims());
-  auto coveredType = cast<RankedTensorType>(covered.getType());
-  if (coveredType.getDimSize(2) == type.getDimSize(2) &&
-      coveredType.getDimSize(3) == type.getDimSize(3))
-    return covered;
-  Value zeros = filledTensor(b, loc, type, covered, {0, 0, 0, 0}, 0.0);
-  SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
-  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
-  return tensor::InsertSliceOp::create(
-      b, loc, covered, zeros, offsets,
-      tensor::getMixedSizes(b, loc, covered), strides);
+  int64_t origin[2] = {0, 0}, one[2] = {1, 1};
+  int64_t sizes[2] = {type.getDimSize(2), type.getDimSize(3)};
+  return placeStrided(b, loc, covered, covered, origin, one, sizes, 0.0);
 }
 
 /// dx over tiling windows, loops (n, c, oh, kh, ow, kw), all parallel:
