@@ -86,20 +86,21 @@ LogicalResult WeftBindVariablesPass::bindFunction(
   }
 
   // Writes go last, after every read of the step, into the buffer itself.
+  // The destination, a view shaped like the variable, is made on entry: it
+  // then dominates the op computing the new value, which weft-write-in-place
+  // may let write there directly.
   Operation *terminator = body.getTerminator();
   for (StoreOp store : stores) {
     auto it = slots.find(store.getVariable());
     if (it == slots.end())
       return store.emitOpError("writes an undeclared variable");
     const Slot &slot = it->second;
-    b.setInsertionPoint(terminator);
     Location loc = store.getLoc();
-    auto view = memref::SubViewOp::create(
-        b, loc, buffers[slot.bufferArg],
-        ArrayRef<OpFoldResult>{b.getIndexAttr(slot.offset)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(slot.type.getNumElements())},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-    writeFlatBuffer(b, loc, store.getValue(), view);
+    b.setInsertionPointToStart(&body);
+    Value view = bufferViewOf(b, loc, buffers[slot.bufferArg], slot.offset,
+                              slot.type);
+    b.setInsertionPoint(terminator);
+    writeBuffer(b, loc, store.getValue(), view);
     store.erase();
   }
   return success();

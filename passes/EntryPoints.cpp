@@ -122,17 +122,14 @@ void WeftEntryPointsPass::buildEntryPoint(func::FuncOp fn, StringRef entryName) 
   auto call = func::CallOp::create(b, loc, fn, callArgs);
   unsigned nextOut = kNumCommon + tensorArgs.size();
   for (unsigned i = 0; i < numNonGradResults; ++i)
-    writeFlatBuffer(b, loc, call.getResult(i), args[nextOut + i]);
+    writeBuffer(b, loc, call.getResult(i), args[nextOut + i]);
   if (gradientOf) {
     for (auto [i, attr] : llvm::enumerate(gradientOf)) {
       auto param = module.lookupSymbol<ParameterOp>(cast<FlatSymbolRefAttr>(attr));
       int64_t offset = param->getAttrOfType<IntegerAttr>("offset").getInt();
-      int64_t size = param.getTensorType().getNumElements();
-      auto view = memref::SubViewOp::create(
-          b, loc, args[kGrads], ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
-          ArrayRef<OpFoldResult>{b.getIndexAttr(size)},
-          ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-      writeFlatBuffer(b, loc, call.getResult(numNonGradResults + i), view);
+      Value view = bufferViewOf(b, loc, args[kGrads], offset,
+                                param.getTensorType());
+      writeBuffer(b, loc, call.getResult(numNonGradResults + i), view);
     }
   }
   func::ReturnOp::create(b, loc);

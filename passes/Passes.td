@@ -287,6 +287,29 @@ def KernelStatsPass : Pass<"weft-kernel-stats", "::mlir::ModuleOp"> {
   ];
 }
 
+def WriteInPlacePass : Pass<"weft-write-in-place", "::mlir::func::FuncOp"> {
+  let summary = "Lets the op computing a variable's new value write it into the variable's buffer";
+  let description = [{
+    A training step stores each updated parameter, optimizer state and
+    running statistic into the flat buffer it read it from
+    (`bufferization.materialize_in_destination` into a view of the buffer).
+    The read goes through a `restrict` tensor of the whole buffer, so one-shot
+    bufferization sees no aliasing with the destination and writes the new
+    value to a temporary, then copies it over.
+
+    For a store whose value is a result of an all-parallel `linalg.generic`
+    with a `tensor.empty` output, this pass checks every reader of the
+    buffer: a slice disjoint from the destination is harmless; any other
+    reader must run before the generic, or be the generic itself reading the
+    destination's own range element by element, with the same indexing map
+    as the result (each element is then read before it is overwritten).
+    When all of them pass, the generic's output becomes a writable view of
+    the destination and bufferization writes in place: no temporary, no
+    copy.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+}
+
 def FoldFillReadsPass : Pass<"weft-fold-fill-reads"> {
   let summary = "Replaces vector reads of a filled tensor with a broadcast";
   let description = [{

@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -76,17 +77,33 @@ Value mlir::weft::readFlatBuffer(OpBuilder &b, Location loc, Value buffer) {
   return op;
 }
 
-void mlir::weft::writeFlatBuffer(OpBuilder &b, Location loc, Value tensor,
-                                 Value dest) {
-  Value flat = flattenTensor(b, loc, tensor);
+Value mlir::weft::bufferViewOf(OpBuilder &b, Location loc, Value flatBuffer,
+                               int64_t offset, RankedTensorType type) {
+  Value view = memref::SubViewOp::create(
+      b, loc, flatBuffer, ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(type.getNumElements())},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+  if (type.getRank() == 1)
+    return view;
+  if (type.getRank() == 0)
+    return memref::CollapseShapeOp::create(b, loc, view,
+                                           SmallVector<ReassociationIndices>{});
+  return memref::ExpandShapeOp::create(b, loc, type.getShape(), view,
+                                       allInOneGroup(type.getRank()));
+}
+
+void mlir::weft::writeBuffer(OpBuilder &b, Location loc, Value tensor,
+                             Value dest) {
   auto destType = cast<MemRefType>(dest.getType());
-  auto flatType = cast<RankedTensorType>(flat.getType());
-  if (flatType.getShape() != destType.getShape())
-    flat = tensor::CastOp::create(
+  if (cast<RankedTensorType>(tensor.getType()).getShape() != destType.getShape())
+    tensor = flattenTensor(b, loc, tensor);
+  auto tensorType = cast<RankedTensorType>(tensor.getType());
+  if (tensorType.getShape() != destType.getShape())
+    tensor = tensor::CastOp::create(
         b, loc,
-        RankedTensorType::get(destType.getShape(), flatType.getElementType()),
-        flat);
-  auto op = bufferization::MaterializeInDestinationOp::create(b, loc, flat, dest);
+        RankedTensorType::get(destType.getShape(), tensorType.getElementType()),
+        tensor);
+  auto op = bufferization::MaterializeInDestinationOp::create(b, loc, tensor, dest);
   op.setRestrict(true);
   op.setWritable(true);
 }

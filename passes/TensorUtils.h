@@ -30,12 +30,17 @@ Value batchSizeOf(OpBuilder &b, Location loc, Value flat,
 
 /// The flat memref `buffer` read as a tensor. `restrict` promises
 /// bufferization that no other tensor aliases it, and without `writable` it
-/// is never written in place: writes go through writeFlatBuffer.
+/// is never written in place: writes go through writeBuffer.
 Value readFlatBuffer(OpBuilder &b, Location loc, Value buffer);
 
-/// Writes `tensor` (any shape, flattened row-major) into the rank-1 memref
-/// `dest`, which may be a subview of a larger buffer.
-void writeFlatBuffer(OpBuilder &b, Location loc, Value tensor, Value dest);
+/// A view of `type`'s static shape into the rank-1 memref `flatBuffer`,
+/// starting `offset` elements in (a variable's place among the parameters).
+Value bufferViewOf(OpBuilder &b, Location loc, Value flatBuffer, int64_t offset,
+                   RankedTensorType type);
+
+/// Writes `tensor` into the memref `dest`: one of its shape, or a rank-1 one
+/// that takes it flattened row-major (possibly a subview of a larger buffer).
+void writeBuffer(OpBuilder &b, Location loc, Value tensor, Value dest);
 
 } // namespace mlir::weft
 

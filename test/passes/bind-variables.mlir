@@ -22,14 +22,18 @@ func.func @train_step_sgd(%x: tensor<?x2xf32>, %lr: f32) -> tensor<f32> {
 // CHECK-NOT: weft.state
 // CHECK-LABEL: func.func @weft_train_step_sgd(
 // CHECK-SAME:    %[[PARAMS:[^:]*]]: memref<?xf32>, %[[STATE:[^:]*]]: memref<?xf32>
+// The destinations, shaped like the variables, come first: they dominate
+// whatever computes the new values (see weft-write-in-place).
+// CHECK-DAG:   %[[SV:.*]] = memref.subview %[[STATE]][0] [4] [1]
+// CHECK-DAG:   %[[SE:.*]] = memref.expand_shape %[[SV]] {{\[\[}}0, 1]] output_shape [2, 2]
+// CHECK-DAG:   %[[PV:.*]] = memref.subview %[[PARAMS]][0] [4] [1]
+// CHECK-DAG:   %[[PE:.*]] = memref.expand_shape %[[PV]] {{\[\[}}0, 1]] output_shape [2, 2]
 // CHECK-DAG:   %[[PT:.*]] = bufferization.to_tensor %[[PARAMS]] restrict
 // CHECK-DAG:   %[[ST:.*]] = bufferization.to_tensor %[[STATE]] restrict
 // CHECK-DAG:   %[[WS:.*]] = tensor.extract_slice %[[PT]][0] [4] [1]
 // CHECK-DAG:   %[[MS:.*]] = tensor.extract_slice %[[ST]][0] [4] [1]
-// CHECK:       %[[PV:.*]] = memref.subview %[[PARAMS]][0] [4] [1]
-// CHECK:       materialize_in_destination %{{.*}} in restrict writable %[[PV]]
-// CHECK:       %[[SV:.*]] = memref.subview %[[STATE]][0] [4] [1]
-// CHECK:       materialize_in_destination %{{.*}} in restrict writable %[[SV]]
+// CHECK:       materialize_in_destination %{{.*}} in restrict writable %[[PE]] : (tensor<2x2xf32>, memref<2x2xf32>)
+// CHECK:       materialize_in_destination %{{.*}} in restrict writable %[[SE]] : (tensor<2x2xf32>, memref<2x2xf32>)
 // CHECK-NEXT:  return
 // CHECK-NOT: weft.load
 // CHECK-NOT: weft.store
@@ -41,8 +45,9 @@ func.func @train_step_sgd(%x: tensor<?x2xf32>, %lr: f32) -> tensor<f32> {
 // OUT-OF-LINE-SAME:    %{{.*}}: tensor<?x2xf32>, %{{.*}}: f32, %[[PARAMS:[^:]*]]: memref<?xf32>, %[[STATE:[^:]*]]: memref<?xf32>)
 // OUT-OF-LINE-DAG:   bufferization.to_tensor %[[PARAMS]] restrict
 // OUT-OF-LINE-DAG:   bufferization.to_tensor %[[STATE]] restrict
-// OUT-OF-LINE:       %[[PV:.*]] = memref.subview %[[PARAMS]][0] [4] [1]
-// OUT-OF-LINE:       materialize_in_destination %{{.*}} in restrict writable %[[PV]]
+// OUT-OF-LINE-DAG:   %[[PV:.*]] = memref.subview %[[PARAMS]][0] [4] [1]
+// OUT-OF-LINE-DAG:   %[[PE:.*]] = memref.expand_shape %[[PV]]
+// OUT-OF-LINE:       materialize_in_destination %{{.*}} in restrict writable %[[PE]]
 // OUT-OF-LINE-NOT:   weft.load
 // OUT-OF-LINE-LABEL: func.func @weft_train_step_sgd(
 // OUT-OF-LINE-SAME:    %[[EP:[^:]*]]: memref<?xf32>, %[[ES:[^:]*]]: memref<?xf32>

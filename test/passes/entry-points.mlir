@@ -50,7 +50,8 @@ func.func @train_step_sgd(%x: tensor<?x2x2xf32>, %y: tensor<?xi32>, %lr: f32, %m
 // CHECK-SAME:    %{{[^:]*}}: memref<?xf32>, %{{[^:]*}}: memref<?xf32>, %{{[^:]*}}: memref<?xf32>, %[[GRADS:[^:]*]]: memref<?xf32>, %{{[^:]*}}: memref<?xf32>, %{{[^:]*}}: memref<?xi32>, %[[LOSS:[^:]*]]: memref<?xf32>)
 // CHECK:       materialize_in_destination %{{.*}} in restrict writable %[[LOSS]]
 // CHECK:       %[[GW:.*]] = memref.subview %[[GRADS]][0] [12] [1]
-// CHECK:       materialize_in_destination %{{.*}} in restrict writable %[[GW]]
+// CHECK:       %[[GWE:.*]] = memref.expand_shape %[[GW]] {{\[\[}}0, 1]] output_shape [3, 4]
+// CHECK:       materialize_in_destination %{{.*}} in restrict writable %[[GWE]] : (tensor<3x4xf32>, memref<3x4xf32>)
 // CHECK:       %[[GB:.*]] = memref.subview %[[GRADS]][12] [3] [1]
 // CHECK:       materialize_in_destination %{{.*}} in restrict writable %[[GB]]
 
