@@ -12,6 +12,7 @@
 #include "passes/LoopWork.h"
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -112,6 +113,46 @@ double bytesOf(MemRefType type, int64_t batch) {
   return elements * elementBytes(type.getElementType());
 }
 
+/// The allocation `buffer` is, or is a view of (deallocation frees the base
+/// buffer it takes from the memref's metadata).
+memref::AllocOp allocationOf(Value buffer) {
+  while (Operation *def = buffer.getDefiningOp()) {
+    if (auto alloc = dyn_cast<memref::AllocOp>(def))
+      return alloc;
+    if (auto metadata = dyn_cast<memref::ExtractStridedMetadataOp>(def))
+      buffer = metadata.getSource();
+    else if (auto view = dyn_cast<ViewLikeOpInterface>(def))
+      buffer = view.getViewSource();
+    else
+      return {};
+  }
+  return {};
+}
+
+/// Walks `function` in program order, adding each allocation's bytes when
+/// it is made and taking them away when it is freed; the most at any point.
+/// A loop body counts once (its allocations are freed in the same
+/// iteration), and both sides of a conditional free count as taken.
+double peakLiveBytes(func::FuncOp function, int64_t batch) {
+  llvm::DenseMap<Operation *, double> live;
+  double now = 0, peak = 0;
+  function.walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+      double bytes = bytesOf(alloc.getType(), batch);
+      live[alloc] = bytes;
+      now += bytes;
+      peak = std::max(peak, now);
+    } else if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {
+      auto it = live.find(allocationOf(dealloc.getMemref()));
+      if (it != live.end()) {
+        now -= it->second;
+        live.erase(it);
+      }
+    }
+  });
+  return peak;
+}
+
 struct KernelStatsPass
     : public weft::impl::KernelStatsPassBase<KernelStatsPass> {
   using KernelStatsPassBase::KernelStatsPassBase;
@@ -133,9 +174,9 @@ struct KernelStatsPass
       }
       function.emitRemark(llvm::formatv(
           "at batch {0}: {1} kernels ({2} parallel), {3:F0} flops, {4:F0} "
-          "allocations, {5:F0} bytes of temporaries",
+          "allocations, {5:F0} bytes of temporaries, at most {6:F0} live",
           atBatch, stats.kernels, stats.parallelKernels, stats.flops,
-          stats.allocations, stats.temporaryBytes));
+          stats.allocations, stats.temporaryBytes, stats.peakBytes));
     });
   }
 };
@@ -163,6 +204,7 @@ KernelStats mlir::weft::countKernelStats(func::FuncOp function,
       stats.temporaryBytes += times * bytesOf(alloc.getType(), batch);
     }
   });
+  stats.peakBytes = peakLiveBytes(function, batch);
   return stats;
 }
 
@@ -179,14 +221,15 @@ void mlir::weft::printKernelStatsTable(llvm::raw_ostream &os,
                                        int64_t batch) {
   os << llvm::formatv("kernels, flops and temporaries per call, at batch {0}:\n",
                       batch);
-  os << llvm::formatv("  {0,-28} {1,8} {2,9} {3,12} {4,12} {5,12}\n",
+  os << llvm::formatv("  {0,-28} {1,8} {2,9} {3,12} {4,12} {5,12} {6,10}\n",
                       "function", "kernels", "parallel", "MFLOP",
-                      "allocations", "temp MiB");
+                      "allocations", "temp MiB", "arena MiB");
+  constexpr double MiB = 1024.0 * 1024.0;
   for (const KernelStats &row : stats)
-    os << llvm::formatv("  {0,-28} {1,8} {2,9} {3,12:F1} {4,12:F0} {5,12:F2}\n",
-                        row.function, row.kernels, row.parallelKernels,
-                        row.flops / 1e6, row.allocations,
-                        row.temporaryBytes / (1024.0 * 1024.0));
+    os << llvm::formatv(
+        "  {0,-28} {1,8} {2,9} {3,12:F1} {4,12:F0} {5,12:F2} {6,10:F2}\n",
+        row.function, row.kernels, row.parallelKernels, row.flops / 1e6,
+        row.allocations, row.temporaryBytes / MiB, row.peakBytes / MiB);
 }
 
 std::unique_ptr<Pass>

@@ -32,6 +32,10 @@ struct KernelStats {
   /// memref.alloc executed by one call, and the bytes they take in all.
   double allocations = 0;
   double temporaryBytes = 0;
+  /// The most bytes of temporaries live at once, in program order (each
+  /// loop body once): the arena one call needs. Buffers the function
+  /// returns stay live to its end.
+  double peakBytes = 0;
 };
 
 /// Counts `function` at batch size `batch`: a dynamic extent (a loop bound

@@ -310,6 +310,20 @@ def WriteInPlacePass : Pass<"weft-write-in-place", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }
 
+def FreeAfterLastUsePass : Pass<"weft-free-after-last-use", "::mlir::func::FuncOp"> {
+  let summary = "Moves each memref.dealloc to just after the buffer's last use";
+  let description = [{
+    Upstream's ownership-based deallocation frees a buffer at the end of the
+    block that allocated it, so all of a step's temporaries are live at once.
+    This pass moves each unconditional `memref.dealloc` in the allocating
+    block to just after the last op that uses the buffer or any value that
+    may alias it (upstream's `BufferViewFlowAnalysis`, plus the results of
+    any call it is passed to). A buffer that leaves through the block's
+    terminator, or whose free is conditional, is left alone.
+    `weft-kernel-stats` reports the resulting peak as the arena size.
+  }];
+}
+
 def FoldFillReadsPass : Pass<"weft-fold-fill-reads"> {
   let summary = "Replaces vector reads of a filled tensor with a broadcast";
   let description = [{

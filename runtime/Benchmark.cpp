@@ -11,6 +11,7 @@
 #include "runtime/Trainer.h"
 
 #include "runtime/Error.h"
+#include "runtime/Temporaries.h"
 #include "runtime/Threads.h"
 
 #include <algorithm>
@@ -50,6 +51,8 @@ int weft::bench(Model &model, const TrainOptions &options, int64_t warmup,
   };
   for (int64_t s = 0; s < warmup; ++s)
     step(s);
+  // After warm-up every temporary should come from the cache.
+  uint64_t systemAllocationsBefore = temporaryStats().systemAllocations;
   auto start = std::chrono::steady_clock::now();
   float loss = 0;
   for (int64_t s = warmup; s < warmup + steps; ++s)
@@ -57,6 +60,11 @@ int weft::bench(Model &model, const TrainOptions &options, int64_t warmup,
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
+
+  TemporaryStats temporaries = temporaryStats();
+  uint64_t systemAllocations =
+      temporaries.systemAllocations - systemAllocationsBefore;
+  double temporaryPeakMiB = double(temporaries.peakBytesInUse) / (1 << 20);
 
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
@@ -68,11 +76,16 @@ int weft::bench(Model &model, const TrainOptions &options, int64_t warmup,
               (long long)steps, (long long)warmup, seconds, examplesPerSecond,
               1e3 * seconds / double(steps), double(usage.ru_maxrss) / 1024.0,
               loss);
+  std::printf("temporaries: at most %.2f MiB in use; %llu allocated from the "
+              "system during the timed steps\n",
+              temporaryPeakMiB, (unsigned long long)systemAllocations);
   std::printf("{\"model\": \"%s\", \"batch\": %lld, \"threads\": %lld, "
               "\"steps\": %lld, \"seconds\": %.6f, \"examples_per_second\": "
-              "%.3f, \"peak_rss_mib\": %.1f}\n",
+              "%.3f, \"peak_rss_mib\": %.1f, \"temporaries_peak_mib\": %.2f, "
+              "\"timed_system_allocations\": %llu}\n",
               info.name, (long long)options.batch, (long long)threadCount(),
               (long long)steps, seconds,
-              examplesPerSecond, double(usage.ru_maxrss) / 1024.0);
+              examplesPerSecond, double(usage.ru_maxrss) / 1024.0,
+              temporaryPeakMiB, (unsigned long long)systemAllocations);
   return 0;
 }

@@ -65,6 +65,8 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
   // drops the copy.
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
+  // Deallocation frees at the end of the block; temporaries die sooner.
+  pm.addNestedPass<func::FuncOp>(weft::createFreeAfterLastUsePass());
   // Kernels are final here (fused, tiled, bufferized) and still one op or
   // loop nest each.
   if (reports.stats)
@@ -93,7 +95,11 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertVectorToLLVMPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Allocations go to the runtime's cache of temporaries
+  // (runtime/Temporaries.cpp), not straight to malloc.
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   // What LLVM has no intrinsic for and was not approximated (f64 tanh, say)
   // becomes a libm call.
