@@ -178,7 +178,12 @@ def TileAndVectorizePass : Pass<"weft-tile-and-vectorize", "::mlir::func::FuncOp
     inputs) and a reduction contiguous in them is longer, the lanes run along
     the reduction instead, with one partial sum per lane, added up by a
     `vector.multi_reduction` after its loop (an odd width counts half when
-    the two are compared: LLVM assembles odd-sized vectors from pieces). A
+    the two are compared: LLVM assembles odd-sized vectors from pieces).
+    Both inputs are then loaded as vectors at every step, so the rows run
+    along two dimensions, one moved along by each input (a weight
+    gradient's output channels by its input channels or kernel rows), when
+    that loads less per multiply-add; a dimension an input reads together
+    with the lanes (`ow + kw`) cannot be one. A
     kernel whose lanes would be a multiple of 4 that is neither whole
     registers nor a power of two (28) is first split along them with
     upstream's `linalg::splitOp` (16 + 12, then 8 + 4), and each piece is

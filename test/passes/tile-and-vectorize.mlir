@@ -50,23 +50,28 @@ func.func @conv(%x: tensor<?x1x32x13x13xf32>, %w: tensor<1x64x32x3x3xf32>,
 // A weight gradient: the output's contiguous dimension is the kernel width
 // (3), so the lanes run along the output column, a reduction loop contiguous
 // in both inputs, with one partial sum per lane, added up after the loop.
+// Both inputs are then loaded as vectors at every step, so the rows run
+// along two dimensions, one per input: 4 output channels (dy moves with
+// them) by 4 input channels (x does): 8 loads for 16 multiply-adds, where
+// 16 rows of one dimension took 17.
 #x = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (n, g, c, oh + kh, ow + kw)>
 #dy = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (n, g, f, oh, ow)>
 #dw = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (g, f, c, kh, kw)>
 // The partial sums start from zero in registers (weft-fold-fill-reads) and
 // are added up as vectors: no buffer holds them.
 // CHECK-LABEL: func.func @weight_gradient
-// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<16x11xf32>
-// CHECK: scf.for {{.*}} iter_args({{.*}} = %[[ZERO]]) -> (vector<16x11xf32>)
-// CHECK: arith.mulf {{.*}} : vector<16x11xf32>
-// CHECK: arith.addf {{.*}} : vector<16x11xf32>
-// CHECK: vector.multi_reduction <add>, {{.*}} [5] : vector<1x16x1x1x1x11xf32> to vector<1x16x1x1x1xf32>
+// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<4x4x11xf32>
+// CHECK: scf.forall ({{.*}}) = (0, 0, 0, 0) to (64, 32, 3, 3) step (4, 4, 1, 1)
+// CHECK: scf.for {{.*}} iter_args({{.*}} = %[[ZERO]]) -> (vector<4x4x11xf32>)
+// CHECK: arith.mulf {{.*}} : vector<4x4x11xf32>
+// CHECK: arith.addf {{.*}} : vector<4x4x11xf32>
+// CHECK: vector.multi_reduction <add>, {{.*}} [5] : vector<1x4x4x1x1x11xf32> to vector<1x4x4x1x1xf32>
 // CHECK: vector.transfer_write
 // CHECK-NOT: linalg.fill
 // CHECK-NOT: linalg.reduce
 func.func @weight_gradient(%x: tensor<?x1x32x13x13xf32>, %dy: tensor<?x1x64x11x11xf32>,
                            %init: tensor<1x64x32x3x3xf32>) -> tensor<1x64x32x3x3xf32> {
-  // expected-remark @below {{kernel vectorised: blocks of 16 row(s) x 11 lanes (lanes: loop 7, rows: loop 1), one partial sum per lane, blocks in parallel}}
+  // expected-remark @below {{kernel vectorised: blocks of 4 row(s) x 11 lanes (lanes: loop 7, rows: loop 1 x 4 (loop 2)), one partial sum per lane, blocks in parallel}}
   %r = linalg.generic {indexing_maps = [#x, #dy, #dw],
       iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
                         "reduction", "reduction", "reduction"]}
@@ -123,27 +128,29 @@ func.func @conv_broadcast_rows(%x: tensor<?x1x1x32x32xf32>, %w: tensor<1x6x1x5x5
 // fill a third of a register; the output column (28, a reduction contiguous
 // in both inputs) fills almost two, with one partial sum per lane. Split
 // along that reduction (16 + 8 + 4 columns), each piece adds its partial
-// sums to what the one before it left.
+// sums to what the one before it left. Rows: 3 output channels by the 5
+// kernel rows (x reads row oh + kh, and oh steps by one in the block). The
+// kernel width cannot be rows: x reads ow + kw, and ow is the lanes.
 #x = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (n, g, c, oh + kh, ow + kw)>
 #dy = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (n, g, f, oh, ow)>
 #dw = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (g, f, c, kh, kw)>
 // CHECK-LABEL: func.func @weight_gradient_short_rows
 // CHECK: %[[FIRST:.*]] = scf.forall
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<6x16xf32>)
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<3x5x16xf32>)
 // CHECK: vector.multi_reduction <add>
 // CHECK: %[[SECOND:.*]] = scf.forall {{.*}} shared_outs({{.*}} = %[[FIRST]])
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<6x8xf32>)
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<3x5x8xf32>)
 // CHECK: vector.multi_reduction <add>
 // CHECK: scf.forall {{.*}} shared_outs({{.*}} = %[[SECOND]])
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<6x4xf32>)
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<3x5x4xf32>)
 // CHECK: vector.multi_reduction <add>
 func.func @weight_gradient_short_rows(%x: tensor<?x1x1x32x32xf32>, %dy: tensor<?x1x6x28x28xf32>,
                                       %init: tensor<1x6x1x5x5xf32>) -> tensor<1x6x1x5x5xf32> {
   // expected-remark @below {{kernel split: 28 lanes (loop 7) as 16 + 12}}
-  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 16 lanes (lanes: loop 7, rows: loop 1), one partial sum per lane, blocks in parallel}}
+  // expected-remark @below {{kernel vectorised: blocks of 3 row(s) x 16 lanes (lanes: loop 7, rows: loop 1 x 5 (loop 3)), one partial sum per lane, blocks in parallel}}
   // expected-remark @below {{kernel split: 12 lanes (loop 7) as 8 + 4}}
-  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 8 lanes (lanes: loop 7, rows: loop 1), one partial sum per lane, blocks in parallel}}
-  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 4 lanes (lanes: loop 7, rows: loop 1), one partial sum per lane, blocks in parallel}}
+  // expected-remark @below {{kernel vectorised: blocks of 3 row(s) x 8 lanes (lanes: loop 7, rows: loop 1 x 5 (loop 3)), one partial sum per lane, blocks in parallel}}
+  // expected-remark @below {{kernel vectorised: blocks of 3 row(s) x 4 lanes (lanes: loop 7, rows: loop 1 x 5 (loop 3)), one partial sum per lane, blocks in parallel}}
   %r = linalg.generic {indexing_maps = [#x, #dy, #dw],
       iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
                         "reduction", "reduction", "reduction"]}
@@ -247,4 +254,31 @@ func.func @left_alone(%a: tensor<?x257xf32>, %b: tensor<?x257xf32>,
     linalg.yield %s : f32
   } -> tensor<257xf32>
   return %r, %g : tensor<257xf32>, tensor<257xf32>
+}
+
+// -----
+
+// A weight gradient of a 1 x 5 kernel: the only dimension x moves along
+// besides the lanes is the kernel width, and x reads ow + kw with ow the
+// lanes, so the kernel width cannot be a second dimension of rows (the
+// vectoriser takes no sum of dimensions): one dimension of rows, as before.
+#x = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (n, g, c, oh + kh, ow + kw)>
+#dy = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (n, g, f, oh, ow)>
+#dw = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (g, f, c, kh, kw)>
+// CHECK-LABEL: func.func @weight_gradient_no_second_rows
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<16x16xf32>)
+func.func @weight_gradient_no_second_rows(%x: tensor<?x1x1x8x20xf32>, %dy: tensor<?x1x16x8x16xf32>,
+                                          %init: tensor<1x16x1x1x5xf32>) -> tensor<1x16x1x1x5xf32> {
+  // expected-remark @below {{kernel vectorised: blocks of 16 row(s) x 16 lanes (lanes: loop 7, rows: loop 1), one partial sum per lane, blocks in parallel}}
+  %r = linalg.generic {indexing_maps = [#x, #dy, #dw],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
+                        "reduction", "reduction", "reduction"]}
+      ins(%x, %dy : tensor<?x1x1x8x20xf32>, tensor<?x1x16x8x16xf32>)
+      outs(%init : tensor<1x16x1x1x5xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b fastmath<reassoc,contract> : f32
+    %s = arith.addf %acc, %m fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<1x16x1x1x5xf32>
+  return %r : tensor<1x16x1x1x5xf32>
 }
