@@ -85,8 +85,13 @@ def build(weft_opt, n, workdir):
            "-o", base + ".bc"])
     run([f"{LLVM_BIN}/llc", "-O3", "-mcpu=native", "-filetype=obj",
            "-relocation-model=pic", base + ".bc", "-o", base + ".o"])
-    # Blocks run on OpenMP's threads (LLVM's libomp), OMP_NUM_THREADS of them.
-    run(["cc", "-shared", base + ".o", "-o", base + ".so", "-lomp"])
+    # Blocks run on OpenMP's threads (LLVM's libomp), OMP_NUM_THREADS of them;
+    # temporaries come from the runtime's cache (runtime/Temporaries.cpp),
+    # the only member of the runtime library the kernel needs.
+    runtime = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(weft_opt))),
+                           "lib", "libweft_runtime.a")
+    run(["cc", "-shared", base + ".o", runtime, "-o", base + ".so",
+         "-lstdc++", "-lomp"])
     return base + ".so"
 
 
