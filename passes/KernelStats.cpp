@@ -19,6 +19,8 @@
 
 #include "llvm/Support/FormatVariadic.h"
 
+#include <functional>
+
 namespace mlir::weft {
 #define GEN_PASS_DEF_KERNELSTATSPASS
 #include "passes/Passes.h.inc"
@@ -187,14 +189,22 @@ KernelStats mlir::weft::countKernelStats(func::FuncOp function,
                                          int64_t batch) {
   KernelStats stats;
   stats.function = function.getSymName().str();
-  for (Operation &op : function.getBody().getOps()) {
-    if (isa<linalg::LinalgOp, memref::CopyOp, scf::ForOp>(op))
-      ++stats.kernels;
-    if (isa<scf::ForallOp, scf::ParallelOp>(op)) {
-      ++stats.kernels;
-      ++stats.parallelKernels;
+  // Kernels at the top level, and in conditionals as if they ran (gradient
+  // clipping's norm runs only when clipping is on).
+  std::function<void(Region &)> countKernels = [&](Region &region) {
+    for (Operation &op : region.getOps()) {
+      if (isa<linalg::LinalgOp, memref::CopyOp, scf::ForOp>(op))
+        ++stats.kernels;
+      if (isa<scf::ForallOp, scf::ParallelOp>(op)) {
+        ++stats.kernels;
+        ++stats.parallelKernels;
+      }
+      if (auto conditional = dyn_cast<scf::IfOp>(op))
+        for (Region &branch : conditional->getRegions())
+          countKernels(branch);
     }
-  }
+  };
+  countKernels(function.getBody());
   function.walk([&](Operation *op) {
     if (double flops = flopsOf(op))
       stats.flops += flops * timesRun(op, batch);

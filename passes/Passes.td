@@ -120,6 +120,7 @@ def ConvertWeftToLinalgPass : Pass<"convert-weft-to-linalg", "::mlir::ModuleOp">
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect"];
 }
 

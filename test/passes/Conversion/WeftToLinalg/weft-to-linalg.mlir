@@ -169,17 +169,22 @@ func.func @adam(%p: tensor<4xf32>, %g: tensor<4xf32>, %m: tensor<4xf32>, %v: ten
 
 // -----
 
-// Tests clipping by the global norm: one sum of squares per gradient, one
-// scale min(1, max_norm / (norm + 1e-6)) (1 when max_norm <= 0), then one
+// Tests clipping by the global norm: when max_norm > 0 (known at run time),
+// one sum of squares per gradient and the scale min(1, max_norm / (norm +
+// 1e-6)); otherwise no pass over the gradients and a scale of 1. Then one
 // scaling loop per gradient.
 // CHECK-LABEL: func.func @clip(
 // CHECK-SAME:    %[[A:[^:]*]]: tensor<4x3xf32>, %[[B:[^:]*]]: tensor<?xf32>, %[[MAX:[^:]*]]: f32)
-// CHECK:       linalg.generic {{.*}} iterator_types = ["reduction", "reduction"]} ins(%[[A]]
-// CHECK:       linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[B]]
-// CHECK:       %[[NORM:.*]] = math.sqrt
-// CHECK:       %[[COEF:.*]] = arith.minimumf
 // CHECK:       %[[ON:.*]] = arith.cmpf ogt, %[[MAX]]
-// CHECK:       %[[SCALE:.*]] = arith.select %[[ON]], %[[COEF]]
+// CHECK:       %[[SCALE:.*]] = scf.if %[[ON]] -> (f32) {
+// CHECK:         linalg.generic {{.*}} iterator_types = ["reduction", "reduction"]} ins(%[[A]]
+// CHECK:         linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[B]]
+// CHECK:         %[[NORM:.*]] = math.sqrt
+// CHECK:         %[[COEF:.*]] = arith.minimumf
+// CHECK:         scf.yield %[[COEF]] : f32
+// CHECK:       } else {
+// CHECK-NEXT:    scf.yield %{{.*}} : f32
+// CHECK-NEXT:  }
 // CHECK:       linalg.generic {{.*}} ins(%[[A]]
 // CHECK:         arith.mulf %{{.*}}, %[[SCALE]]
 // CHECK:       linalg.generic {{.*}} ins(%[[B]]
