@@ -20,6 +20,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Dominance.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::weft {
 #define GEN_PASS_DEF_WRITEINPLACEPASS
@@ -110,7 +111,8 @@ public:
           return false;
         continue;
       }
-      if (!before(user))
+      // Another view of the buffer could be read anywhere: not followed.
+      if (isa<ViewLikeOpInterface>(user) || !before(user))
         return false;
     }
     return true;
@@ -124,28 +126,26 @@ private:
   }
 
   /// Follows the tensor `view` of the whole buffer through slices and
-  /// reshapes to the ops that read it.
+  /// reshapes (every value that may alias it) to the ops that read it.
   bool allowTensorReaders(Value view) {
     // A value that aliases the buffer, and whether it is exactly the
     // destination's range, reshaped.
-    SmallVector<std::pair<Value, bool>> worklist;
-    for (OpOperand &use : view.getUses()) {
-      auto slice = dyn_cast<tensor::ExtractSliceOp>(use.getOwner());
-      std::optional<Range> other =
-          slice ? staticRange(slice) : std::optional<Range>();
-      if (other && !other->overlaps(range))
-        continue;
-      if (other) {
-        worklist.push_back({slice.getResult(), *other == range});
-        continue;
-      }
-      if (!before(use.getOwner()))
-        return false;
-    }
+    SmallVector<std::pair<Value, bool>> worklist{{view, false}};
     while (!worklist.empty()) {
       auto [value, exact] = worklist.pop_back_val();
       for (OpOperand &use : value.getUses()) {
         Operation *user = use.getOwner();
+        if (auto slice = dyn_cast<tensor::ExtractSliceOp>(user)) {
+          // Of the whole buffer, a slice disjoint from the destination is
+          // harmless and one equal to it is exact; any other slice may
+          // still read the destination.
+          std::optional<Range> other =
+              value == view ? staticRange(slice) : std::nullopt;
+          if (other && !other->overlaps(range))
+            continue;
+          worklist.push_back({slice.getResult(), other && *other == range});
+          continue;
+        }
         if (isReshape(user)) {
           worklist.push_back({user->getResult(0), exact});
           continue;

@@ -81,10 +81,15 @@ void *_mlir_memref_to_llvm_alloc(size_t size) {
 }
 
 void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size) {
-  // Every block is already aligned to kAlignment; the lowering asks for no
-  // more than a vector's alignment.
-  if (alignment > kAlignment)
-    return nullptr;
+  // Every block is aligned to kAlignment, more than any vector the code
+  // loads needs; the generated code could not handle a null block.
+  if (alignment > kAlignment) {
+    std::fprintf(stderr,
+                 "error: the compiled model asks for %zu-byte aligned "
+                 "temporaries; the runtime provides %zu\n",
+                 alignment, kAlignment);
+    std::exit(1);
+  }
   return _mlir_memref_to_llvm_alloc(size);
 }
 

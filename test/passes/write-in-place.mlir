@@ -136,3 +136,31 @@ func.func @call_after(%params: memref<?xf32>, %grad: tensor<8xf32>) {
   bufferization.materialize_in_destination %new in restrict writable %view : (tensor<8xf32>, memref<8xf32, strided<[1]>>) -> ()
   return
 }
+
+// -----
+
+// Slices taken before the update (a wide one, and a slice of it), read
+// after it: the old value is still needed, so the update stays apart.
+// CHECK-LABEL: func.func @slice_of_slice_after
+// CHECK:         %[[E:.*]] = tensor.empty
+// CHECK:         linalg.generic {{.*}} outs(%[[E]] :
+// CHECK-NOT:     bufferization.to_tensor {{.*}} writable
+#id5 = affine_map<(d0) -> (d0)>
+func.func @slice_of_slice_after(%params: memref<?xf32>, %grad: tensor<8xf32>) -> f32 {
+  %view = memref.subview %params[0] [8] [1] : memref<?xf32> to memref<8xf32, strided<[1]>>
+  %all = bufferization.to_tensor %params restrict : memref<?xf32> to tensor<?xf32>
+  %wide = tensor.extract_slice %all[0] [16] [1] : tensor<?xf32> to tensor<16xf32>
+  %part = tensor.extract_slice %wide[2] [4] [1] : tensor<16xf32> to tensor<4xf32>
+  %p = tensor.extract_slice %all[0] [8] [1] : tensor<?xf32> to tensor<8xf32>
+  %e = tensor.empty() : tensor<8xf32>
+  %new = linalg.generic {indexing_maps = [#id5, #id5, #id5], iterator_types = ["parallel"]}
+      ins(%p, %grad : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %g: f32, %o: f32):
+    %d = arith.subf %a, %g : f32
+    linalg.yield %d : f32
+  } -> tensor<8xf32>
+  %c0 = arith.constant 0 : index
+  %old = tensor.extract %part[%c0] : tensor<4xf32>
+  bufferization.materialize_in_destination %new in restrict writable %view : (tensor<8xf32>, memref<8xf32, strided<[1]>>) -> ()
+  return %old : f32
+}
