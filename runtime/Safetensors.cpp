@@ -2,6 +2,8 @@
 
 #include "runtime/Safetensors.h"
 
+#include "runtime/DeferredSignals.h"
+
 #include "runtime/Error.h"
 
 #include <cstdio>
@@ -83,6 +85,8 @@ void weft::writeSafetensors(const std::string &path,
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' '); // Align the data to 8 bytes.
 
+  // Ctrl-C from here to the rename would leave the temporary file behind.
+  DeferredSignals deferred;
   std::string tmp = path + ".tmp." + std::to_string(getpid());
   File file(std::fopen(tmp.c_str(), "wb"));
   if (!file)
