@@ -31,6 +31,7 @@ func.func @loss(%x: tensor<?x4xf32>, %y: tensor<?xi32>) -> (tensor<f32>, tensor<
 // CHECK-SAME:    attributes {weft.gradients = [@a.weight, @a.bias, @b.weight, @unused]}
 // CHECK:       %[[AW:.*]] = weft.load @a.weight
 // CHECK:       %[[H:.*]] = weft.dense %[[X]], %[[AW]]
+// CHECK:       %[[R:.*]] = weft.relu %[[H]]
 // CHECK:       %[[BW:.*]] = weft.load @b.weight
 // CHECK:       %[[S:.*]] = weft.add
 // CHECK:       %[[L:.*]] = weft.softmax_cross_entropy %[[S]], %[[Y]]
@@ -41,8 +42,10 @@ func.func @loss(%x: tensor<?x4xf32>, %y: tensor<?xi32>) -> (tensor<f32>, tensor<
 // The second branch: dx and dW of the bias-free layer.
 // CHECK:       %[[DX2:.*]] = weft.matmul %[[DS]], %[[BW]] :
 // CHECK:       %[[DBW:.*]] = weft.matmul %[[DS]], %[[X]] {transpose_lhs}
-// The first branch: relu, then the dense layer's three gradients.
-// CHECK:       %[[DH:.*]] = weft.relu_grad %[[H]], %[[DS]]
+// The first branch: relu (its mask read from relu's output, so that the
+// dense layer's result has relu as its only user), then the dense layer's
+// three gradients.
+// CHECK:       %[[DH:.*]] = weft.relu_grad %[[R]], %[[DS]]
 // CHECK:       %[[DX1:.*]] = weft.matmul %[[DH]], %[[AW]] :
 // CHECK:       %[[DAW:.*]] = weft.matmul %[[DH]], %[[X]] {transpose_lhs}
 // CHECK:       %[[DAB:.*]] = weft.reduce_sum %[[DH]] {dims = array<i64: 0>}

@@ -70,8 +70,11 @@ LogicalResult ReluOp::buildVectorJacobianProduct(
     OpBuilder &b, ValueRange resultGrads, SmallVectorImpl<Value> &grads) {
   if (!startVjp(*this, resultGrads, grads))
     return success();
+  // relu(x) > 0 exactly where x > 0: reading the output leaves the input
+  // (a convolution's or dense layer's result) with relu as its only user,
+  // so the kernel can apply relu before storing it (weft-tile-and-vectorize).
   grads[0] = ReluGradOp::create(b, getGradientLoc(*this), getType(),
-                                getInput(), resultGrads[0]);
+                                getResult(), resultGrads[0]);
   return success();
 }
 

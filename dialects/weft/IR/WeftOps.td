@@ -557,7 +557,7 @@ def Weft_AvgPool2DGradOp : Weft_Op<"avg_pool2d_grad", [Pure]> {
 
 def Weft_ReluGradOp : Weft_Op<"relu_grad",
     [Pure, AllTypesMatch<["input", "grad", "output"]>]> {
-  let summary = "Gradient of relu: grad where input > 0, else 0";
+  let summary = "Gradient of relu: grad where input > 0, else 0 (input may be relu's input or output)";
   let arguments = (ins Weft_F32Tensor:$input, Weft_F32Tensor:$grad);
   let results = (outs Weft_F32Tensor:$output);
   let assemblyFormat = "$input `,` $grad attr-dict `:` type($output)";
