@@ -185,6 +185,12 @@ def TileAndVectorizePass : Pass<"weft-tile-and-vectorize", "::mlir::func::FuncOp
     gradient's output channels by its input channels or kernel rows), when
     that loads less per multiply-add; a dimension an input reads together
     with the lanes (`ow + kw`) cannot be one. A
+    kernel whose only user is an activation (one input, identity maps, read
+    directly or through a reshape, which the activation is moved past) gets
+    it as an epilogue: upstream's tile-and-fuse tiles the activation into
+    the kernel's blocks with the kernel fused in, so each block applies it
+    to its accumulators and stores only the activation's result (not with
+    partial sums, whose merge follows the loop). A
     kernel whose lanes would be a multiple of 4 that is neither whole
     registers nor a power of two (28) is first split along them with
     upstream's `linalg::splitOp` (16 + 12, then 8 + 4), and each piece is

@@ -23,7 +23,9 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -324,20 +326,177 @@ LogicalResult vectorizeInPlace(RewriterBase &rewriter, Operation *op,
   return success();
 }
 
-/// Tiles, folds and vectorises `op` as `plan` says. On failure the IR may
+/// Drops the unit dimensions of `op` (one step or tile of a block) and
+/// vectorises what is left, or sets `why`.
+LogicalResult foldUnitDimsAndVectorize(RewriterBase &rewriter,
+                                       linalg::GenericOp op, StringRef what,
+                                       std::string &why) {
+  linalg::ControlDropUnitDims control;
+  control.rankReductionStrategy =
+      linalg::ControlDropUnitDims::RankReductionStrategy::ExtractInsertSlice;
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::DropUnitDimsResult> folded =
+      linalg::dropUnitDims(rewriter, op, control);
+  Operation *kernel = op;
+  if (succeeded(folded)) {
+    rewriter.replaceOp(op, folded->replacements);
+    kernel = folded->resultOp;
+  }
+  return vectorizeInPlace(rewriter, kernel, what, why);
+}
+
+/// Whether `op` maps one input to its output element by element (an
+/// activation): all loops parallel, every map the identity, and its output
+/// only written.
+bool isActivation(linalg::GenericOp op) {
+  if (!op || !op.hasPureTensorSemantics() ||
+      op.getNumParallelLoops() != op.getNumLoops() ||
+      op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
+      op.payloadUsesValueFromOperand(op.getDpsInitOperand(0)))
+    return false;
+  return llvm::all_of(op.getIndexingMapsArray(),
+                      [](AffineMap map) { return map.isIdentity(); });
+}
+
+/// The activation that is the only user of `kernel`'s result, in its shape,
+/// which a block can apply to its accumulators before storing them; null
+/// if there is none.
+linalg::GenericOp epilogueOf(linalg::GenericOp kernel) {
+  Value result = kernel->getResult(0);
+  if (!result.hasOneUse())
+    return {};
+  auto user = dyn_cast<linalg::GenericOp>(*result.getUsers().begin());
+  if (!isActivation(user) || user->getResult(0).getType() != result.getType())
+    return {};
+  return user;
+}
+
+/// A convolution's activation reads its result through a reshape (the group
+/// dimension dropped, or a pool's windows split out): act(reshape(conv)).
+/// The activation commutes with the reshape, so this makes it
+/// reshape(act(conv)), with the activation in the kernel's shape, where
+/// epilogueOf finds it.
+void sinkReshapeBelowActivation(RewriterBase &rewriter,
+                                linalg::GenericOp kernel) {
+  Value result = kernel->getResult(0);
+  if (!result.hasOneUse())
+    return;
+  Operation *reshape = *result.getUsers().begin();
+  if (!isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(reshape) ||
+      !reshape->getResult(0).hasOneUse())
+    return;
+  auto activation =
+      dyn_cast<linalg::GenericOp>(*reshape->getResult(0).getUsers().begin());
+  if (!isActivation(activation))
+    return;
+  Location loc = activation.getLoc();
+  auto type = cast<RankedTensorType>(result.getType());
+  rewriter.setInsertionPoint(activation);
+  // Sized like the kernel's output (its init): a tensor.dim of the result
+  // itself would be a second user.
+  Value init = tensor::EmptyOp::create(
+      rewriter, loc,
+      tensor::getMixedSizes(rewriter, loc, kernel.getDpsInitOperand(0)->get()),
+      type.getElementType());
+  SmallVector<AffineMap> maps(2, rewriter.getMultiDimIdentityMap(type.getRank()));
+  SmallVector<IteratorType> iterators(type.getRank(), IteratorType::parallel);
+  auto moved = linalg::GenericOp::create(rewriter, loc, TypeRange{type},
+                                         ValueRange{result}, ValueRange{init},
+                                         maps, iterators);
+  rewriter.cloneRegionBefore(activation.getRegion(), moved.getRegion(),
+                             moved.getRegion().end());
+  IRMapping mapping;
+  mapping.map(result, moved->getResult(0));
+  Operation *after = rewriter.clone(*reshape, mapping);
+  rewriter.replaceOp(activation, after->getResults());
+  rewriter.eraseOp(reshape);
+}
+
+/// Tiles `epilogue` into the blocks `plan` gives its producer `op`, with `op`
+/// fused into each: the block computes its tile of `op` and then the
+/// epilogue's, and `op`'s result is never stored whole. Returns `op`'s tile
+/// and sets `epilogueTile`.
+FailureOr<linalg::GenericOp>
+tileWithEpilogue(RewriterBase &rewriter, linalg::GenericOp op,
+                 linalg::GenericOp epilogue, const BlockPlan &plan,
+                 linalg::GenericOp &epilogueTile, std::string &why) {
+  // The epilogue's loops are the kernel's output dimensions.
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  SmallVector<int64_t> sizes;
+  for (unsigned i = 0; i < out.getNumResults(); ++i)
+    sizes.push_back(plan.parallelTiles[out.getDimPosition(i)]);
+  scf::SCFTileAndFuseOptions options;
+  options.tilingOptions.setTileSizes(
+      getAsIndexOpFoldResult(rewriter.getContext(), sizes));
+  if (plan.parallel)
+    options.tilingOptions.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+  // Only the kernel: what produces its inputs is computed once, outside.
+  options.setFusionControlFn(
+      [&](tensor::ExtractSliceOp, OpResult producer, bool)
+          -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+        if (producer.getOwner() == op.getOperation())
+          return scf::SCFTileAndFuseOptions::ControlFnResult{};
+        return std::nullopt;
+      });
+  rewriter.setInsertionPoint(epilogue);
+  FailureOr<scf::SCFTileAndFuseResult> fused =
+      scf::tileConsumerAndFuseProducersUsingSCF(
+          rewriter, cast<TilingInterface>(epilogue.getOperation()), options);
+  if (failed(fused) || !fused->fusedProducers.contains(op)) {
+    why = "tiling the epilogue with the kernel fused into it failed";
+    return failure();
+  }
+  linalg::GenericOp block;
+  for (Operation *tiled : fused->tiledAndFusedOps) {
+    auto generic = dyn_cast<linalg::GenericOp>(tiled);
+    if (generic && generic.getNumReductionLoops() > 0)
+      block = generic;
+    else if (generic && !epilogueTile)
+      epilogueTile = generic;
+  }
+  for (auto [original, replacement] : fused->replacements)
+    rewriter.replaceAllUsesWith(original, replacement);
+  rewriter.eraseOp(epilogue);
+  // Tiling sized the loops by the kernel's result (tensor.dim); its output
+  // tensor has the same shape and is computed anyway. Anything else still
+  // reading the whole result keeps the kernel.
+  Value result = op->getResult(0);
+  Value init = op.getDpsInitOperand(0)->get();
+  for (OpOperand &use : llvm::make_early_inc_range(result.getUses()))
+    if (isa<tensor::DimOp>(use.getOwner()))
+      rewriter.modifyOpInPlace(use.getOwner(), [&] { use.set(init); });
+  if (result.use_empty())
+    rewriter.eraseOp(op);
+  return block;
+}
+
+/// Tiles, folds and vectorises `op` as `plan` says, with `epilogue` (if
+/// any) applied to each block before it is stored. On failure the IR may
 /// hold a tiled but scalar kernel, which is still correct.
 LogicalResult blockKernel(RewriterBase &rewriter, linalg::GenericOp op,
-                          const BlockPlan &plan, std::string &why) {
-  scf::SCFTilingOptions outer;
+                          const BlockPlan &plan, linalg::GenericOp epilogue,
+                          std::string &why) {
   MLIRContext *context = rewriter.getContext();
-  outer.setTileSizes(getAsIndexOpFoldResult(context, plan.parallelTiles));
-  // Blocks write disjoint tiles of the output: as an scf.forall they may run
-  // on several threads (the CPU pipeline makes them an OpenMP loop).
-  if (plan.parallel)
-    outer.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-  FailureOr<linalg::GenericOp> block =
-      tile(rewriter, op, outer, "tiling the parallel loops", why);
+  FailureOr<linalg::GenericOp> block;
+  linalg::GenericOp epilogueTile;
+  if (epilogue) {
+    block = tileWithEpilogue(rewriter, op, epilogue, plan, epilogueTile, why);
+  } else {
+    scf::SCFTilingOptions outer;
+    outer.setTileSizes(getAsIndexOpFoldResult(context, plan.parallelTiles));
+    // Blocks write disjoint tiles of the output: as an scf.forall they may
+    // run on several threads (the CPU pipeline makes them an OpenMP loop).
+    if (plan.parallel)
+      outer.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    block = tile(rewriter, op, outer, "tiling the parallel loops", why);
+  }
   if (failed(block))
+    return failure();
+  // The epilogue's tile reads the block's result: vectorised, it reads the
+  // accumulators straight from registers once canonicalisation forwards
+  // the block's write to its read.
+  if (epilogueTile &&
+      failed(vectorizeInPlace(rewriter, epilogueTile, "the epilogue", why)))
     return failure();
 
   // A reduction along the lanes keeps one partial sum per lane, in a
@@ -376,18 +535,7 @@ LogicalResult blockKernel(RewriterBase &rewriter, linalg::GenericOp op,
 
   // One step of the block has unit extents everywhere but the lanes and
   // rows; dropping them leaves `acc[r, v] += a[r] * b[v]`.
-  linalg::ControlDropUnitDims control;
-  control.rankReductionStrategy =
-      linalg::ControlDropUnitDims::RankReductionStrategy::ExtractInsertSlice;
-  rewriter.setInsertionPoint(*step);
-  FailureOr<linalg::DropUnitDimsResult> folded =
-      linalg::dropUnitDims(rewriter, *step, control);
-  Operation *kernel = *step;
-  if (succeeded(folded)) {
-    rewriter.replaceOp(*step, folded->replacements);
-    kernel = folded->resultOp;
-  }
-  if (failed(vectorizeInPlace(rewriter, kernel, "the block", why)))
+  if (failed(foldUnitDimsAndVectorize(rewriter, *step, "the block", why)))
     return failure();
   // Adding up the partial sums as vectors lets canonicalisation forward the
   // block's sums to it, so the partial-sum buffer disappears.
@@ -453,13 +601,24 @@ struct TileAndVectorizePass
           continue;
         }
       }
-      if (failed(blockKernel(rewriter, op, *plan, why))) {
+      // An activation after the kernel is applied in its blocks; partial
+      // sums are added up after their loop, where the epilogue would have
+      // to follow the merge (not done).
+      linalg::GenericOp epilogue;
+      if (plan->partialDim < 0) {
+        sinkReshapeBelowActivation(rewriter, op);
+        epilogue = epilogueOf(op);
+      }
+      if (failed(blockKernel(rewriter, op, *plan, epilogue, why))) {
         if (remarks)
           emitRemark(loc) << "kernel not vectorised: " << why;
         continue;
       }
       if (remarks)
-        emitRemark(loc) << describe(*plan);
+        emitRemark(loc) << describe(*plan)
+                        << (epilogue ? ", with the elementwise op after it"
+                                       " applied to each block"
+                                     : "");
     }
   }
 };

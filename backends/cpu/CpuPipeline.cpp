@@ -33,6 +33,10 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   // Updates write into the parameters themselves, while each is still one op.
   pm.addNestedPass<func::FuncOp>(weft::createWriteInPlacePass());
+  // tensor.dim of a reshaped kernel result becomes a dim of its source, so
+  // that an activation is the kernel's only user (a block epilogue).
+  pm.addPass(memref::createResolveRankedShapeTypeResultDimsPass());
+  pm.addPass(createCanonicalizerPass());
   weft::TileAndVectorizePassOptions blocks;
   blocks.remarks = reports.kernelRemarks;
   pm.addNestedPass<func::FuncOp>(weft::createTileAndVectorizePass(blocks));

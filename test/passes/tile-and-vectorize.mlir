@@ -282,3 +282,91 @@ func.func @weight_gradient_no_second_rows(%x: tensor<?x1x1x8x20xf32>, %dy: tenso
   } -> tensor<1x16x1x1x5xf32>
   return %r : tensor<1x16x1x1x5xf32>
 }
+
+// -----
+
+// A convolution followed by its relu, which reads the result through a
+// reshape (the group dimension dropped): relu moves before the reshape, and
+// each block applies it to its accumulators and stores only relu's result.
+// No loop nest of its own is left for relu, and the convolution's result is
+// never stored.
+#x = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (n, g, c, oh + kh, ow + kw)>
+#w = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (g, f, c, kh, kw)>
+#o = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (n, g, f, oh, ow)>
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func.func @conv_relu
+// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<1x1x16x1x11xf32>
+// CHECK: scf.forall ({{.*}}) = (0, 0, 0) to (%{{.*}}, 64, 11) step (1, 16, 1) shared_outs
+// CHECK: scf.for {{.*}} -> (vector<16x11xf32>)
+// CHECK: arith.mulf {{.*}} : vector<16x11xf32>
+// CHECK: %[[ACC:.*]] = vector.transpose
+// CHECK: %[[RELU:.*]] = arith.maximumf %[[ACC]], %[[ZERO]] : vector<1x1x16x1x11xf32>
+// CHECK: vector.transfer_write %[[RELU]]
+// CHECK: scf.forall.in_parallel
+// CHECK: tensor.collapse_shape
+// CHECK-NOT: linalg.generic
+// CHECK-NOT: arith.maximumf
+func.func @conv_relu(%x: tensor<?x1x32x13x13xf32>, %w: tensor<1x64x32x3x3xf32>,
+                     %init: tensor<?x1x64x11x11xf32>) -> tensor<?x64x11x11xf32> {
+  %zero = arith.constant 0.0 : f32
+  // expected-remark @below {{kernel vectorised: blocks of 16 row(s) x 11 lanes (lanes: loop 4, rows: loop 2), blocks in parallel, with the elementwise op after it applied to each block}}
+  %r = linalg.generic {indexing_maps = [#x, #w, #o],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
+                        "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<?x1x32x13x13xf32>, tensor<1x64x32x3x3xf32>)
+      outs(%init : tensor<?x1x64x11x11xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b fastmath<reassoc,contract> : f32
+    %s = arith.addf %acc, %m fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1x64x11x11xf32>
+  %c = tensor.collapse_shape %r [[0], [1, 2], [3], [4]] : tensor<?x1x64x11x11xf32> into tensor<?x64x11x11xf32>
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x1x32x13x13xf32>
+  %e = tensor.empty(%n) : tensor<?x64x11x11xf32>
+  %y = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c : tensor<?x64x11x11xf32>) outs(%e : tensor<?x64x11x11xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %t = arith.maximumf %v, %zero : f32
+    linalg.yield %t : f32
+  } -> tensor<?x64x11x11xf32>
+  return %y : tensor<?x64x11x11xf32>
+}
+
+// -----
+
+// The same, but something else reads the convolution's result too: it must
+// be stored whole, and relu stays a loop nest of its own.
+#x = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (n, g, c, oh + kh, ow + kw)>
+#w = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (g, f, c, kh, kw)>
+#o = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (n, g, f, oh, ow)>
+#id5 = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
+// CHECK-LABEL: func.func @conv_relu_shared
+// CHECK: scf.forall
+// CHECK-NOT: arith.maximumf
+// CHECK: scf.forall.in_parallel
+// CHECK: linalg.generic
+// CHECK: arith.maximumf
+func.func @conv_relu_shared(%x: tensor<?x1x32x13x13xf32>, %w: tensor<1x64x32x3x3xf32>,
+                            %init: tensor<?x1x64x11x11xf32>)
+    -> (tensor<?x1x64x11x11xf32>, tensor<?x1x64x11x11xf32>) {
+  %zero = arith.constant 0.0 : f32
+  // expected-remark @below {{kernel vectorised: blocks of 16 row(s) x 11 lanes (lanes: loop 4, rows: loop 2), blocks in parallel}}
+  %r = linalg.generic {indexing_maps = [#x, #w, #o],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
+                        "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<?x1x32x13x13xf32>, tensor<1x64x32x3x3xf32>)
+      outs(%init : tensor<?x1x64x11x11xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b fastmath<reassoc,contract> : f32
+    %s = arith.addf %acc, %m fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1x64x11x11xf32>
+  %y = linalg.generic {indexing_maps = [#id5, #id5], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%r : tensor<?x1x64x11x11xf32>) outs(%init : tensor<?x1x64x11x11xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %t = arith.maximumf %v, %zero : f32
+    linalg.yield %t : f32
+  } -> tensor<?x1x64x11x11xf32>
+  return %r, %y : tensor<?x1x64x11x11xf32>, tensor<?x1x64x11x11xf32>
+}
