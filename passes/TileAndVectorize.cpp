@@ -415,7 +415,7 @@ void sinkReshapeBelowActivation(RewriterBase &rewriter,
 /// Tiles `epilogue` into the blocks `plan` gives its producer `op`, with `op`
 /// fused into each: the block computes its tile of `op` and then the
 /// epilogue's, and `op`'s result is never stored whole. Returns `op`'s tile
-/// and sets `epilogueTile`.
+/// and sets `epilogueTile`; on failure the IR is unchanged.
 FailureOr<linalg::GenericOp>
 tileWithEpilogue(RewriterBase &rewriter, linalg::GenericOp op,
                  linalg::GenericOp epilogue, const BlockPlan &plan,
@@ -442,8 +442,12 @@ tileWithEpilogue(RewriterBase &rewriter, linalg::GenericOp op,
   FailureOr<scf::SCFTileAndFuseResult> fused =
       scf::tileConsumerAndFuseProducersUsingSCF(
           rewriter, cast<TilingInterface>(epilogue.getOperation()), options);
-  if (failed(fused) || !fused->fusedProducers.contains(op)) {
-    why = "tiling the epilogue with the kernel fused into it failed";
+  if (failed(fused))
+    return failure();
+  if (!fused->fusedProducers.contains(op)) {
+    // The epilogue was tiled alone: drop those loops, nothing uses them.
+    if (!fused->loops.empty())
+      rewriter.eraseOp(fused->loops.front());
     return failure();
   }
   linalg::GenericOp block;
@@ -471,17 +475,21 @@ tileWithEpilogue(RewriterBase &rewriter, linalg::GenericOp op,
 }
 
 /// Tiles, folds and vectorises `op` as `plan` says, with `epilogue` (if
-/// any) applied to each block before it is stored. On failure the IR may
-/// hold a tiled but scalar kernel, which is still correct.
+/// any) applied to each block before it is stored; `epilogue` is cleared if
+/// it could not be. On failure the IR may hold a tiled but scalar kernel,
+/// which is still correct.
 LogicalResult blockKernel(RewriterBase &rewriter, linalg::GenericOp op,
-                          const BlockPlan &plan, linalg::GenericOp epilogue,
+                          const BlockPlan &plan, linalg::GenericOp &epilogue,
                           std::string &why) {
   MLIRContext *context = rewriter.getContext();
   FailureOr<linalg::GenericOp> block;
   linalg::GenericOp epilogueTile;
-  if (epilogue) {
+  // Without the epilogue if it cannot be fused (the IR is then as it was).
+  if (epilogue)
     block = tileWithEpilogue(rewriter, op, epilogue, plan, epilogueTile, why);
-  } else {
+  if (!epilogue || failed(block)) {
+    epilogue = {};
+    epilogueTile = {};
     scf::SCFTilingOptions outer;
     outer.setTileSizes(getAsIndexOpFoldResult(context, plan.parallelTiles));
     // Blocks write disjoint tiles of the output: as an scf.forall they may
