@@ -30,12 +30,12 @@ namespace {
 llvm::SmallPtrSet<Value, 16> aliasesOf(Value buffer,
                                        const BufferViewFlowAnalysis &views) {
   llvm::SmallPtrSet<Value, 16> aliases;
+  // resolve() is transitive: only call results need resolving again.
   SmallVector<Value> worklist{buffer};
   while (!worklist.empty()) {
     for (Value alias : views.resolve(worklist.pop_back_val())) {
       if (!aliases.insert(alias).second)
         continue;
-      worklist.push_back(alias);
       for (Operation *user : alias.getUsers())
         if (isa<CallOpInterface>(user))
           llvm::append_range(worklist, user->getResults());

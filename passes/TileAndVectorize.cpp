@@ -106,6 +106,15 @@ int64_t evenLanes(int64_t lanes, int64_t vectorWidth) {
                              : int64_t(llvm::bit_floor(uint64_t(lanes)));
 }
 
+/// The largest divisor of `extent` that is at most `atMost` (at least 1):
+/// how many rows a block takes along a dimension without a partial block.
+int64_t largestDivisor(int64_t extent, int64_t atMost) {
+  for (int64_t candidate = atMost; candidate > 1; --candidate)
+    if (extent % candidate == 0)
+      return candidate;
+  return 1;
+}
+
 /// Whether every result of `map` that reads `dim` reads no other dimension
 /// in `wide`: once the block's unit dimensions are dropped, the operand is
 /// then indexed by `dim` alone there, which the vectoriser accepts (a
@@ -150,13 +159,8 @@ void addSecondRows(BlockPlan &plan, ArrayRef<int64_t> ranges,
     for (int64_t rows2 = 2; rows2 <= std::min<int64_t>(ranges[d], 8); ++rows2) {
       if (ranges[d] % rows2 != 0)
         continue;
-      int64_t rows = 1;
-      for (int64_t candidate = registers / (registersPerRow * rows2);
-           candidate > 1; --candidate)
-        if (ranges[plan.rowsDim] % candidate == 0) {
-          rows = candidate;
-          break;
-        }
+      int64_t rows = largestDivisor(ranges[plan.rowsDim],
+                                    registers / (registersPerRow * rows2));
       if (perLoad(rows, rows2) > best) {
         best = perLoad(rows, rows2);
         plan.rows = rows;
@@ -242,14 +246,11 @@ FailureOr<BlockPlan> planBlock(linalg::GenericOp op, int64_t vectorWidth,
     if (broadcastRows && !broadcast)
       continue;
     int64_t best = broadcast && !broadcastRows ? 1 : plan.rows;
-    for (int64_t candidate = registers / registersPerRow; candidate > best;
-         --candidate) {
-      if (ranges[d] % candidate == 0) {
-        plan.rows = candidate;
-        plan.rowsDim = d;
-        broadcastRows = broadcast;
-        break;
-      }
+    int64_t rows = largestDivisor(ranges[d], registers / registersPerRow);
+    if (rows > best) {
+      plan.rows = rows;
+      plan.rowsDim = d;
+      broadcastRows = broadcast;
     }
   }
 
@@ -419,7 +420,7 @@ void sinkReshapeBelowActivation(RewriterBase &rewriter,
 FailureOr<linalg::GenericOp>
 tileWithEpilogue(RewriterBase &rewriter, linalg::GenericOp op,
                  linalg::GenericOp epilogue, const BlockPlan &plan,
-                 linalg::GenericOp &epilogueTile, std::string &why) {
+                 linalg::GenericOp &epilogueTile) {
   // The epilogue's loops are the kernel's output dimensions.
   AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   SmallVector<int64_t> sizes;
@@ -486,7 +487,7 @@ LogicalResult blockKernel(RewriterBase &rewriter, linalg::GenericOp op,
   linalg::GenericOp epilogueTile;
   // Without the epilogue if it cannot be fused (the IR is then as it was).
   if (epilogue)
-    block = tileWithEpilogue(rewriter, op, epilogue, plan, epilogueTile, why);
+    block = tileWithEpilogue(rewriter, op, epilogue, plan, epilogueTile);
   if (!epilogue || failed(block)) {
     epilogue = {};
     epilogueTile = {};
