@@ -47,7 +47,8 @@ static void configureInspection(PassManager &pm,
 }
 
 LogicalResult mlir::weft::lowerToStage(ModuleOp module, Stage stage,
-                                       const InspectionOptions &inspection) {
+                                       const InspectionOptions &inspection,
+                                       int64_t vectorWidth) {
   if (inspection.printAfterAll) {
     // The pipeline's input comes from MLIRGen, not a pass; show it first, in
     // the pass manager's format, so the dump tells the whole story.
@@ -64,7 +65,8 @@ LogicalResult mlir::weft::lowerToStage(ModuleOp module, Stage stage,
   buildWeftToLinalgPipeline(pm);
   if (stage == Stage::LLVMDialect) {
     buildLinalgToLLVMPipeline(pm, {inspection.fusionRemarks,
-                                   inspection.kernelRemarks, inspection.stats});
+                                   inspection.kernelRemarks, inspection.stats},
+                              vectorWidth);
     if (inspection.lineTables)
       pm.addPass(LLVM::createDIScopeForLLVMFuncOpPass());
   }

@@ -42,10 +42,12 @@ struct InspectionOptions {
   bool fusionRemarks = false, kernelRemarks = false;
 };
 
-/// Lowers `module` in place to `stage`. Diagnostics go to the context's
-/// handler; returns failure if a pass failed.
+/// Lowers `module` in place to `stage`, blocking kernels for vector registers
+/// of `vectorWidth` f32 lanes. Diagnostics go to the context's handler;
+/// returns failure if a pass failed.
 LogicalResult lowerToStage(ModuleOp module, Stage stage,
-                           const InspectionOptions &inspection);
+                           const InspectionOptions &inspection,
+                           int64_t vectorWidth = 16);
 
 } // namespace mlir::weft
 

@@ -2,6 +2,8 @@
 
 #include "backends/Linker.h"
 
+#include "backends/cpu/ObjectEmitter.h"
+
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -11,10 +13,32 @@
 #ifndef WEFT_LINKER_DRIVER
 #error "WEFT_LINKER_DRIVER must name the C++ compiler driver used to link"
 #endif
+#ifndef WEFT_AARCH64_LINKER_DRIVER
+#error "WEFT_AARCH64_LINKER_DRIVER must name the AArch64 cross driver, or be empty"
+#endif
 
 using namespace mlir::weft;
 
-std::string mlir::weft::findRuntimeDir(const char *argv0, void *mainAddress) {
+namespace {
+/// Where a target's runtime is and what links against it.
+struct Toolchain {
+  std::string driver;     // empty: none was found when Weft was configured
+  std::string runtimeDir; // libweft_runtime.a and libweft_main.a
+};
+
+Toolchain toolchainFor(const LinkOptions &options) {
+  if (options.triple == canonicalCpuTarget(""))
+    return {WEFT_LINKER_DRIVER, options.libraryDir};
+  llvm::SmallString<256> dir(options.libraryDir);
+  llvm::sys::path::append(dir, options.triple);
+  std::string driver;
+  if (options.triple == "aarch64-linux-gnu")
+    driver = WEFT_AARCH64_LINKER_DRIVER;
+  return {driver, std::string(dir)};
+}
+} // namespace
+
+std::string mlir::weft::findLibraryDir(const char *argv0, void *mainAddress) {
   std::string exe = llvm::sys::fs::getMainExecutable(argv0, mainAddress);
   llvm::SmallString<256> dir(llvm::sys::path::parent_path(exe));
   llvm::sys::path::remove_filename(dir); // bin/ -> prefix
@@ -23,8 +47,15 @@ std::string mlir::weft::findRuntimeDir(const char *argv0, void *mainAddress) {
 }
 
 bool mlir::weft::linkExecutable(const LinkOptions &options, std::string &error) {
+  Toolchain toolchain = toolchainFor(options);
+  if (toolchain.driver.empty()) {
+    error = "cannot link for " + options.triple +
+            ": Weft was built without its cross toolchain (install it with "
+            "scripts/install-deps.sh, then rebuild Weft)";
+    return false;
+  }
   auto runtimeLib = [&](const char *name) {
-    llvm::SmallString<256> path(options.runtimeDir);
+    llvm::SmallString<256> path(toolchain.runtimeDir);
     llvm::sys::path::append(path, name);
     return std::string(path);
   };
@@ -50,7 +81,7 @@ bool mlir::weft::linkExecutable(const LinkOptions &options, std::string &error) 
   // Link to a temporary name and rename, so a failed link never leaves a
   // half-written executable under the requested name.
   std::string tmp = options.output + ".tmp-link";
-  std::vector<std::string> args{WEFT_LINKER_DRIVER, "-o", tmp};
+  std::vector<std::string> args{toolchain.driver, "-o", tmp};
   args.insert(args.end(), options.objects.begin(), options.objects.end());
   args.insert(args.end(), {mainLib, runtime, "-lpng", "-ljpeg", "-lz", "-lomp",
                            "-lm", "-lpthread"});
@@ -60,7 +91,7 @@ bool mlir::weft::linkExecutable(const LinkOptions &options, std::string &error) 
   llvm::sys::fs::createTemporaryFile("weft-link", "log", log);
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, log.str(), log.str()};
   std::string execError;
-  int rc = llvm::sys::ExecuteAndWait(WEFT_LINKER_DRIVER, argRefs, std::nullopt,
+  int rc = llvm::sys::ExecuteAndWait(toolchain.driver, argRefs, std::nullopt,
                                      redirects, 0, 0, &execError);
   auto output = llvm::MemoryBuffer::getFile(log);
   std::string linkerOutput = output ? (*output)->getBuffer().str() : "";

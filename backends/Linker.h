@@ -11,18 +11,22 @@ namespace mlir::weft {
 struct LinkOptions {
   std::string output;
   std::vector<std::string> objects;
-  /// Folder holding libweft_runtime.a and libweft_main.a.
-  std::string runtimeDir;
+  /// The libraries folder of the running tool (findLibraryDir): the host's
+  /// runtime is there, another target's under `<triple>/`.
+  std::string libraryDir;
+  /// The target, as canonicalCpuTarget spells it.
+  std::string triple;
 };
 
-/// Links `objects` with the Weft runtime and its main() into an executable,
-/// through the C++ compiler driver Weft was built with. Returns false with
-/// `error` set (including the linker's own output) on failure.
+/// Links `objects` with the Weft runtime for `options.triple` and its main()
+/// into an executable, through the C++ compiler driver Weft was built with
+/// (the host) or Debian's cross driver. Returns false with `error` set
+/// (including the linker's own output) on failure.
 bool linkExecutable(const LinkOptions &options, std::string &error);
 
-/// The folder of the runtime libraries that belong to the running tool
+/// The folder of the libraries that belong to the running tool
 /// (`<prefix>/lib` next to `<prefix>/bin/weftc`).
-std::string findRuntimeDir(const char *argv0, void *mainAddress);
+std::string findLibraryDir(const char *argv0, void *mainAddress);
 
 } // namespace mlir::weft
 

@@ -21,7 +21,42 @@ packages=(
   python3 python3-torch python3-numpy python3-pil dataset-fashion-mnist
   # PyTorch measured at its best (Debian's reference BLAS is far slower).
   libopenblas0-pthread
+  # AArch64: the cross toolchain, the runtime's libraries for arm64
+  # (multiarch, under /usr/lib/aarch64-linux-gnu) and qemu to run the result.
+  gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+  zlib1g-dev:arm64 libpng-dev:arm64 libjpeg-dev:arm64 libstdc++6:arm64
 )
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+
+# The arm64 packages above need arm64 as a foreign architecture.
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "install-deps: adding arm64 as a foreign architecture"
+  $SUDO dpkg --add-architecture arm64
+fi
+
+# LLVM's OpenMP runtime for arm64. Debian's libomp5-19:arm64 cannot be
+# installed next to the amd64 one (both own /usr/lib/llvm-19/lib/libomp.so.5,
+# with different contents), so its library is taken out of the package and
+# put where the cross linker and qemu look: /usr/lib/aarch64-linux-gnu.
+install_arm64_libomp() {
+  local dir=/usr/lib/aarch64-linux-gnu
+  if [ -e "$dir/libomp.so.5" ] && [ -e "$dir/libomp.so" ]; then return 0; fi
+  echo "install-deps: unpacking libomp5-19:arm64 into $dir"
+  local tmp
+  tmp=$(mktemp -d)
+  # apt-get download writes as the _apt user where that user may.
+  if id _apt >/dev/null 2>&1; then $SUDO chown _apt "$tmp"; fi
+  (cd "$tmp" && $SUDO apt-get download -q libomp5-19:arm64 ||
+     { $SUDO apt-get update -q && $SUDO apt-get download -q libomp5-19:arm64; })
+  $SUDO dpkg-deb -x "$tmp"/libomp5-19_*_arm64.deb "$tmp/root"
+  $SUDO install -D -m 644 "$tmp/root/usr/lib/llvm-19/lib/libomp.so.5" \
+    "$dir/libomp.so.5"
+  $SUDO ln -sf libomp.so.5 "$dir/libomp.so"
+  $SUDO rm -rf "$tmp"
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -32,12 +67,9 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  echo "install-deps: installing ${missing[*]}"
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-
-echo "install-deps: installing ${missing[*]}"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+install_arm64_libomp

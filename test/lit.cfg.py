@@ -33,3 +33,12 @@ config.environment["PYTHONDONTWRITEBYTECODE"] = "1"
 
 llvm_config.add_tool_substitutions(["weftc", "weft-opt"],
                                    [config.weft_tools_dir])
+
+# AArch64 executables run under qemu-user, with the arm64 libraries that
+# scripts/install-deps.sh installs multiarch; without them (or without the
+# cross-built runtime) the AArch64 tests report UNSUPPORTED.
+import shutil
+if shutil.which("qemu-aarch64") and os.path.exists(os.path.join(
+        config.weft_obj_root, "lib", "aarch64-linux-gnu", "libweft_runtime.a")):
+    config.available_features.add("aarch64-qemu")
+    config.substitutions.append(("%run-aarch64", "qemu-aarch64"))

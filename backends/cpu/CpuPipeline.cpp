@@ -27,7 +27,8 @@
 using namespace mlir;
 
 void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
-                                           const CpuPipelineReports &reports) {
+                                           const CpuPipelineReports &reports,
+                                           int64_t vectorWidth) {
   // Upstream's elementwise fusion, explained on request.
   pm.addPass(weft::createFuseElementwisePass({reports.fusionRemarks}));
   pm.addPass(createCanonicalizerPass());
@@ -39,6 +40,7 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   weft::TileAndVectorizePassOptions blocks;
   blocks.remarks = reports.kernelRemarks;
+  blocks.vectorWidth = vectorWidth;
   pm.addNestedPass<func::FuncOp>(weft::createTileAndVectorizePass(blocks));
   weft::ParallelizeLoopsPassOptions parallel;
   parallel.remarks = reports.kernelRemarks;

@@ -22,9 +22,12 @@ struct CpuPipelineReports {
 };
 
 /// linalg on tensors (the output of buildWeftToLinalgPipeline) down to the
-/// LLVM dialect: fusion, bufferization, deallocation, loops, LLVM.
+/// LLVM dialect: fusion, bufferization, deallocation, loops, LLVM. Kernels
+/// are blocked for vector registers of `vectorWidth` f32 lanes (the
+/// target's: vectorLanesF32).
 void buildLinalgToLLVMPipeline(OpPassManager &pm,
-                               const CpuPipelineReports &reports = {});
+                               const CpuPipelineReports &reports = {},
+                               int64_t vectorWidth = 16);
 
 /// The whole CPU pipeline from MLIRGen's weft module to the LLVM dialect:
 /// what `weftc` runs and `weft-opt --weft-cpu-pipeline` replays.

@@ -12,6 +12,8 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/TargetSelect.h"
@@ -33,25 +35,76 @@ mlir::weft::createCpuTargetMachine(const CpuTargetOptions &options,
   }();
   (void)initialized;
 
-  llvm::Triple triple(options.triple.empty() ? llvm::sys::getDefaultTargetTriple()
-                                             : options.triple);
+  std::string canonical = canonicalCpuTarget(options.triple);
+  if (canonical.empty()) {
+    error = "target '" + options.triple + "' is not supported; supported: " +
+            llvm::join(supportedCpuTargets(), ", ");
+    return nullptr;
+  }
+  llvm::Triple triple(canonical);
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return nullptr;
+  llvm::Triple host(llvm::sys::getProcessTriple());
   std::string cpu = options.cpu, features;
-  if (cpu == "native") {
+  if (cpu == "native" && triple.getArch() == host.getArch()) {
     cpu = llvm::sys::getHostCPUName().str();
     llvm::SubtargetFeatures featureSet;
     for (const auto &feature : llvm::sys::getHostCPUFeatures())
       featureSet.AddFeature(feature.first(), feature.second);
     features = featureSet.getString();
+  } else if (cpu == "native") {
+    // Cross-compiling: the host says nothing about the target's CPU.
+    cpu = "generic";
+  }
+  // LLVM only warns about a CPU it does not know, then compiles for a
+  // baseline; a user who named one should hear that it was not used.
+  std::unique_ptr<llvm::MCSubtargetInfo> baseline(
+      target->createMCSubtargetInfo(triple, "", ""));
+  if (!baseline || !baseline->isCPUStringValid(cpu)) {
+    error = "unknown CPU '" + cpu + "' for target " + canonical +
+            " (LLVM's CPU names, as `llc -mtriple=" + canonical +
+            " -mcpu=help` lists them)";
+    return nullptr;
   }
   llvm::TargetOptions targetOptions;
   // Position-independent code links into executables and shared libraries.
-  return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
       triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
       options.optLevel >= 2 ? llvm::CodeGenOptLevel::Aggressive
                             : llvm::CodeGenOptLevel::Default));
+  return machine;
+}
+
+llvm::ArrayRef<llvm::StringRef> mlir::weft::supportedCpuTargets() {
+  static const llvm::StringRef targets[] = {"x86_64-linux-gnu",
+                                            "aarch64-linux-gnu"};
+  return targets;
+}
+
+std::string mlir::weft::canonicalCpuTarget(llvm::StringRef spelled) {
+  // normalize() reads the short spellings ("aarch64-linux-gnu") too.
+  llvm::Triple triple(llvm::Triple::normalize(
+      spelled.empty() ? llvm::sys::getProcessTriple() : spelled.str()));
+  if (!triple.isOSLinux() || triple.getEnvironment() != llvm::Triple::GNU)
+    return "";
+  if (triple.getArch() == llvm::Triple::x86_64)
+    return "x86_64-linux-gnu";
+  if (triple.getArch() == llvm::Triple::aarch64)
+    return "aarch64-linux-gnu";
+  return "";
+}
+
+int64_t mlir::weft::vectorLanesF32(const llvm::TargetMachine &machine) {
+  const llvm::MCSubtargetInfo &info = *machine.getMCSubtargetInfo();
+  if (machine.getTargetTriple().isX86()) {
+    if (info.checkFeatures("+avx512f"))
+      return 16;
+    if (info.checkFeatures("+avx"))
+      return 8;
+  }
+  // SSE on x86-64, NEON on AArch64: 128 bits.
+  return 4;
 }
 
 std::unique_ptr<llvm::Module>

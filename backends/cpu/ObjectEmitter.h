@@ -13,16 +13,30 @@
 namespace mlir::weft {
 
 struct CpuTargetOptions {
-  /// An LLVM target triple; empty means the host's.
+  /// A target triple, one of supportedCpuTargets(); empty means the host's.
   std::string triple;
-  /// "native" (the host CPU and its features) or an LLVM CPU name.
+  /// "native" (the host CPU and its features when the target is the host's
+  /// architecture, the architecture's generic CPU otherwise) or an LLVM CPU
+  /// name for the target.
   std::string cpu = "native";
   unsigned optLevel = 3;
 };
 
-/// A TargetMachine for `options`, or null with `error` set.
+/// The CPU targets weftc compiles for, as `--target` spells them.
+llvm::ArrayRef<llvm::StringRef> supportedCpuTargets();
+
+/// The canonical spelling (one of supportedCpuTargets()) of `triple`, or an
+/// empty string for a target Weft does not support. Empty means the host.
+std::string canonicalCpuTarget(llvm::StringRef triple);
+
+/// A TargetMachine for `options`, or null with `error` set (an unknown
+/// target or CPU name).
 std::unique_ptr<llvm::TargetMachine>
 createCpuTargetMachine(const CpuTargetOptions &options, std::string &error);
+
+/// f32 lanes in one of `machine`'s vector registers: 16 with AVX-512, 8 with
+/// AVX, 4 with SSE or NEON. Kernels are blocked for this width.
+int64_t vectorLanesF32(const llvm::TargetMachine &machine);
 
 /// Translates an LLVM-dialect module to LLVM IR, adds the model description
 /// (`weft_model`) and optimises it for `machine`. Null on failure, after a

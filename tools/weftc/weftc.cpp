@@ -52,7 +52,8 @@ cl::opt<Emit> emit(
                clEnumValN(Emit::Exe, "exe", "an executable (default)")),
     cl::cat(weftCategory));
 cl::opt<std::string> target("target",
-                            cl::desc("Target triple (default: the host)"),
+                            cl::desc("Target triple: x86_64-linux-gnu or "
+                                     "aarch64-linux-gnu (default: the host)"),
                             cl::value_desc("triple"), cl::cat(weftCategory));
 cl::opt<std::string> cpu("cpu", cl::desc("Target CPU, or 'native'"),
                          cl::init("native"), cl::cat(weftCategory));
@@ -145,7 +146,17 @@ int compile(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
                     "decisions; use it with --emit=llvm, asm, obj or exe\n";
     return 1;
   }
-  if (failed(backend::lowerToStage(*module, stage, inspection)))
+  // The target decides how kernels are blocked (its vector width), so it is
+  // known before the pipeline runs.
+  std::string error;
+  backend::CpuTargetOptions targetOptions{target, cpu};
+  auto machine = backend::createCpuTargetMachine(targetOptions, error);
+  if (!machine) {
+    llvm::errs() << "weftc: error: " << error << "\n";
+    return 1;
+  }
+  if (failed(backend::lowerToStage(*module, stage, inspection,
+                                   backend::vectorLanesF32(*machine))))
     return 1;
   if (stats) {
     int64_t batch = backend::trainBatch(*module);
@@ -155,19 +166,6 @@ int compile(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
   if (emit == Emit::Weft || emit == Emit::Linalg)
     return writeText(output, [&](llvm::raw_ostream &os) { module->print(os); });
 
-  if (!target.empty() && target != "x86_64-linux-gnu" &&
-      target != "x86_64-unknown-linux-gnu") {
-    llvm::errs() << "weftc: error: target '" << target
-                 << "' is not supported yet; supported: x86_64-linux-gnu\n";
-    return 1;
-  }
-  std::string error;
-  backend::CpuTargetOptions targetOptions{target, cpu};
-  auto machine = backend::createCpuTargetMachine(targetOptions, error);
-  if (!machine) {
-    llvm::errs() << "weftc: error: " << error << "\n";
-    return 1;
-  }
   llvm::LLVMContext llvmContext;
   auto llvmModule = backend::translateToLLVMIR(*module, llvmContext, *machine,
                                                targetOptions.optLevel);
@@ -199,7 +197,8 @@ int compile(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
   }
   static int anchor;
   backend::LinkOptions link{output, {std::string(object)},
-                         backend::findRuntimeDir("weftc", (void *)&anchor)};
+                            backend::findLibraryDir("weftc", (void *)&anchor),
+                            backend::canonicalCpuTarget(target)};
   if (!backend::linkExecutable(link, error)) {
     llvm::errs() << "weftc: error: " << error << "\n";
     return 1;
