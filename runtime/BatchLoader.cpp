@@ -3,6 +3,7 @@
 #include "runtime/BatchLoader.h"
 
 #include "runtime/Error.h"
+#include "runtime/Seeds.h"
 
 #include <cstdio>
 #include <set>

@@ -161,9 +161,7 @@ TrainOptions defaultsOf(const weft_model_info &model, const char *argv0) {
   o.epochs = d.epochs;
   o.batch = d.batch;
   o.seed = d.seed;
-  o.hyper = {d.optimizer, d.lr,  d.momentum,      d.beta1,
-             d.beta2,     d.eps, d.weight_decay,  d.nesterov != 0,
-             d.clip_norm};
+  o.hyper = defaultHyperparameters(d);
   o.schedule = {d.schedule, d.schedule_every, d.gamma, d.min_lr, d.warmup};
   o.savePath = programName(argv0) + ".safetensors";
   return o;

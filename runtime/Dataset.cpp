@@ -6,6 +6,7 @@
 #include "runtime/Idx.h"
 
 #include "runtime/Image.h"
+#include "runtime/Seeds.h"
 
 #include <algorithm>
 #include <cctype>
@@ -280,14 +281,6 @@ std::vector<int64_t> weft::epochOrder(int64_t count, uint64_t seed,
     std::swap(order[i - 1], order[j]);
   }
   return order;
-}
-
-uint64_t weft::mixSeed(uint64_t a, uint64_t b) {
-  // SplitMix64's finaliser over the pair.
-  uint64_t z = a * 0x9e3779b97f4a7c15ull + b;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
 }
 
 void weft::gatherBatch(const Dataset &data, const int64_t *indices, int64_t n,

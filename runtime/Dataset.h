@@ -75,9 +75,6 @@ Dataset splitValidation(Dataset &train, double fraction);
 std::vector<int64_t> epochOrder(int64_t count, uint64_t seed, int64_t epoch,
                                 bool shuffle);
 
-/// A 64-bit hash of two numbers, for seeds derived from a run's seed.
-uint64_t mixSeed(uint64_t a, uint64_t b);
-
 /// Copies examples `indices` into contiguous batch buffers.
 void gatherBatch(const Dataset &data, const int64_t *indices, int64_t n,
                  std::vector<float> &inputs, std::vector<int32_t> &labels);

@@ -16,7 +16,6 @@
 
 using namespace weft;
 
-std::string weft::systemError() { return std::strerror(errno); }
 
 namespace {
 /// A gzFile that closes itself.

@@ -2,9 +2,9 @@
 
 #include "runtime/Model.h"
 
-#include "runtime/Dataset.h"
 #include "runtime/Error.h"
 #include "runtime/Safetensors.h"
+#include "runtime/Seeds.h"
 
 #include <algorithm>
 #include <cmath>
@@ -37,6 +37,11 @@ Model::Model(const weft_model_info &info)
         exampleSize *= info.inputs[i].shape[d];
       break;
     }
+}
+
+Hyperparameters weft::defaultHyperparameters(const weft_train_defaults &d) {
+  return {d.optimizer, d.lr,           d.momentum,      d.beta1,    d.beta2,
+          d.eps,       d.weight_decay, d.nesterov != 0, d.clip_norm};
 }
 
 uint32_t weft::stepSeed(uint64_t runSeed, int64_t step) {
@@ -102,7 +107,11 @@ bool isIgnoredPyTorchCounter(const std::string &name) {
 const char *const Model::kOptimizerStateName = "weft.optimizer_state";
 
 Metadata Model::load(const std::string &path, bool withOptimizerState) {
-  SafetensorsFile file = readSafetensors(path);
+  return load(readSafetensors(path), path, withOptimizerState);
+}
+
+Metadata Model::load(SafetensorsFile file, const std::string &path,
+                     bool withOptimizerState) {
   std::map<std::string, Tensor> &tensors = file.tensors;
   // Check everything before changing anything, and report every problem
   // at once: a user fixing a converted state dict wants the whole list.

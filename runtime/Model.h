@@ -25,6 +25,9 @@ struct Hyperparameters {
   double clipNorm = 0.0; // Largest global gradient norm; 0: no clipping.
 };
 
+/// The optimizer and hyperparameters of a model file's `train` block.
+Hyperparameters defaultHyperparameters(const weft_train_defaults &defaults);
+
 /// The random seed of training step `step` of a run seeded `runSeed`: a
 /// hash of both, so that a resumed run draws what an uninterrupted one does.
 uint32_t stepSeed(uint64_t runSeed, int64_t step);
@@ -35,6 +38,7 @@ public:
 
   const weft_model_info &info() const { return model; }
   std::vector<float> &parameters() { return params; }
+  const std::vector<float> &parameters() const { return params; }
   const std::vector<float> &gradients() const { return grads; }
 
   /// PyTorch's default initialisation, drawn from a generator seeded `seed`.
@@ -48,6 +52,10 @@ public:
   /// optimizer state comes from the file too (it must be there); otherwise
   /// it is reset. Returns the file's metadata.
   Metadata load(const std::string &path, bool withOptimizerState = false);
+  /// The same from a file already read (or received in memory), which
+  /// messages call `path`.
+  Metadata load(SafetensorsFile file, const std::string &path,
+                bool withOptimizerState = false);
   /// Saves parameters under their PyTorch names, atomically, with
   /// `metadata` and, if asked, the optimizer state.
   void save(const std::string &path, const Metadata &metadata = {},

@@ -36,11 +36,12 @@ int64_t dtypeSize(const std::string &dtype) {
   return 0;
 }
 
-template <typename T> std::vector<float> convert(const std::vector<char> &raw) {
-  std::vector<float> out(raw.size() / sizeof(T));
+template <typename T>
+std::vector<float> convert(const char *raw, size_t size) {
+  std::vector<float> out(size / sizeof(T));
   for (size_t i = 0; i < out.size(); ++i) {
     T v;
-    std::memcpy(&v, raw.data() + i * sizeof(T), sizeof(T));
+    std::memcpy(&v, raw + i * sizeof(T), sizeof(T));
     out[i] = float(v);
   }
   return out;
@@ -48,14 +49,15 @@ template <typename T> std::vector<float> convert(const std::vector<char> &raw) {
 
 /// Little-endian data of `dtype` as floats (x86-64 and AArch64 are
 /// little-endian, as the format is).
-std::vector<float> toFloats(const std::string &dtype, const std::vector<char> &raw) {
+std::vector<float> toFloats(const std::string &dtype, const char *raw,
+                            size_t size) {
   if (dtype == "F64")
-    return convert<double>(raw);
+    return convert<double>(raw, size);
   if (dtype == "I64")
-    return convert<int64_t>(raw);
+    return convert<int64_t>(raw, size);
   if (dtype == "I32")
-    return convert<int32_t>(raw);
-  return convert<float>(raw);
+    return convert<int32_t>(raw, size);
+  return convert<float>(raw, size);
 }
 } // namespace
 
@@ -122,24 +124,31 @@ SafetensorsFile weft::readSafetensors(const std::string &path) {
   File file(std::fopen(path.c_str(), "rb"));
   if (!file)
     fail("cannot open checkpoint '", path, "': ", systemError());
-  std::fseek(file.get(), 0, SEEK_END);
-  long fileSize = std::ftell(file.get());
-  std::fseek(file.get(), 0, SEEK_SET);
+  std::vector<char> bytes;
+  char chunk[1 << 16];
+  size_t got;
+  while ((got = std::fread(chunk, 1, sizeof chunk, file.get())) > 0)
+    bytes.insert(bytes.end(), chunk, chunk + got);
+  if (std::ferror(file.get()))
+    fail("cannot read checkpoint '", path, "': ", systemError());
+  return parseSafetensors(bytes.data(), bytes.size(), path);
+}
 
-  uint8_t le[8];
-  if (fileSize < 8 || std::fread(le, 1, 8, file.get()) != 8)
+SafetensorsFile weft::parseSafetensors(const void *data, size_t size,
+                                       const std::string &path) {
+  const char *bytes = static_cast<const char *>(data);
+  int64_t fileSize = int64_t(size);
+  if (!bytes || fileSize < 8)
     fail("'", path, "' is not a safetensors file: shorter than its 8-byte "
          "header length");
   uint64_t headerSize = 0;
   for (int i = 0; i < 8; ++i)
-    headerSize |= uint64_t(le[i]) << (8 * i);
+    headerSize |= uint64_t(uint8_t(bytes[i])) << (8 * i);
   if (headerSize > uint64_t(fileSize) - 8)
     fail("'", path, "' is not a valid safetensors file: its header claims ",
          headerSize, " bytes but the file has ", fileSize - 8, " after the "
          "length");
-  std::string text(headerSize, '\0');
-  if (std::fread(text.data(), 1, headerSize, file.get()) != headerSize)
-    fail("'", path, "' is truncated inside its header");
+  std::string text(bytes + 8, size_t(headerSize));
   json header = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (header.is_discarded() || !header.is_object())
     fail("'", path, "' has a corrupt header: not a JSON object");
@@ -189,11 +198,7 @@ SafetensorsFile weft::readSafetensors(const std::string &path) {
     if (end - begin != expected)
       bad("has " + std::to_string(end - begin) + " bytes of data but shape " +
           shapeString(t.shape) + " needs " + std::to_string(expected));
-    std::vector<char> raw(static_cast<size_t>(expected));
-    std::fseek(file.get(), long(dataStart + begin), SEEK_SET);
-    if (std::fread(raw.data(), 1, raw.size(), file.get()) != raw.size())
-      bad("could not be read: " + systemError());
-    t.data = toFloats(dtype, raw);
+    t.data = toFloats(dtype, bytes + dataStart + begin, size_t(expected));
     result.tensors.emplace(name, std::move(t));
   }
   return result;

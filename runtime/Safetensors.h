@@ -54,6 +54,10 @@ void writeSafetensors(const std::string &path,
 /// offsets past the end of the file or not matching the shape.
 SafetensorsFile readSafetensors(const std::string &path);
 
+/// The same from `size` bytes in memory; messages call them `path`.
+SafetensorsFile parseSafetensors(const void *data, size_t size,
+                                 const std::string &path);
+
 } // namespace weft
 
 #endif // WEFT_RUNTIME_SAFETENSORS_H

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "backends/Compile.h"
+#include "backends/LibraryHeader.h"
 #include "backends/Linker.h"
 #include "backends/Registration.h"
 #include "backends/cpu/ObjectEmitter.h"
@@ -32,7 +33,7 @@ namespace frontend = ::weft;
 using namespace mlir;
 
 namespace {
-enum class Emit { AST, Weft, Linalg, LLVM, Asm, Obj, Exe };
+enum class Emit { AST, Weft, Linalg, LLVM, Asm, Obj, Exe, Lib };
 
 cl::OptionCategory weftCategory("weftc options");
 cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<model.weft>"),
@@ -49,7 +50,10 @@ cl::opt<Emit> emit(
                clEnumValN(Emit::LLVM, "llvm", "LLVM IR, optimised"),
                clEnumValN(Emit::Asm, "asm", "assembly"),
                clEnumValN(Emit::Obj, "obj", "an object file"),
-               clEnumValN(Emit::Exe, "exe", "an executable (default)")),
+               clEnumValN(Emit::Exe, "exe", "an executable (default)"),
+               clEnumValN(Emit::Lib, "lib",
+                          "libNAME.a, libNAME.so and NAME.h: the model "
+                          "behind a C API")),
     cl::cat(weftCategory));
 cl::opt<std::string> target("target",
                             cl::desc("Target triple: x86_64-linux-gnu or "
@@ -90,7 +94,8 @@ cl::opt<bool> lineTables(
 std::string defaultOutput() {
   std::string stem = llvm::sys::path::stem(inputFilename).str();
   switch (emit) {
-  case Emit::Exe: return stem;
+  case Emit::Exe:
+  case Emit::Lib: return stem;
   case Emit::Obj: return stem + ".o";
   case Emit::Asm: return stem + ".s";
   default: return "-";
@@ -110,6 +115,42 @@ template <typename Fn> int writeText(const std::string &path, Fn print) {
   return 0;
 }
 
+/// With --emit=lib, -o names the library: `DIR/NAME` gives DIR/libNAME.a,
+/// DIR/libNAME.so and DIR/NAME.h, with the API prefix NAME.
+bool checkLibraryName(const std::string &output, std::string &prefix) {
+  llvm::StringRef name = llvm::sys::path::filename(output);
+  if (name.contains('.')) {
+    llvm::errs() << "weftc: error: with --emit=lib, -o names the library "
+                    "without 'lib' or an extension: -o out/mlp writes "
+                    "out/libmlp.a, out/libmlp.so and out/mlp.h\n";
+    return false;
+  }
+  prefix = backend::libraryPrefix(name);
+  if (prefix.empty()) {
+    llvm::errs() << "weftc: error: the library name '" << name
+                 << "' has no letters or digits for the C API's prefix\n";
+    return false;
+  }
+  return true;
+}
+
+/// Links the object of `link` into libraries and writes their header.
+int emitLibrary(ModuleOp module, const backend::LinkOptions &link,
+                const std::string &prefix) {
+  std::string error;
+  FailureOr<std::string> header = backend::renderLibraryHeader(
+      module, prefix, inputFilename, link.triple);
+  if (failed(header))
+    return 1;
+  if (!backend::linkLibrary(link, prefix, backend::libraryApiFunctions(),
+                            error)) {
+    llvm::errs() << "weftc: error: " << error << "\n";
+    return 1;
+  }
+  return writeText(backend::libraryOutputs(link.output).header,
+                   [&](llvm::raw_ostream &os) { os << *header; });
+}
+
 int compile(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
   frontend::FrontendOptions options;
   options.forCodegen = emit != Emit::AST;
@@ -118,6 +159,9 @@ int compile(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
   if (!ast)
     return 1;
   std::string output = outputFilename.empty() ? defaultOutput() : outputFilename;
+  std::string libraryPrefix;
+  if (emit == Emit::Lib && !checkLibraryName(output, libraryPrefix))
+    return 1;
   if (emit == Emit::AST)
     return writeText(output, [&](llvm::raw_ostream &os) { ast->dump(os); });
 
@@ -182,7 +226,8 @@ int compile(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
     return 0;
   }
 
-  // An executable: object code in a temporary file, then the linker.
+  // An executable or a library: object code in a temporary file, then the
+  // linker.
   llvm::SmallString<128> object;
   if (std::error_code ec =
           llvm::sys::fs::createTemporaryFile("weft-model", "o", object)) {
@@ -199,6 +244,8 @@ int compile(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
   backend::LinkOptions link{output, {std::string(object)},
                             backend::findLibraryDir("weftc", (void *)&anchor),
                             backend::canonicalCpuTarget(target)};
+  if (emit == Emit::Lib)
+    return emitLibrary(*module, link, libraryPrefix);
   if (!backend::linkExecutable(link, error)) {
     llvm::errs() << "weftc: error: " << error << "\n";
     return 1;
