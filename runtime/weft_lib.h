@@ -36,7 +36,9 @@
  * ------
  * Every function that can fail returns a weft_lib_status; WEFT_LIB_OK is 0.
  * weft_lib_last_error(model) says what went wrong, naming files and shapes.
- * Nothing aborts the process, and no C++ exception leaves the library.
+ * No C++ exception leaves the library and no error it can report aborts
+ * the process. The exception: running out of memory for a temporary buffer
+ * inside the compiled loops, which cannot unwind, prints a message and exits.
  *
  * Threads
  * -------
