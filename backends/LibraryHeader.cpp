@@ -94,9 +94,13 @@ mlir::weft::renderLibraryHeader(ModuleOp module, StringRef prefix,
     return cast<StringAttr>(field(dict, "name")).getValue();
   };
   // The input weft_lib_predict takes: the first data input (Library.cpp).
-  Attribute input = *llvm::find_if(inputs, [&](Attribute in) {
+  auto dataInput = llvm::find_if(inputs, [&](Attribute in) {
     return cast<StringAttr>(field(in, "kind")).getValue() == "data";
   });
+  if (dataInput == inputs.end())
+    return module.emitError("a library's API takes one data input; model ")
+           << name.getValue() << " has none";
+  Attribute input = *dataInput;
   Attribute output = outputs[0];
   bool binary = loss.getValue().starts_with("binary_cross_entropy");
   int64_t classes = binary ? 2 : elements(shapeOf(output));

@@ -13,7 +13,6 @@
 
 #include "backends/cpu/ObjectEmitter.h"
 
-#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
@@ -220,6 +219,13 @@ bool mlir::weft::linkLibrary(const LinkOptions &options, llvm::StringRef prefix,
     std::error_code ec;
     llvm::raw_fd_ostream script(versionScript, ec);
     script << "{ global: " << prefix << "_*; local: *; };\n";
+    script.close();
+    if (ec || script.has_error()) {
+      error = "cannot write the version script '" + versionScript.str().str() +
+              "'";
+      script.clear_error();
+      return false;
+    }
   }
   std::string soname = llvm::sys::path::filename(outputs.sharedLibrary).str();
   args = {toolchain.driver,

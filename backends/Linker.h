@@ -29,7 +29,7 @@ struct LinkOptions {
 bool linkExecutable(const LinkOptions &options, std::string &error);
 
 /// What --emit=lib writes: `<folder>/lib<name>.a`, `lib<name>.so` and
-/// `<name>.h` for `output` = `<folder>/<name>`, whose API carries `prefix`.
+/// `<name>.h` for `output` = `<folder>/<name>`.
 struct LibraryOutputs {
   std::string staticLibrary, sharedLibrary, header;
 };

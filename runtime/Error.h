@@ -20,11 +20,13 @@ public:
   using std::runtime_error::runtime_error;
 };
 
-/// Throws an Error whose message is the concatenation of `parts`.
-template <typename... Parts> [[noreturn]] void fail(const Parts &...parts) {
+/// Throws an Error (or `ErrorType`, a kind of Error) whose message is the
+/// concatenation of `parts`.
+template <typename ErrorType = Error, typename... Parts>
+[[noreturn]] void fail(const Parts &...parts) {
   std::ostringstream os;
   (os << ... << parts);
-  throw Error(os.str());
+  throw ErrorType(os.str());
 }
 
 /// The message of the last failed system call (errno).

@@ -30,7 +30,9 @@ struct weft_lib_model {
   weft::Hyperparameters hyper;
   uint64_t seed;
   int64_t step = 0;
-  std::string error;
+  /// What the last failed call said; written by calls on a const instance
+  /// too (weft_lib_save_weights, weft_lib_get_parameter).
+  mutable std::string error;
   std::vector<float> outputs;
 };
 
@@ -46,9 +48,7 @@ struct InvalidArgument : weft::Error {
 
 template <typename... Parts>
 [[noreturn]] void invalid(const Parts &...parts) {
-  std::string message;
-  ((message += parts), ...);
-  throw InvalidArgument(message);
+  weft::fail<InvalidArgument>(parts...);
 }
 
 /// Runs `body`, turning whatever it throws into a status and `error`;
@@ -84,7 +84,7 @@ weft_lib_status onInstance(const weft_lib_model *model, const char *function,
                            weft_lib_status failure, Body body) {
   if (!model)
     return WEFT_LIB_INVALID_ARGUMENT;
-  std::string &error = const_cast<weft_lib_model *>(model)->error;
+  std::string &error = model->error;
   weft_lib_status status = guarded(error, failure, body);
   if (status == WEFT_LIB_OK)
     error.clear();
@@ -118,8 +118,7 @@ const weft_param_info *findParameter(const char *name, size_t count) {
     if (std::strcmp(p.name, name) != 0)
       continue;
     if (count != size_t(p.size))
-      invalid("parameter '", name, "' holds ", std::to_string(p.size),
-              " floats, not ", std::to_string(count));
+      invalid("parameter '", name, "' holds ", p.size, " floats, not ", count);
     return &p;
   }
   invalid("model ", weft_model.name, " has no parameter '", name, "'");
@@ -156,8 +155,7 @@ size_t weft_lib_num_classes(void) {
   // As `predict` shows them: two for one binary output.
   weft_lib_tensor_info info;
   weft_lib_output_info(&info);
-  std::string loss = weft_model.loss;
-  return loss.rfind("binary_cross_entropy", 0) == 0 ? 2 : info.size;
+  return weft::isBinaryLoss(weft_model.loss) ? 2 : info.size;
 }
 
 size_t weft_lib_num_parameters(void) { return size_t(weft_model.num_params); }
@@ -275,9 +273,8 @@ weft_lib_status weft_lib_train_step(weft_lib_model *model, const float *inputs,
     size_t classCount = weft_lib_num_classes();
     for (size_t i = 0; i < count; ++i)
       if (labels[i] < 0 || size_t(labels[i]) >= classCount)
-        invalid("label ", std::to_string(labels[i]), " of example ",
-                std::to_string(i), " is not a class index below ",
-                std::to_string(classCount));
+        invalid("label ", labels[i], " of example ", i,
+                " is not a class index below ", classCount);
     int64_t step = model->step + 1;
     float value = model->model.trainStep(
         model->hyper, step, weft::stepSeed(model->seed, step), inputs, labels,
@@ -293,7 +290,7 @@ weft_lib_status weft_lib_set_learning_rate(weft_lib_model *model, double lr) {
                     [&] {
                       if (!(lr > 0))
                         invalid("the learning rate must be positive, got ",
-                                std::to_string(lr));
+                                lr);
                       model->hyper.lr = lr;
                     });
 }

@@ -39,6 +39,10 @@ Model::Model(const weft_model_info &info)
     }
 }
 
+bool weft::isBinaryLoss(const char *loss) {
+  return std::string(loss).rfind("binary_cross_entropy", 0) == 0;
+}
+
 Hyperparameters weft::defaultHyperparameters(const weft_train_defaults &d) {
   return {d.optimizer, d.lr,           d.momentum,      d.beta1,    d.beta2,
           d.eps,       d.weight_decay, d.nesterov != 0, d.clip_norm};
@@ -49,7 +53,7 @@ uint32_t weft::stepSeed(uint64_t runSeed, int64_t step) {
 }
 
 bool Model::isBinary() const {
-  return std::string(model.loss).rfind("binary_cross_entropy", 0) == 0;
+  return isBinaryLoss(model.loss);
 }
 
 bool Model::outputsLogits() const {

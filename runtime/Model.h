@@ -25,6 +25,10 @@ struct Hyperparameters {
   double clipNorm = 0.0; // Largest global gradient norm; 0: no clipping.
 };
 
+/// Whether `loss` (weft_model_info::loss) scores one probability (or logit)
+/// of the positive class: the binary cross-entropies.
+bool isBinaryLoss(const char *loss);
+
 /// The optimizer and hyperparameters of a model file's `train` block.
 Hyperparameters defaultHyperparameters(const weft_train_defaults &defaults);
 
