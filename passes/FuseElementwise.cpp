@@ -8,14 +8,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/LayerNames.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-
-#include "llvm/Support/Path.h"
 
 #include <set>
 
@@ -27,25 +26,6 @@ namespace mlir::weft {
 using namespace mlir;
 
 namespace {
-
-/// An op in the model's terms: the layer it came from, named by its
-/// location (`'conv1'`, `'vjp(fc2)'`, `'adam(fc1.weight)'`), and where it
-/// is in the model file.
-std::string describe(Operation *op) {
-  std::string name, where;
-  op->getLoc()->walk([&](Location loc) {
-    if (auto named = dyn_cast<NameLoc>(loc); named && name.empty())
-      name = named.getName().str();
-    if (auto file = dyn_cast<FileLineColLoc>(loc); file && where.empty())
-      where = (llvm::sys::path::filename(file.getFilename().getValue()) + ":" +
-               Twine(file.getLine()) + ":" + Twine(file.getColumn()))
-                  .str();
-    return WalkResult::advance();
-  });
-  if (name.empty())
-    return "the op at " + (where.empty() ? std::string("an unknown place") : where);
-  return "'" + name + "'" + (where.empty() ? "" : " (" + where + ")");
-}
 
 bool hasReductions(Operation *op) {
   auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
@@ -79,14 +59,14 @@ struct FuseElementwisePass
       if (!remarks || !producer)
         return fuse;
       if (fuse)
-        explain(consumer, "fused " + describe(producer) + " into " +
-                              describe(consumer) + ": one loop nest");
+        explain(consumer, "fused " + weft::describeLayer(producer) + " into " +
+                              weft::describeLayer(consumer) + ": one loop nest");
       else
         explain(consumer,
-                "not fused: " + describe(producer) + " feeds " +
+                "not fused: " + weft::describeLayer(producer) + " feeds " +
                     std::to_string(std::distance(producer->getUsers().begin(),
                                                  producer->getUsers().end())) +
-                    " ops, and fused into " + describe(consumer) +
+                    " ops, and fused into " + weft::describeLayer(consumer) +
                     " it would be computed again for each");
       return fuse;
     };
@@ -119,9 +99,9 @@ struct FuseElementwisePass
       for (Value input : consumer.getDpsInputs()) {
         Operation *producer = input.getDefiningOp();
         if (producer && hasReductions(producer))
-          explain(consumer, "not fused: " + describe(producer) +
+          explain(consumer, "not fused: " + weft::describeLayer(producer) +
                                 " has reductions; elementwise fusion does not "
-                                "fuse into them, so " + describe(consumer) +
+                                "fuse into them, so " + weft::describeLayer(consumer) +
                                 " runs as a loop nest of its own");
       }
     });

@@ -248,6 +248,32 @@ def FuseElementwisePass : Pass<"weft-fuse-elementwise"> {
                            "::mlir::affine::AffineDialect"];
 }
 
+def FuseSumsPass : Pass<"weft-fuse-sums", "::mlir::func::FuncOp"> {
+  let summary = "Computes a sum of an elementwise op's result in its loop nest";
+  let description = [{
+    A `linalg.generic` that adds up its one input, read element by element,
+    over some of its loops (a bias gradient: the gradient before the
+    activation, summed over the batch and the image) becomes a second output
+    of the elementwise op that produces that input, even when the input has
+    other users (the weight and input gradients), which upstream's
+    elementwise fusion does not fuse. One loop nest then writes the
+    elementwise result and adds it up; the sum no longer reads it back.
+    The fused op's loops are those of the sum (parallel where the sum keeps
+    a dimension, reduction where it adds one up), its addition is marked
+    reassociable so that LLVM vectorises it, and neighbouring loops of one
+    kind along which every operand is contiguous are merged into one, so
+    that the innermost loop is long. With `remarks`, each fusion is a remark
+    naming both layers (`weftc --remarks=fusion`).
+  }];
+  let options = [
+    Option<"remarks", "remarks", "bool", "false",
+           "explain each fusion as a remark">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def ParallelizeLoopsPass : Pass<"weft-parallelize-loops", "::mlir::func::FuncOp"> {
   let summary = "Runs the outer loops of large linalg ops as an scf.forall";
   let description = [{

@@ -610,14 +610,10 @@ struct TileAndVectorizePass
           continue;
         }
       }
-      // An activation after the kernel is applied in its blocks; partial
-      // sums are added up after their loop, where the epilogue would have
-      // to follow the merge (not done).
-      linalg::GenericOp epilogue;
-      if (plan->partialDim < 0) {
-        sinkReshapeBelowActivation(rewriter, op);
-        epilogue = epilogueOf(op);
-      }
+      // An activation after the kernel is applied in its blocks (with
+      // partial sums, to the block's sums once they are added up).
+      sinkReshapeBelowActivation(rewriter, op);
+      linalg::GenericOp epilogue = epilogueOf(op);
       if (failed(blockKernel(rewriter, op, *plan, epilogue, why))) {
         if (remarks)
           emitRemark(loc) << "kernel not vectorised: " << why;

@@ -31,6 +31,8 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
                                            int64_t vectorWidth) {
   // Upstream's elementwise fusion, explained on request.
   pm.addPass(weft::createFuseElementwisePass({reports.fusionRemarks}));
+  pm.addNestedPass<func::FuncOp>(
+      weft::createFuseSumsPass({reports.fusionRemarks}));
   pm.addPass(createCanonicalizerPass());
   // Updates write into the parameters themselves, while each is still one op.
   pm.addNestedPass<func::FuncOp>(weft::createWriteInPlacePass());

@@ -196,6 +196,50 @@ func.func @dense(%x: tensor<?x1600xf32>, %w: tensor<64x1600xf32>,
 
 // -----
 
+// The same dense layer with relu after it: each block adds up its partial
+// sums and applies relu to them before storing, so relu has no loop nest of
+// its own and the layer's sums are never stored.
+// CHECK-LABEL: func.func @dense_relu
+// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<1x4xf32>
+// CHECK: scf.forall ({{.*}}) = (0, 0) to (%{{.*}}, 64) step (1, 4)
+// CHECK: scf.for {{.*}} -> (vector<4x64xf32>)
+// CHECK: %[[SUM:.*]] = vector.multi_reduction <add>, {{.*}} [2] : vector<1x4x64xf32> to vector<1x4xf32>
+// CHECK: %[[RELU:.*]] = arith.maximumf %[[SUM]], %[[ZERO]] : vector<1x4xf32>
+// CHECK: vector.transfer_write %[[RELU]]
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: linalg.generic
+// CHECK-NOT: arith.maximumf
+#x = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (n, k)>
+#y = affine_map<(m, n, k) -> (m, n)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @dense_relu(%x: tensor<?x1600xf32>, %w: tensor<64x1600xf32>,
+                      %init: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  // expected-remark @below {{kernel vectorised: blocks of 4 row(s) x 64 lanes (lanes: loop 2, rows: loop 1), one partial sum per lane, blocks in parallel, with the elementwise op after it applied to each block}}
+  %r = linalg.generic {indexing_maps = [#x, #w, #y],
+      iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<?x1600xf32>, tensor<64x1600xf32>)
+      outs(%init : tensor<?x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b fastmath<reassoc,contract> : f32
+    %s = arith.addf %acc, %m fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<?x64xf32>
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x1600xf32>
+  %e = tensor.empty(%n) : tensor<?x64xf32>
+  %y = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%r : tensor<?x64xf32>) outs(%e : tensor<?x64xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %t = arith.maximumf %v, %zero : f32
+    linalg.yield %t : f32
+  } -> tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
+}
+
+// -----
+
 // A kernel with fewer multiply-adds than parallel-work (16 batch rows, as
 // the estimate takes a dynamic batch, x 8 x 64 = 8192) keeps its blocks in
 // sequence: starting threads would cost more than the work.
