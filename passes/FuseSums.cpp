@@ -8,6 +8,10 @@
 // into its sole user, leaves two loop nests, and the sum reads the whole
 // gradient back from memory. This pass makes the sum a second output of the
 // producer: one loop nest writes the gradient and adds it up as it goes.
+// The fusion itself is upstream's `fuseElementwiseOps`, which keeps a
+// result that other ops read; what this pass adds is the choice of sums,
+// the move that keeps those readers after the fused op, sums read through
+// a reshape, and merged loops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,7 +23,6 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Dominance.h"
-#include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 namespace mlir::weft {
@@ -103,54 +106,6 @@ linalg::GenericOp sumOfUncollapsed(RewriterBase &rewriter,
   return expanded;
 }
 
-/// `producer` with `sum` as a second output: the same loops, reduction
-/// where the sum reduces, and a body that yields its value and adds it to
-/// the sum. The addition may be reassociated, as the sum's own loop nest
-/// would be once vectorised, so that LLVM vectorises the fused loop.
-linalg::GenericOp fuseSum(RewriterBase &rewriter, linalg::GenericOp producer,
-                          linalg::GenericOp sum) {
-  // The producer's own output tensor (a fresh one). Writing over its input
-  // (the incoming gradient, dead after this) would save a buffer, but
-  // one-shot bufferization lets an input and an output share one only when
-  // every loop is parallel, and copies otherwise.
-  SmallVector<Value> inits{producer.getDpsInitOperand(0)->get(),
-                           sum.getDpsInitOperand(0)->get()};
-  SmallVector<AffineMap> maps;
-  for (OpOperand *input : producer.getDpsInputOperands())
-    maps.push_back(producer.getMatchingIndexingMap(input));
-  maps.push_back(producer.getMatchingIndexingMap(producer.getDpsInitOperand(0)));
-  maps.push_back(sum.getMatchingIndexingMap(sum.getDpsInitOperand(0)));
-  SmallVector<Type> types{producer->getResult(0).getType(),
-                          sum->getResult(0).getType()};
-
-  rewriter.setInsertionPoint(producer);
-  auto fused = linalg::GenericOp::create(
-      rewriter, producer.getLoc(), types, producer.getDpsInputs(), inits, maps,
-      sum.getIteratorTypesArray());
-  Block &from = producer.getRegion().front();
-  SmallVector<Type> argTypes(from.getArgumentTypes());
-  SmallVector<Location> argLocs(from.getNumArguments(), producer.getLoc());
-  Type sumType = sum.getRegion().front().getArgument(1).getType();
-  argTypes.push_back(sumType);
-  argLocs.push_back(sum.getLoc());
-  Block *body = rewriter.createBlock(&fused.getRegion(), {}, argTypes, argLocs);
-  IRMapping mapping;
-  mapping.map(from.getArguments(), body->getArguments().drop_back());
-  for (Operation &op : from.without_terminator())
-    rewriter.clone(op, mapping);
-  Value value =
-      mapping.lookup(cast<linalg::YieldOp>(from.getTerminator()).getOperand(0));
-  auto reassociable = arith::FastMathFlagsAttr::get(
-      rewriter.getContext(),
-      arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
-  Value total = arith::AddFOp::create(rewriter, sum.getLoc(),
-                                      body->getArguments().back(), value,
-                                      reassociable);
-  linalg::YieldOp::create(rewriter, producer.getLoc(),
-                          ValueRange{value, total});
-  return fused;
-}
-
 /// Merges runs of neighbouring loops of one kind (the image's rows and
 /// columns, both summed) into one loop where every operand is contiguous
 /// along them: LLVM vectorises only the innermost loop, and a 2-wide pool
@@ -199,8 +154,13 @@ struct FuseSumsPass : public weft::impl::FuseSumsPassBase<FuseSumsPass> {
       if (!isElementwise(producer) ||
           producer->getBlock() != sum->getBlock())
         continue;
-      // The fused op takes the producer's place, so the sum's output
-      // tensor (a zero fill) must be made before it.
+      OpOperand *summed = sum.getDpsInputOperand(0);
+      if (!linalg::areElementwiseOpsFusable(summed))
+        continue;
+      // Upstream's elementwise fusion keeps the producer's result as an
+      // output when other ops read it, but puts the fused op where the sum
+      // was, after those readers. The sum (and the zero fill it adds into)
+      // moves up to just after the producer first.
       if (failed(moveValueDefinitions(rewriter, sum.getDpsInits(), producer,
                                       dominance))) {
         if (remarks)
@@ -209,16 +169,29 @@ struct FuseSumsPass : public weft::impl::FuseSumsPassBase<FuseSumsPass> {
                          weft::describeLayer(producer) + " and cannot move");
         continue;
       }
+      rewriter.moveOpAfter(sum, producer);
+      // The addition may be reassociated, as the sum's own loop nest would
+      // be once vectorised, so that LLVM vectorises the fused loop.
+      auto add = cast<arith::AddFOp>(sum.getRegion().front().front());
+      rewriter.modifyOpInPlace(add, [&] {
+        add.setFastmath(arith::FastMathFlags::reassoc |
+                        arith::FastMathFlags::contract);
+      });
+      rewriter.setInsertionPoint(sum);
+      FailureOr<linalg::ElementwiseOpFusionResult> fused =
+          linalg::fuseElementwiseOps(rewriter, summed);
+      if (failed(fused))
+        continue;
       if (remarks)
         sum.emitRemark("fused a sum, " + weft::describeLayer(sum) + ", into " +
                        weft::describeLayer(producer) +
                        ": one loop nest writes its values and adds them up");
-      linalg::GenericOp fused = fuseSum(rewriter, producer, sum);
-      rewriter.replaceAllUsesWith(producer->getResult(0), fused->getResult(0));
-      rewriter.replaceAllUsesWith(sum->getResult(0), fused->getResult(1));
+      for (auto [original, replacement] : fused->replacements)
+        rewriter.replaceAllUsesWith(original, replacement);
       rewriter.eraseOp(sum);
-      rewriter.eraseOp(producer);
-      collapseRuns(rewriter, fused);
+      if (producer->use_empty())
+        rewriter.eraseOp(producer);
+      collapseRuns(rewriter, cast<linalg::GenericOp>(fused->fusedOp));
     }
   }
 };

@@ -256,7 +256,8 @@ def FuseSumsPass : Pass<"weft-fuse-sums", "::mlir::func::FuncOp"> {
     activation, summed over the batch and the image) becomes a second output
     of the elementwise op that produces that input, even when the input has
     other users (the weight and input gradients), which upstream's
-    elementwise fusion does not fuse. One loop nest then writes the
+    elementwise fusion patterns do not fuse (their rule is one user); the
+    fusion is upstream's `fuseElementwiseOps`. One loop nest then writes the
     elementwise result and adds it up; the sum no longer reads it back.
     The fused op's loops are those of the sum (parallel where the sum keeps
     a dimension, reduction where it adds one up), its addition is marked
