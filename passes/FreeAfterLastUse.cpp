@@ -10,11 +10,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/BufferAliases.h"
 #include "passes/Passes.h"
 
-#include "mlir/Dialect/Bufferization/Transforms/BufferViewFlowAnalysis.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Interfaces/CallInterfaces.h"
 
 namespace mlir::weft {
 #define GEN_PASS_DEF_FREEAFTERLASTUSEPASS
@@ -24,25 +23,6 @@ namespace mlir::weft {
 using namespace mlir;
 
 namespace {
-
-/// Every value that may point into `buffer`: its views (upstream's
-/// analysis), and, conservatively, the results of any call it is passed to.
-llvm::SmallPtrSet<Value, 16> aliasesOf(Value buffer,
-                                       const BufferViewFlowAnalysis &views) {
-  llvm::SmallPtrSet<Value, 16> aliases;
-  // resolve() is transitive: only call results need resolving again.
-  SmallVector<Value> worklist{buffer};
-  while (!worklist.empty()) {
-    for (Value alias : views.resolve(worklist.pop_back_val())) {
-      if (!aliases.insert(alias).second)
-        continue;
-      for (Operation *user : alias.getUsers())
-        if (isa<CallOpInterface>(user))
-          llvm::append_range(worklist, user->getResults());
-    }
-  }
-  return aliases;
-}
 
 /// The last op of `block` before `end` that uses one of `aliases` (itself or
 /// through an op nested in it); null if none does. Fails if the use cannot
@@ -79,7 +59,7 @@ struct FreeAfterLastUsePass
       if (!def || def->getBlock() != dealloc->getBlock())
         continue;
       FailureOr<Operation *> last =
-          lastUse(aliasesOf(buffer, views), dealloc->getBlock(), dealloc);
+          lastUse(weft::aliasesOf(buffer, views), dealloc->getBlock(), dealloc);
       if (failed(last))
         continue;
       dealloc->moveAfter(*last ? *last : def);

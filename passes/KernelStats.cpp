@@ -176,9 +176,11 @@ struct KernelStatsPass
       }
       function.emitRemark(llvm::formatv(
           "at batch {0}: {1} kernels ({2} parallel), {3:F0} flops, {4:F0} "
-          "allocations, {5:F0} bytes of temporaries, at most {6:F0} live",
+          "allocations, {5:F0} bytes of temporaries, at most {6:F0} live, "
+          "{7:F0} in the fixed arena",
           atBatch, stats.kernels, stats.parallelKernels, stats.flops,
-          stats.allocations, stats.temporaryBytes, stats.peakBytes));
+          stats.allocations, stats.temporaryBytes, stats.peakBytes,
+          stats.arenaBytes));
     });
   }
 };
@@ -212,6 +214,8 @@ KernelStats mlir::weft::countKernelStats(func::FuncOp function,
       double times = timesRun(op, batch);
       stats.allocations += times;
       stats.temporaryBytes += times * bytesOf(alloc.getType(), batch);
+      if (alloc->hasAttr("weft.static_arena"))
+        stats.arenaBytes += bytesOf(alloc.getType(), batch);
     }
   });
   stats.peakBytes = peakLiveBytes(function, batch);
@@ -231,15 +235,18 @@ void mlir::weft::printKernelStatsTable(llvm::raw_ostream &os,
                                        int64_t batch) {
   os << llvm::formatv("kernels, flops and temporaries per call, at batch {0}:\n",
                       batch);
-  os << llvm::formatv("  {0,-28} {1,8} {2,9} {3,12} {4,12} {5,12} {6,10}\n",
-                      "function", "kernels", "parallel", "MFLOP",
-                      "allocations", "temp MiB", "arena MiB");
+  os << llvm::formatv(
+      "  {0,-28} {1,8} {2,9} {3,12} {4,12} {5,12} {6,10} {7,10}\n",
+      "function", "kernels", "parallel", "MFLOP", "allocations", "temp MiB",
+      "peak MiB", "arena MiB");
   constexpr double MiB = 1024.0 * 1024.0;
   for (const KernelStats &row : stats)
     os << llvm::formatv(
-        "  {0,-28} {1,8} {2,9} {3,12:F1} {4,12:F0} {5,12:F2} {6,10:F2}\n",
+        "  {0,-28} {1,8} {2,9} {3,12:F1} {4,12:F0} {5,12:F2} {6,10:F2} "
+        "{7,10:F2}\n",
         row.function, row.kernels, row.parallelKernels, row.flops / 1e6,
-        row.allocations, row.temporaryBytes / MiB, row.peakBytes / MiB);
+        row.allocations, row.temporaryBytes / MiB, row.peakBytes / MiB,
+        row.arenaBytes / MiB);
 }
 
 std::unique_ptr<Pass>

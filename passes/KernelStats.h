@@ -33,9 +33,12 @@ struct KernelStats {
   double allocations = 0;
   double temporaryBytes = 0;
   /// The most bytes of temporaries live at once, in program order (each
-  /// loop body once): the arena one call needs. Buffers the function
+  /// loop body once): the memory one call needs. Buffers the function
   /// returns stay live to its end.
   double peakBytes = 0;
+  /// Bytes of the arena laid out at compile time for the buffers whose size
+  /// is fixed (weft-pack-static-buffers); part of the above.
+  double arenaBytes = 0;
 };
 
 /// Counts `function` at batch size `batch`: a dynamic extent (a loop bound

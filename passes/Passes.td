@@ -363,6 +363,44 @@ def FreeAfterLastUsePass : Pass<"weft-free-after-last-use", "::mlir::func::FuncO
   }];
 }
 
+def ResultsToOutParamsPass : Pass<"weft-results-to-out-params", "::mlir::ModuleOp"> {
+  let summary = "Buffers a private function returns become buffers its callers pass";
+  let description = [{
+    Upstream's `buffer-results-to-out-params` with `hoist-static-allocs`,
+    for the functions Weft calls inside a compiled entry point
+    (`@loss_grad`): each buffer result becomes an argument the caller
+    allocates, and the callee computes into it instead of into its own
+    allocation. The caller then knows it owns the buffers (deallocation
+    needs no run-time ownership check) and can lay out the fixed-size ones
+    with its other buffers (`weft-pack-static-buffers`). Before that, a
+    private function that returns one value in two places (two biases
+    whose gradients are one sum) returns it once and its calls read that
+    result twice: upstream would otherwise replace the allocation at the
+    first place and use the erased op at the second. Caller-side buffers
+    are 64-byte aligned, as bufferization aligns its own.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
+def PackStaticBuffersPass : Pass<"weft-pack-static-buffers", "::mlir::func::FuncOp"> {
+  let summary = "Lays out a function's fixed-size buffers in one arena";
+  let description = [{
+    Every `memref.alloc` of a static shape that is made once per call (in
+    the function's body or a branch of an `scf.if` there, not in a loop),
+    does not leave the function, and is freed unconditionally in the block
+    that made it becomes a `memref.view` at a fixed offset in one
+    allocation, the arena, made before the first of them is used and freed
+    after the last. Offsets are chosen from the buffers' live ranges in the
+    function's body (from the first op that uses a buffer or a view of it
+    to the last, its free included): buffers that are never live at the
+    same time share bytes. Run it after `weft-free-after-last-use`, so that
+    the live ranges are tight. The arena carries `weft.static_arena`;
+    `weftc --stats` reports its size.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def FoldFillReadsPass : Pass<"weft-fold-fill-reads"> {
   let summary = "Replaces vector reads of a filled tensor with a broadcast";
   let description = [{

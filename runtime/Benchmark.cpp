@@ -52,7 +52,7 @@ int weft::bench(Model &model, const TrainOptions &options, int64_t warmup,
   for (int64_t s = 0; s < warmup; ++s)
     step(s);
   // After warm-up every temporary should come from the cache.
-  uint64_t systemAllocationsBefore = temporaryStats().systemAllocations;
+  TemporaryStats before = temporaryStats();
   auto start = std::chrono::steady_clock::now();
   float loss = 0;
   for (int64_t s = warmup; s < warmup + steps; ++s)
@@ -63,7 +63,11 @@ int weft::bench(Model &model, const TrainOptions &options, int64_t warmup,
 
   TemporaryStats temporaries = temporaryStats();
   uint64_t systemAllocations =
-      temporaries.systemAllocations - systemAllocationsBefore;
+      temporaries.systemAllocations - before.systemAllocations;
+  // Each request is one buffer the step asked for (from the cache or not).
+  double requestsPerStep =
+      double(systemAllocations + temporaries.reused - before.reused) /
+      double(steps);
   double temporaryPeakMiB = double(temporaries.peakBytesInUse) / (1 << 20);
 
   struct rusage usage;
@@ -76,16 +80,20 @@ int weft::bench(Model &model, const TrainOptions &options, int64_t warmup,
               (long long)steps, (long long)warmup, seconds, examplesPerSecond,
               1e3 * seconds / double(steps), double(usage.ru_maxrss) / 1024.0,
               loss);
-  std::printf("temporaries: at most %.2f MiB in use; %llu allocated from the "
-              "system during the timed steps\n",
-              temporaryPeakMiB, (unsigned long long)systemAllocations);
+  std::printf("temporaries: at most %.2f MiB in use; %.1f buffers asked for "
+              "a step, %llu allocated from the system during the timed "
+              "steps\n",
+              temporaryPeakMiB, requestsPerStep,
+              (unsigned long long)systemAllocations);
   std::printf("{\"model\": \"%s\", \"batch\": %lld, \"threads\": %lld, "
               "\"steps\": %lld, \"seconds\": %.6f, \"examples_per_second\": "
               "%.3f, \"peak_rss_mib\": %.1f, \"temporaries_peak_mib\": %.2f, "
+              "\"temporary_requests_per_step\": %.1f, "
               "\"timed_system_allocations\": %llu}\n",
               info.name, (long long)options.batch, (long long)threadCount(),
               (long long)steps, seconds,
               examplesPerSecond, double(usage.ru_maxrss) / 1024.0,
-              temporaryPeakMiB, (unsigned long long)systemAllocations);
+              temporaryPeakMiB, requestsPerStep,
+              (unsigned long long)systemAllocations);
   return 0;
 }

@@ -6,7 +6,9 @@
 // functions. Freed blocks are kept, by size, and handed out again: a
 // training step asks for the same sizes every time, so after the first step
 // no step allocates from the system. weftc's --stats reports the most bytes
-// one call keeps live at once (its arena); this cache holds about that.
+// one call keeps live at once (its peak); this cache holds about that. The
+// buffers whose size is fixed come as one block per call, their arena, laid
+// out by the compiler (weft-pack-static-buffers).
 //
 //===----------------------------------------------------------------------===//
 

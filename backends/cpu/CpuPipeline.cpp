@@ -66,6 +66,11 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // A function's buffer results (the gradients loss_grad returns) become
+  // buffers its callers pass in: their size is fixed, so the caller can
+  // lay them out with its own, and deallocation needs no run-time check of
+  // who owns what the callee returned.
+  pm.addPass(weft::createResultsToOutParamsPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   // A parallel block writes its tile in place and then "copies" the tile to
@@ -75,6 +80,10 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   // Deallocation frees at the end of the block; temporaries die sooner.
   pm.addNestedPass<func::FuncOp>(weft::createFreeAfterLastUsePass());
+  // What is left of a call's fixed-size buffers (gradients, now the
+  // caller's, flipped kernels, the optimizer's scalars) takes one
+  // allocation, laid out here.
+  pm.addNestedPass<func::FuncOp>(weft::createPackStaticBuffersPass());
   // Kernels are final here (fused, tiled, bufferized) and still one op or
   // loop nest each.
   if (reports.stats)

@@ -66,12 +66,12 @@ func.func @loops(%m: memref<?x16xf32>, %n: index, %out: memref<?x16xf32>) {
 
 // -----
 
-// The arena: the most bytes live at once in program order. %a (8 x 4 x 4 =
+// The peak: the most bytes live at once in program order. %a (8 x 4 x 4 =
 // 128 bytes at batch 8) is freed before %b (256) is made; %c (64) is
 // returned, so it stays live: at most 256 + 64 = 320 of 448 bytes.
 // FUSED: remark: at batch 8: 0 kernels (0 parallel), 0 flops, 3 allocations, 448 bytes of temporaries, at most 320 live
 // expected-remark @below {{at batch 8: 0 kernels (0 parallel), 0 flops, 3 allocations, 448 bytes of temporaries, at most 320 live}}
-func.func @arena(%n: index) -> memref<16xf32> {
+func.func @peak(%n: index) -> memref<16xf32> {
   %c = memref.alloc() : memref<16xf32>
   %a = memref.alloc(%n) : memref<?x4xf32>
   memref.dealloc %a : memref<?x4xf32>

@@ -1,0 +1,199 @@
+//===- PackStaticBuffers.cpp - One arena for a function's fixed buffers ---===//
+//
+// See weft-pack-static-buffers in Passes.td. The buffers whose size is known
+// when the model is compiled (weight gradients, flipped kernels, the
+// optimizer's scalars) are laid out in one block, at offsets chosen here from
+// when each is live, so that a call makes one allocation for all of them
+// instead of one each. Two buffers share bytes only when no op between the
+// first use of one and the last use of the other touches both.
+//
+// The layout is the greedy-by-size scheme of TensorFlow Lite's arena
+// planner: the largest buffer first, each at the lowest offset that no
+// buffer live at the same time occupies.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/BufferAliases.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
+#include "llvm/ADT/STLExtras.h"
+
+namespace mlir::weft {
+#define GEN_PASS_DEF_PACKSTATICBUFFERSPASS
+#include "passes/Passes.h.inc"
+} // namespace mlir::weft
+
+using namespace mlir;
+
+namespace {
+
+/// The arena's alignment and the granularity of offsets in it: a cache
+/// line, what bufferization asks of every buffer.
+constexpr int64_t kAlignment = 64;
+
+int64_t alignUp(int64_t bytes) {
+  return (bytes + kAlignment - 1) / kAlignment * kAlignment;
+}
+
+/// A buffer to place: live from the op at `first` to the op at `last`
+/// (positions in the function's body; a buffer used inside a nested region
+/// is live across the whole op that holds the region).
+struct Candidate {
+  memref::AllocOp alloc;
+  memref::DeallocOp dealloc;
+  int64_t bytes = 0;
+  int64_t first = 0, last = 0;
+  int64_t offset = -1;
+
+  bool liveWith(const Candidate &other) const {
+    return first <= other.last && other.first <= last;
+  }
+};
+
+/// Whether `alloc` is made once per call: in the function's body, or in a
+/// branch of an `scf.if` there. An allocation in a loop (a block that may
+/// run on several threads at once, or many times) keeps its own.
+bool madeOncePerCall(memref::AllocOp alloc, func::FuncOp function) {
+  for (Operation *parent = alloc->getParentOp(); parent != function;
+       parent = parent->getParentOp())
+    if (!isa<scf::IfOp, scf::ExecuteRegionOp>(parent))
+      return false;
+  return true;
+}
+
+/// `alloc` as a buffer to place, or nothing if it must keep its own
+/// allocation: its size is not fixed, it leaves the function, or its free is
+/// not the one unconditional free in the block that made it.
+std::optional<Candidate> asCandidate(memref::AllocOp alloc,
+                                     func::FuncOp function,
+                                     const DataLayout &layout,
+                                     const BufferViewFlowAnalysis &views,
+                                     const DenseMap<Operation *, int64_t> &at) {
+  MemRefType type = alloc.getType();
+  if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
+      type.getMemorySpace() || type.getNumElements() == 0 ||
+      alloc.getAlignment().value_or(1) > kAlignment ||
+      !madeOncePerCall(alloc, function))
+    return std::nullopt;
+
+  Block &body = function.front();
+  Candidate candidate;
+  candidate.alloc = alloc;
+  candidate.bytes = type.getNumElements() *
+                    int64_t(layout.getTypeSize(type.getElementType()));
+  candidate.first = candidate.last =
+      at.lookup(body.findAncestorOpInBlock(*alloc));
+  for (Value alias : weft::aliasesOf(alloc.getResult(), views)) {
+    for (Operation *user : alias.getUsers()) {
+      Operation *ancestor = body.findAncestorOpInBlock(*user);
+      if (!ancestor || ancestor->hasTrait<OpTrait::IsTerminator>())
+        return std::nullopt;
+      candidate.first = std::min(candidate.first, at.lookup(ancestor));
+      candidate.last = std::max(candidate.last, at.lookup(ancestor));
+      if (auto dealloc = dyn_cast<memref::DeallocOp>(user)) {
+        if (candidate.dealloc || alias != alloc.getResult() ||
+            dealloc->getBlock() != alloc->getBlock())
+          return std::nullopt;
+        candidate.dealloc = dealloc;
+      }
+    }
+  }
+  if (!candidate.dealloc)
+    return std::nullopt;
+  return candidate;
+}
+
+/// Gives each candidate an offset: the largest first, each at the lowest
+/// aligned offset clear of every placed buffer live at the same time.
+/// Returns the arena's size.
+int64_t layOut(MutableArrayRef<Candidate> candidates) {
+  SmallVector<Candidate *> order;
+  for (Candidate &candidate : candidates)
+    order.push_back(&candidate);
+  llvm::stable_sort(order, [](const Candidate *a, const Candidate *b) {
+    return a->bytes > b->bytes;
+  });
+  int64_t arenaBytes = 0;
+  SmallVector<Candidate *> placed;
+  for (Candidate *candidate : order) {
+    SmallVector<Candidate *> neighbours;
+    for (Candidate *other : placed)
+      if (candidate->liveWith(*other))
+        neighbours.push_back(other);
+    llvm::sort(neighbours, [](const Candidate *a, const Candidate *b) {
+      return a->offset < b->offset;
+    });
+    int64_t offset = 0;
+    for (Candidate *other : neighbours) {
+      if (offset + candidate->bytes <= other->offset)
+        break;
+      offset = std::max(offset, alignUp(other->offset + other->bytes));
+    }
+    candidate->offset = offset;
+    arenaBytes = std::max(arenaBytes, alignUp(offset + candidate->bytes));
+    placed.push_back(candidate);
+  }
+  return arenaBytes;
+}
+
+struct PackStaticBuffersPass
+    : public weft::impl::PackStaticBuffersPassBase<PackStaticBuffersPass> {
+  void runOnOperation() override {
+    func::FuncOp function = getOperation();
+    if (function.isExternal())
+      return;
+    Block &body = function.front();
+    DenseMap<Operation *, int64_t> at;
+    SmallVector<Operation *> ops;
+    for (Operation &op : body) {
+      at[&op] = ops.size();
+      ops.push_back(&op);
+    }
+
+    DataLayout layout = DataLayout::closest(function);
+    BufferViewFlowAnalysis views(function);
+    SmallVector<Candidate> candidates;
+    function.walk([&](memref::AllocOp alloc) {
+      if (auto candidate = asCandidate(alloc, function, layout, views, at))
+        candidates.push_back(*candidate);
+    });
+    // One buffer gains nothing from an arena of its own.
+    if (candidates.size() < 2)
+      return;
+    int64_t arenaBytes = layOut(candidates);
+
+    auto firstUse = llvm::min_element(
+        candidates, [](auto &a, auto &b) { return a.first < b.first; });
+    auto lastUse = llvm::max_element(
+        candidates, [](auto &a, auto &b) { return a.last < b.last; });
+    OpBuilder builder(ops[firstUse->first]);
+    Location loc = function.getLoc();
+    auto arenaType =
+        MemRefType::get({arenaBytes}, builder.getIntegerType(8));
+    auto arena = memref::AllocOp::create(builder, loc, arenaType,
+                                         builder.getI64IntegerAttr(kAlignment));
+    arena->setAttr("weft.static_arena", builder.getUnitAttr());
+    builder.setInsertionPointAfter(ops[lastUse->last]);
+    memref::DeallocOp::create(builder, loc, arena);
+
+    for (Candidate &candidate : candidates) {
+      builder.setInsertionPoint(candidate.alloc);
+      Location where = candidate.alloc.getLoc();
+      Value offset =
+          arith::ConstantIndexOp::create(builder, where, candidate.offset);
+      Value view = memref::ViewOp::create(builder, where,
+                                          candidate.alloc.getType(), arena,
+                                          offset, ValueRange());
+      candidate.alloc.replaceAllUsesWith(view);
+      candidate.dealloc.erase();
+      candidate.alloc.erase();
+    }
+  }
+};
+
+} // namespace
