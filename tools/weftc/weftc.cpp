@@ -182,12 +182,12 @@ int compile(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
                                              : backend::Stage::LLVMDialect;
   if (stats && stage != backend::Stage::LLVMDialect) {
     llvm::errs() << "weftc: error: --stats counts the code generated for the "
-                    "CPU; use it with --emit=llvm, asm, obj or exe\n";
+                    "CPU; use it with --emit=llvm, asm, obj, exe or lib\n";
     return 1;
   }
   if (!remarks.empty() && stage != backend::Stage::LLVMDialect) {
     llvm::errs() << "weftc: error: --remarks explains the CPU pipeline's "
-                    "decisions; use it with --emit=llvm, asm, obj or exe\n";
+                    "decisions; use it with --emit=llvm, asm, obj, exe or lib\n";
     return 1;
   }
   // The target decides how kernels are blocked (its vector width), so it is
