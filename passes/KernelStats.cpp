@@ -177,7 +177,7 @@ struct KernelStatsPass
       function.emitRemark(llvm::formatv(
           "at batch {0}: {1} kernels ({2} parallel), {3:F0} flops, {4:F0} "
           "allocations, {5:F0} bytes of temporaries, at most {6:F0} live, "
-          "{7:F0} in the fixed arena",
+          "{7:F0} in arenas",
           atBatch, stats.kernels, stats.parallelKernels, stats.flops,
           stats.allocations, stats.temporaryBytes, stats.peakBytes,
           stats.arenaBytes));
@@ -214,7 +214,8 @@ KernelStats mlir::weft::countKernelStats(func::FuncOp function,
       double times = timesRun(op, batch);
       stats.allocations += times;
       stats.temporaryBytes += times * bytesOf(alloc.getType(), batch);
-      if (alloc->hasAttr("weft.static_arena"))
+      if (alloc->hasAttr("weft.static_arena") ||
+          alloc->hasAttr("weft.batch_arena"))
         stats.arenaBytes += bytesOf(alloc.getType(), batch);
     }
   });

@@ -36,8 +36,8 @@ struct KernelStats {
   /// loop body once): the memory one call needs. Buffers the function
   /// returns stay live to its end.
   double peakBytes = 0;
-  /// Bytes of the arena laid out at compile time for the buffers whose size
-  /// is fixed (weft-pack-static-buffers); part of the above.
+  /// Bytes of the arenas laid out at compile time (weft-pack-buffers):
+  /// buffers of a fixed size and buffers the size of the batch.
   double arenaBytes = 0;
 };
 

@@ -372,7 +372,7 @@ def ResultsToOutParamsPass : Pass<"weft-results-to-out-params", "::mlir::ModuleO
     allocates, and the callee computes into it instead of into its own
     allocation. The caller then knows it owns the buffers (deallocation
     needs no run-time ownership check) and can lay out the fixed-size ones
-    with its other buffers (`weft-pack-static-buffers`). Before that, a
+    with its other buffers (`weft-pack-buffers`). Before that, a
     private function that returns one value in two places (two biases
     whose gradients are one sum) returns it once and its calls read that
     result twice: upstream would otherwise replace the allocation at the
@@ -382,20 +382,24 @@ def ResultsToOutParamsPass : Pass<"weft-results-to-out-params", "::mlir::ModuleO
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
-def PackStaticBuffersPass : Pass<"weft-pack-static-buffers", "::mlir::func::FuncOp"> {
-  let summary = "Lays out a function's fixed-size buffers in one arena";
+def PackBuffersPass : Pass<"weft-pack-buffers", "::mlir::func::FuncOp"> {
+  let summary = "Lays out a function's temporaries in two arenas";
   let description = [{
-    Every `memref.alloc` of a static shape that is made once per call (in
-    the function's body or a branch of an `scf.if` there, not in a loop),
-    does not leave the function, and is freed unconditionally in the block
-    that made it becomes a `memref.view` at a fixed offset in one
-    allocation, the arena, made before the first of them is used and freed
-    after the last. Offsets are chosen from the buffers' live ranges in the
-    function's body (from the first op that uses a buffer or a view of it
-    to the last, its free included): buffers that are never live at the
-    same time share bytes. Run it after `weft-free-after-last-use`, so that
-    the live ranges are tight. The arena carries `weft.static_arena`;
-    `weftc --stats` reports its size.
+    Every `memref.alloc` that is made once per call (in the function's body
+    or a branch of an `scf.if` there, not in a loop), does not leave the
+    function, and is freed unconditionally in the block that made it
+    becomes a `memref.view` at an offset in an arena: one allocation, made
+    before the first of its buffers is used and freed after the last.
+    Buffers of a static shape go in the fixed arena (`weft.static_arena`),
+    at offsets in bytes. Buffers whose one dynamic size is a value known at
+    the top of the body (the batch) go in that value's batch arena
+    (`weft.batch_arena`, `batch x bytes at batch 1`), laid out at batch 1,
+    with every offset the batch times the one found. Offsets are chosen from
+    the buffers' live ranges in the function's body (from the first op that
+    uses a buffer or a view of it to the last, its free included): buffers
+    never live at the same time share bytes. Run it after
+    `weft-free-after-last-use`, so that the live ranges are tight.
+    `weftc --stats` reports the arenas' size.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect"];

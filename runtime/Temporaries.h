@@ -6,9 +6,10 @@
 // functions. Freed blocks are kept, by size, and handed out again: a
 // training step asks for the same sizes every time, so after the first step
 // no step allocates from the system. weftc's --stats reports the most bytes
-// one call keeps live at once (its peak); this cache holds about that. The
-// buffers whose size is fixed come as one block per call, their arena, laid
-// out by the compiler (weft-pack-static-buffers).
+// one call keeps live at once (its peak); this cache holds about that. A
+// call's buffers come as two blocks, its arenas (one of a fixed size, one
+// the size of the batch), laid out by the compiler (weft-pack-buffers);
+// only buffers made inside parallel loops come one by one.
 //
 //===----------------------------------------------------------------------===//
 

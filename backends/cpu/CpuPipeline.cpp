@@ -80,10 +80,10 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   // Deallocation frees at the end of the block; temporaries die sooner.
   pm.addNestedPass<func::FuncOp>(weft::createFreeAfterLastUsePass());
-  // What is left of a call's fixed-size buffers (gradients, now the
-  // caller's, flipped kernels, the optimizer's scalars) takes one
-  // allocation, laid out here.
-  pm.addNestedPass<func::FuncOp>(weft::createPackStaticBuffersPass());
+  // A call's buffers take two allocations, laid out here: one for those of
+  // a fixed size (gradients, now the caller's, flipped kernels, the
+  // optimizer's scalars), one for those the size of the batch.
+  pm.addNestedPass<func::FuncOp>(weft::createPackBuffersPass());
   // Kernels are final here (fused, tiled, bufferized) and still one op or
   // loop nest each.
   if (reports.stats)
