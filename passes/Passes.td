@@ -405,6 +405,20 @@ def PackBuffersPass : Pass<"weft-pack-buffers", "::mlir::func::FuncOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def LowerAllocaScopesPass : Pass<"weft-lower-alloca-scopes"> {
+  let summary = "Lowers memref.alloca_scope to a saved and restored stack pointer";
+  let description = [{
+    Each `memref.alloca_scope` becomes its body, between
+    `llvm.intr.stacksave` and `llvm.intr.stackrestore`, as upstream's
+    memref-to-LLVM lowering does, but early: `scf-to-openmp` wraps a
+    parallel loop's body in a scope, and the scope's region must stay one
+    block, which the `scf` loops inside it are not once `scf` is lowered to
+    control flow. With the scope lowered first, an iteration's stack
+    buffers are freed at the end of each iteration.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def FoldFillReadsPass : Pass<"weft-fold-fill-reads"> {
   let summary = "Replaces vector reads of a filled tensor with a broadcast";
   let description = [{

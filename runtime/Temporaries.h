@@ -9,7 +9,7 @@
 // one call keeps live at once (its peak); this cache holds about that. A
 // call's buffers come as two blocks, its arenas (one of a fixed size, one
 // the size of the batch), laid out by the compiler (weft-pack-buffers);
-// only buffers made inside parallel loops come one by one.
+// small buffers made inside parallel loops live on the threads' stacks.
 //
 //===----------------------------------------------------------------------===//
 

@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/Transforms/Passes.h"
@@ -71,6 +72,21 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
   // lay them out with its own, and deallocation needs no run-time check of
   // who owns what the callee returned.
   pm.addPass(weft::createResultsToOutParamsPass());
+  // A small buffer that each iteration of a parallel loop makes (a tile of
+  // a pooled gradient) lives on its thread's stack, freed at the end of the
+  // iteration, instead of coming from the runtime's cache under its lock.
+  // Only directly in an scf.forall: in a sequential loop the stack would
+  // grow at every iteration.
+  pm.addNestedPass<func::FuncOp>(
+      bufferization::createPromoteBuffersToStackPass([](Value buffer) {
+        constexpr int64_t kMaxStackBufferBytes = 64 * 1024;
+        auto type = cast<MemRefType>(buffer.getType());
+        auto loop = buffer.getDefiningOp()
+                        ->getParentOfType<LoopLikeOpInterface>();
+        return type.hasStaticShape() && loop && isa<scf::ForallOp>(loop) &&
+               type.getNumElements() * type.getElementTypeBitWidth() <=
+                   kMaxStackBufferBytes * 8;
+      }));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   // A parallel block writes its tile in place and then "copies" the tile to
@@ -93,9 +109,11 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createForallToParallelLoopPass());
   pm.addPass(createConvertSCFToOpenMPPass());
   // The loop body comes wrapped in an alloca scope, which must stay one
-  // block; with no allocas in it, canonicalisation inlines it before
-  // control flow is lowered.
+  // block: with no allocas in it, canonicalisation inlines it; with the
+  // iteration's stack buffers, it becomes a saved and restored stack
+  // pointer, before control flow is lowered.
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(weft::createLowerAllocaScopesPass());
 
   pm.addPass(weft::createCopiesToLinalgPass());
   // tanh and erf as arithmetic, before anything can turn them into calls.
