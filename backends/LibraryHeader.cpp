@@ -3,6 +3,7 @@
 #include "backends/LibraryHeader.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypeInterfaces.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Regex.h"
@@ -39,13 +40,6 @@ std::string shapeText(ArrayRef<int64_t> shape) {
   return "[" + llvm::join(llvm::map_range(shape, [](int64_t d) {
            return std::to_string(d);
          }), ", ") + "]";
-}
-
-int64_t elements(ArrayRef<int64_t> shape) {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
 }
 } // namespace
 
@@ -103,25 +97,26 @@ mlir::weft::renderLibraryHeader(ModuleOp module, StringRef prefix,
   Attribute input = *dataInput;
   Attribute output = outputs[0];
   bool binary = loss.getValue().starts_with("binary_cross_entropy");
-  int64_t classes = binary ? 2 : elements(shapeOf(output));
+  int64_t inputSize = ShapedType::getNumElements(shapeOf(input));
+  int64_t outputSize = ShapedType::getNumElements(shapeOf(output));
+  int64_t classes = binary ? 2 : outputSize;
 
   std::string upper = prefix.upper();
   std::string info;
   llvm::raw_string_ostream os(info);
   os << "/*\n * Model " << name.getValue() << ".\n *\n"
      << " * Input  " << nameOf(input) << ": " << shapeText(shapeOf(input))
-     << ", " << elements(shapeOf(input)) << " floats per example\n"
+     << ", " << inputSize << " floats per example\n"
      << " * Output " << nameOf(output) << ": " << shapeText(shapeOf(output))
-     << ", " << elements(shapeOf(output)) << " floats per example\n"
+     << ", " << outputSize << " floats per example\n"
      << " * Loss   " << loss.getValue() << ", " << classes << " classes\n"
      << " *\n * Parameters and buffers (" << prefix
      << "_parameter_info lists them too):\n";
   for (Attribute p : params)
     os << " *   " << nameOf(p) << " " << shapeText(shapeOf(p)) << "\n";
   os << " */\n"
-     << "#define " << upper << "_INPUT_SIZE " << elements(shapeOf(input)) << "\n"
-     << "#define " << upper << "_OUTPUT_SIZE " << elements(shapeOf(output))
-     << "\n"
+     << "#define " << upper << "_INPUT_SIZE " << inputSize << "\n"
+     << "#define " << upper << "_OUTPUT_SIZE " << outputSize << "\n"
      << "#define " << upper << "_NUM_CLASSES " << classes << "\n";
 
   StringRef text(kLibraryHeaderTemplate);

@@ -29,6 +29,7 @@
 #include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace mlir::weft {
 #define GEN_PASS_DEF_PACKBUFFERSPASS
@@ -44,9 +45,7 @@ namespace {
 /// are multiples of it times the batch, so they are aligned too.
 constexpr int64_t kAlignment = 64;
 
-int64_t alignUp(int64_t bytes) {
-  return (bytes + kAlignment - 1) / kAlignment * kAlignment;
-}
+int64_t alignUp(int64_t bytes) { return llvm::alignTo(bytes, kAlignment); }
 
 /// A buffer to place: live from the op at `first` to the op at `last`
 /// (positions in the function's body; a buffer used inside a nested region

@@ -85,12 +85,13 @@ void dropRepeatedResults(func::FuncOp function, ModuleOp module) {
     auto kept = func::CallOp::create(builder, call.getLoc(), function,
                                      call.getOperands());
     kept->setAttrs(call->getAttrs());
+    // Each old result is a kept one: itself, or the earlier one it repeats.
     unsigned next = 0;
-    SmallVector<Value> keptIndex(first.size());
+    SmallVector<Value> results(first.size());
     for (unsigned result = 0; result < first.size(); ++result)
-      keptIndex[result] =
-          repeated[result] ? keptIndex[first[result]] : kept.getResult(next++);
-    call.replaceAllUsesWith(keptIndex);
+      results[result] =
+          repeated[result] ? results[first[result]] : kept.getResult(next++);
+    call.replaceAllUsesWith(results);
     call.erase();
   }
 }

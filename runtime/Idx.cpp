@@ -11,11 +11,9 @@
 #include "runtime/Error.h"
 
 #include <cerrno>
-#include <cstring>
 #include <zlib.h>
 
 using namespace weft;
-
 
 namespace {
 /// A gzFile that closes itself.

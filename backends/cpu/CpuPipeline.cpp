@@ -22,6 +22,7 @@
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/Transforms/Passes.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -81,11 +82,15 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
       bufferization::createPromoteBuffersToStackPass([](Value buffer) {
         constexpr int64_t kMaxStackBufferBytes = 64 * 1024;
         auto type = cast<MemRefType>(buffer.getType());
-        auto loop = buffer.getDefiningOp()
-                        ->getParentOfType<LoopLikeOpInterface>();
-        return type.hasStaticShape() && loop && isa<scf::ForallOp>(loop) &&
-               type.getNumElements() * type.getElementTypeBitWidth() <=
-                   kMaxStackBufferBytes * 8;
+        Operation *alloc = buffer.getDefiningOp();
+        auto loop = alloc->getParentOfType<LoopLikeOpInterface>();
+        if (!type.hasStaticShape() || !loop || !isa<scf::ForallOp>(loop))
+          return false;
+        // The data layout sizes any element (an index too).
+        uint64_t elementBytes =
+            DataLayout::closest(alloc).getTypeSize(type.getElementType());
+        return uint64_t(type.getNumElements()) * elementBytes <=
+               uint64_t(kMaxStackBufferBytes);
       }));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);

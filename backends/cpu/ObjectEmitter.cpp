@@ -69,11 +69,10 @@ mlir::weft::createCpuTargetMachine(const CpuTargetOptions &options,
   }
   llvm::TargetOptions targetOptions;
   // Position-independent code links into executables and shared libraries.
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+  return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
       triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
       options.optLevel >= 2 ? llvm::CodeGenOptLevel::Aggressive
                             : llvm::CodeGenOptLevel::Default));
-  return machine;
 }
 
 llvm::ArrayRef<llvm::StringRef> mlir::weft::supportedCpuTargets() {
