@@ -8,6 +8,7 @@
 #ifndef WEFT_BACKENDS_COMPILE_H
 #define WEFT_BACKENDS_COMPILE_H
 
+#include "backends/cuda/CudaPipeline.h"
 #include "passes/KernelStats.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -48,6 +49,26 @@ struct InspectionOptions {
 LogicalResult lowerToStage(ModuleOp module, Stage stage,
                            const InspectionOptions &inspection,
                            int64_t vectorWidth = 16);
+
+/// Lowers `module` in place to the LLVM dialect with both a CPU and a CUDA
+/// path (--target=cuda): the entry points as for the CPU, and beside them
+/// `weft_cuda_<entry>`, whose loops run as kernels of one embedded fatbin.
+/// Both paths start from the same linalg, so they compute the same thing.
+LogicalResult lowerToCpuAndCuda(ModuleOp module,
+                                const InspectionOptions &inspection,
+                                int64_t vectorWidth, const CudaOptions &cuda);
+
+/// Lowers `module` in place to the LLVM dialect for the CPU through the
+/// CUDA pipeline's kernels, each run as CPU loops (weftc
+/// --emulate-gpu-kernels): the GPU lowering's arithmetic, testable here.
+LogicalResult lowerWithEmulatedGpuKernels(ModuleOp module,
+                                          const InspectionOptions &inspection);
+
+/// The PTX of the model's kernels (--emit=ptx): `module` is lowered in
+/// place through the CUDA pipeline, its kernels compiled to PTX only.
+FailureOr<std::string> lowerToPtx(ModuleOp module,
+                                  const InspectionOptions &inspection,
+                                  CudaOptions cuda);
 
 } // namespace mlir::weft
 

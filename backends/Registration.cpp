@@ -3,14 +3,18 @@
 #include "backends/Registration.h"
 
 #include "backends/cpu/CpuPipeline.h"
+#include "backends/cuda/CudaPipeline.h"
 #include "dialects/weft/IR/WeftDialect.h"
 #include "passes/Passes.h"
 
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 
 void mlir::weft::registerWeftDialects(DialectRegistry &registry) {
@@ -24,6 +28,12 @@ void mlir::weft::registerWeftDialects(DialectRegistry &registry) {
   registerLLVMDialectTranslation(registry);
   // Kernels whose blocks run in parallel become OpenMP loops.
   registerOpenMPDialectTranslation(registry);
+  // --target=cuda: kernels serialised by the NVVM target, embedded by the
+  // GPU dialect's translation.
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  registerNVVMDialectTranslation(registry);
+  registerGPUDialectTranslation(registry);
+  gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
 }
 
 void mlir::weft::registerWeftPassesAndPipelines() {
@@ -31,4 +41,5 @@ void mlir::weft::registerWeftPassesAndPipelines() {
   registerWeftPasses();
   registerWeftPipelines();
   registerCpuPipeline();
+  registerCudaPipeline();
 }

@@ -433,4 +433,74 @@ def FoldFillReadsPass : Pass<"weft-fold-fill-reads"> {
   let dependentDialects = ["::mlir::vector::VectorDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// CUDA: kernels and the buffers they read
+//===----------------------------------------------------------------------===//
+
+def LoopsToGpuPass : Pass<"weft-loops-to-gpu", "::mlir::func::FuncOp"> {
+  let summary = "Runs a function's loop nests as GPU kernels";
+  let description = [{
+    Every outermost `scf.parallel` of the function (not inside another loop
+    or a `gpu.launch`) becomes a `gpu.launch` of one thread per iteration:
+    the iterations are numbered in row-major order (the innermost loop
+    varies fastest, so neighbouring threads touch neighbouring elements),
+    run in blocks of `block-size` threads, and each thread finds its
+    indices from its number; threads past the last iteration do nothing.
+    Sequential loops it nests (a reduction's) stay sequential inside each
+    thread. An outermost `scf.for` that touches memory (a full reduction, a
+    copy of a rank-0 buffer) becomes a launch of one thread, so that every
+    loop runs where the buffers are. What is left on the host is scalar
+    code: a hyperparameter read, a branch, a call.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", "256",
+           "Threads per block">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+def ManagedBuffersPass : Pass<"weft-managed-buffers", "::mlir::ModuleOp"> {
+  let summary = "Host functions allocate their buffers where the GPU can read them";
+  let description = [{
+    In the functions outside `gpu.module`s, each `memref.alloc` becomes a
+    `gpu.alloc host_shared` (the runtime's `mgpuMemAlloc`, which gives
+    CUDA managed memory from a cache) and each `memref.dealloc` a call to
+    `weft_cuda_free` with the buffer's address. Kernels and the host's
+    scalar code then read the same buffers, and a training step asks the
+    driver for no memory once the cache is warm.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def MergeGpuModulesPass : Pass<"weft-merge-gpu-modules", "::mlir::ModuleOp"> {
+  let summary = "Puts every outlined kernel in one gpu.module";
+  let description = [{
+    `gpu-kernel-outlining` makes one `gpu.module` per kernel. This pass
+    moves every kernel into the first of them, renamed `kernels`, and points
+    each `gpu.launch_func` there: the model's kernels are then compiled by
+    one ptxas run into one fatbin, loaded once, and `--emit=ptx` writes one
+    PTX file that ptxas assembles as it is.
+  }];
+}
+
+def EmulateGpuLaunchesPass : Pass<"weft-emulate-gpu-launches", "::mlir::func::FuncOp"> {
+  let summary = "Runs each gpu.launch as CPU loops over its blocks and threads";
+  let description = [{
+    Each `gpu.launch` (without clusters, shared memory or barriers) becomes
+    six nested `scf.for` loops over its grid and block sizes, z outermost,
+    whose body is the launch's body with the block and thread indices and
+    sizes bound to the loops'. The program then computes on the CPU exactly
+    what its kernels compute on a GPU, in one legal order of their threads:
+    `weftc --emulate-gpu-kernels` builds the CPU entry points this way, so
+    that tests check the kernels Weft forms (indices, bounds, sequential
+    reductions) against the CPU build where no GPU is present.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // WEFT_PASSES

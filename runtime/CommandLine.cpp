@@ -40,6 +40,8 @@ const char *kUsage =
     "every command:\n"
     "  --threads N           threads for the compiled kernels (default:\n"
     "                        OMP_NUM_THREADS if set, else every core)\n"
+    "  --device cpu|cuda     where the model runs (cuda: an NVIDIA GPU; the\n"
+    "                        model must be built with weftc --target=cuda)\n"
     "\n"
     "train options:\n"
     "  --data DIR            data folder (default: %s)\n"
@@ -184,6 +186,8 @@ int run(const weft_model_info &info, int argc, char **argv) {
   flags.value("--batch", [&](const char *v) { o.batch = parseInt("--batch", v); });
   flags.value("--threads",
               [&](const char *v) { setThreadCount(parseInt("--threads", v)); });
+  Device device = Device::Cpu;
+  flags.value("--device", [&](const char *v) { device = parseDevice(v); });
   auto onlyFor = [&](std::initializer_list<const char *> commands) {
     for (const char *c : commands)
       if (command == c)
@@ -251,7 +255,7 @@ int run(const weft_model_info &info, int argc, char **argv) {
     flags.parse(command, argc, argv);
     if (!o.resumePath.empty() && !o.initPath.empty())
       fail("--resume continues a run and --init starts one; pass one of them");
-    Model model(info);
+    Model model(info, device);
     return train(model, o);
   }
   if (command == "eval") {
@@ -259,7 +263,7 @@ int run(const weft_model_info &info, int argc, char **argv) {
     flags.parse(command, argc, argv);
     if (weights.empty())
       fail("eval needs --weights W.safetensors");
-    Model model(info);
+    Model model(info, device);
     return evaluate(model, o.data, weights, o.batch);
   }
   if (command == "gradcheck") {
@@ -268,7 +272,7 @@ int run(const weft_model_info &info, int argc, char **argv) {
     flags.value("--samples",
                 [&](const char *v) { samples = parseInt("--samples", v); });
     flags.parse(command, argc, argv);
-    Model model(info);
+    Model model(info, device);
     return gradcheck(model, o, samples);
   }
   if (command == "bench") {
@@ -277,7 +281,7 @@ int run(const weft_model_info &info, int argc, char **argv) {
     flags.value("--warmup",
                 [&](const char *v) { warmup = parseInt("--warmup", v); });
     flags.parse(command, argc, argv);
-    Model model(info);
+    Model model(info, device);
     return bench(model, o, warmup, steps);
   }
   if (command == "predict") {
@@ -287,7 +291,7 @@ int run(const weft_model_info &info, int argc, char **argv) {
     flags.parse(command, argc, argv);
     if (weights.empty())
       fail("predict needs --weights W.safetensors");
-    Model model(info);
+    Model model(info, device);
     return predict(model, weights, files, o.data);
   }
   fail("unknown command '", command, "'; expected train, eval, gradcheck, "

@@ -28,8 +28,9 @@ int weft::gradcheck(Model &model, const TrainOptions &options, int64_t samples) 
   uint32_t seed = stepSeed(uint64_t(options.seed), 0);
   // One call gives both the loss at the unperturbed point and the gradient.
   double base = model.computeGradients(seed, inputs.data(), labels.data(), n);
-  std::vector<float> analytic = model.gradients();
-  std::vector<float> &params = model.parameters();
+  std::vector<float> analytic(model.gradients().begin(),
+                              model.gradients().end());
+  DeviceFloats &params = model.parameters();
   /// The loss with parameter k moved by `delta`.
   auto lossAt = [&](int64_t k, float delta) {
     float saved = params[size_t(k)];

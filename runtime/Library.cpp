@@ -223,7 +223,7 @@ weft_lib_status weft_lib_get_parameter(const weft_lib_model *model,
     const weft_param_info *p = findParameter(name, count);
     if (!values)
       invalid("values is NULL");
-    const std::vector<float> &params = model->model.parameters();
+    const weft::DeviceFloats &params = model->model.parameters();
     std::copy_n(params.begin() + p->offset, count, values);
   });
 }

@@ -24,12 +24,37 @@ std::vector<int64_t> shapeOf(const weft_param_info &p) {
 }
 } // namespace
 
-Model::Model(const weft_model_info &info)
-    : model(info), params(size_t(info.param_size)),
-      state(size_t(info.state_size)), grads(size_t(info.param_size)) {
+/// Checks that `info` can run on `device` before any buffer is made there.
+static cuda::Allocator<float> allocatorFor(const weft_model_info &info,
+                                           Device device) {
   if (info.abi_version != WEFT_ABI_VERSION)
     fail("model ", info.name, " was compiled for runtime ABI ",
          info.abi_version, " but this runtime implements ", WEFT_ABI_VERSION);
+  if (device == Device::Cpu)
+    return cuda::Allocator<float>(false);
+  if (!info.cuda_train_step_sgd && !info.cuda_forward)
+    fail("model ", info.name, " was compiled for the CPU only; compile it "
+         "with 'weftc --target=cuda' to run it with --device cuda");
+  cuda::initialize();
+  return cuda::Allocator<float>(true);
+}
+
+Device weft::parseDevice(const char *name) {
+  if (std::strcmp(name, "cpu") == 0)
+    return Device::Cpu;
+  if (std::strcmp(name, "cuda") == 0)
+    return Device::Cuda;
+  fail("option --device expects cpu or cuda, got '", name, "'");
+}
+
+Model::Model(const weft_model_info &info, Device device)
+    : model(info), where(device),
+      params(size_t(info.param_size), 0.0f, allocatorFor(info, device)),
+      state(size_t(info.state_size), 0.0f, params.get_allocator()),
+      grads(size_t(info.param_size), 0.0f, params.get_allocator()),
+      encodedLabels(params.get_allocator()), stagedHyper(params.get_allocator()),
+      stagedInputs(params.get_allocator()), stagedOut0(params.get_allocator()),
+      stagedOut1(params.get_allocator()), stagedLabels(params.get_allocator()) {
   for (int64_t i = 0; i < info.num_inputs; ++i)
     if (info.inputs[i].kind == WEFT_INPUT_DATA) {
       exampleSize = 1;
@@ -167,7 +192,7 @@ Metadata Model::load(SafetensorsFile file, const std::string &path,
     std::copy(t.data.begin(), t.data.end(), params.begin() + p.offset);
   }
   if (withOptimizerState)
-    state = std::move(stateIn);
+    state.assign(stateIn.begin(), stateIn.end());
   else
     resetOptimizer();
   return file.metadata;
@@ -187,8 +212,12 @@ void Model::save(const std::string &path, const Metadata &metadata,
 
 weft_buffer Model::labelBuffer(const weft_input_info &input,
                                const int32_t *labels, int64_t batch) {
-  if (input.kind == WEFT_INPUT_CLASS_LABEL)
-    return bufferOf(labels, batch);
+  if (input.kind == WEFT_INPUT_CLASS_LABEL) {
+    if (where == Device::Cpu)
+      return bufferOf(labels, batch);
+    stagedLabels.assign(labels, labels + batch);
+    return bufferOf(stagedLabels.data(), batch);
+  }
   if (input.kind == WEFT_INPUT_BINARY) {
     encodedLabels.assign(labels, labels + batch);
     return bufferOf(encodedLabels.data(), batch);
@@ -207,6 +236,19 @@ void Model::call(weft_entry_fn fn, const char *name, const float *hyper,
   if (!fn)
     fail("model ", model.name, " was compiled without the '", name,
          "' entry point");
+  // On a GPU, what the host passes goes through managed memory.
+  bool gpu = where == Device::Cuda;
+  float *results0 = out0, *results1 = out1;
+  if (gpu) {
+    stagedHyper.assign(hyper, hyper + hyperCount);
+    hyper = stagedHyper.data();
+    stagedInputs.assign(inputs, inputs + batch * exampleSize);
+    inputs = stagedInputs.data();
+    stagedOut0.resize(size_t(out0Size));
+    stagedOut1.resize(size_t(out1Size));
+    results0 = stagedOut0.data();
+    results1 = stagedOut1.data();
+  }
   std::vector<weft_buffer> buffers{
       bufferOf(params.data(), int64_t(params.size())),
       bufferOf(state.data(), int64_t(state.size())),
@@ -220,12 +262,17 @@ void Model::call(weft_entry_fn fn, const char *name, const float *hyper,
     else if (labels)
       buffers.push_back(labelBuffer(model.inputs[i], labels, batch));
   }
-  buffers.push_back(bufferOf(out0, out0Size));
-  buffers.push_back(bufferOf(out1, out1Size));
+  buffers.push_back(bufferOf(results0, out0Size));
+  buffers.push_back(bufferOf(results1, out1Size));
   std::vector<weft_buffer *> args;
   for (weft_buffer &b : buffers)
     args.push_back(&b);
   fn(args.data());
+  if (gpu) {
+    cuda::synchronize();
+    std::copy(stagedOut0.begin(), stagedOut0.end(), out0);
+    std::copy(stagedOut1.begin(), stagedOut1.end(), out1);
+  }
 }
 
 /// The seed as compiled code reads it: a uint32 in a float's bits.
@@ -244,14 +291,14 @@ float Model::trainStep(const Hyperparameters &hp, int64_t step, uint32_t seed,
     float hyper[] = {seedBits(seed),        float(hp.lr),
                      float(hp.momentum),    float(hp.weightDecay),
                      float(hp.nesterov),    float(hp.clipNorm)};
-    call(model.train_step_sgd, "train_step_sgd", hyper, 6, inputs, labels,
+    call(entry(model.train_step_sgd, model.cuda_train_step_sgd), "train_step_sgd", hyper, 6, inputs, labels,
          batch, &loss, 1, nullptr, 0);
   } else if (hp.optimizer == "adam" || hp.optimizer == "adamw") {
     float decoupled = hp.optimizer == "adamw" ? 1.0f : 0.0f;
     float hyper[] = {seedBits(seed),  float(hp.lr),          float(hp.beta1),
                      float(hp.beta2), float(hp.eps),         float(hp.weightDecay),
                      float(step),     decoupled,             float(hp.clipNorm)};
-    call(model.train_step_adam, "train_step_adam", hyper, 9, inputs, labels,
+    call(entry(model.train_step_adam, model.cuda_train_step_adam), "train_step_adam", hyper, 9, inputs, labels,
          batch, &loss, 1, nullptr, 0);
   } else {
     fail("unknown optimizer '", hp.optimizer, "'; expected sgd, adam or adamw");
@@ -263,7 +310,7 @@ float Model::evalStep(const float *inputs, const int32_t *labels, int64_t batch,
                       std::vector<float> &outputs) {
   float loss = 0;
   outputs.resize(size_t(batch * outputSize()));
-  call(model.eval_step, "eval_step", nullptr, 0, inputs, labels, batch, &loss,
+  call(entry(model.eval_step, model.cuda_eval_step), "eval_step", nullptr, 0, inputs, labels, batch, &loss,
        1, outputs.data(), int64_t(outputs.size()));
   return loss;
 }
@@ -272,7 +319,7 @@ float Model::computeGradients(uint32_t seed, const float *inputs,
                               const int32_t *labels, int64_t batch) {
   float loss = 0;
   float hyper[] = {seedBits(seed)};
-  call(model.gradients, "gradients", hyper, 1, inputs, labels, batch, &loss, 1,
+  call(entry(model.gradients, model.cuda_gradients), "gradients", hyper, 1, inputs, labels, batch, &loss, 1,
        nullptr, 0);
   return loss;
 }
@@ -280,7 +327,7 @@ float Model::computeGradients(uint32_t seed, const float *inputs,
 void Model::forward(const float *inputs, int64_t batch,
                     std::vector<float> &outputs) {
   outputs.resize(size_t(batch * outputSize()));
-  call(model.forward, "forward", nullptr, 0, inputs, nullptr, batch,
+  call(entry(model.forward, model.cuda_forward), "forward", nullptr, 0, inputs, nullptr, batch,
        outputs.data(), int64_t(outputs.size()), nullptr, 0);
 }
 

@@ -8,6 +8,7 @@
 #ifndef WEFT_RUNTIME_MODEL_H
 #define WEFT_RUNTIME_MODEL_H
 
+#include "runtime/Cuda.h"
 #include "runtime/Safetensors.h"
 #include "runtime/weft_model.h"
 
@@ -36,14 +37,27 @@ Hyperparameters defaultHyperparameters(const weft_train_defaults &defaults);
 /// hash of both, so that a resumed run draws what an uninterrupted one does.
 uint32_t stepSeed(uint64_t runSeed, int64_t step);
 
+/// Where a model's entry points run.
+enum class Device { Cpu, Cuda };
+
+/// Parses a --device value ("cpu" or "cuda"); throws weft::Error otherwise.
+Device parseDevice(const char *name);
+
+/// Floats where the model's device reads them: the heap for the CPU, CUDA
+/// managed memory (also readable on the host) for the GPU.
+using DeviceFloats = std::vector<float, cuda::Allocator<float>>;
+
 class Model {
 public:
-  explicit Model(const weft_model_info &info);
+  /// With Device::Cuda, the model must be built with --target=cuda and a GPU
+  /// must be there; throws weft::Error saying which is missing.
+  explicit Model(const weft_model_info &info, Device device = Device::Cpu);
 
   const weft_model_info &info() const { return model; }
-  std::vector<float> &parameters() { return params; }
-  const std::vector<float> &parameters() const { return params; }
-  const std::vector<float> &gradients() const { return grads; }
+  Device device() const { return where; }
+  DeviceFloats &parameters() { return params; }
+  const DeviceFloats &parameters() const { return params; }
+  const DeviceFloats &gradients() const { return grads; }
 
   /// PyTorch's default initialisation, drawn from a generator seeded `seed`.
   void initialize(uint64_t seed);
@@ -103,9 +117,19 @@ private:
             int64_t batch, float *out0, int64_t out0Size, float *out1,
             int64_t out1Size);
 
+  /// The entry point `cpu`, or its CUDA twin on a GPU.
+  weft_entry_fn entry(weft_entry_fn cpu, weft_entry_fn cuda) const {
+    return where == Device::Cuda ? cuda : cpu;
+  }
+
   const weft_model_info &model;
-  std::vector<float> params, state, grads;
-  std::vector<float> encodedLabels;
+  Device where;
+  DeviceFloats params, state, grads;
+  DeviceFloats encodedLabels;
+  /// On a GPU, the call's hyperparameters, inputs and outputs are copied
+  /// through these, which the kernels can read.
+  DeviceFloats stagedHyper, stagedInputs, stagedOut0, stagedOut1;
+  std::vector<int32_t, cuda::Allocator<int32_t>> stagedLabels;
   int64_t exampleSize = 0;
 };
 

@@ -36,7 +36,7 @@
 extern "C" {
 #endif
 
-#define WEFT_ABI_VERSION 3
+#define WEFT_ABI_VERSION 4
 
 /** A rank-1 buffer as compiled code sees it: MLIR's memref<?xT> descriptor. */
 typedef struct weft_buffer {
@@ -123,6 +123,11 @@ typedef struct weft_model_info {
   const char *loss;
   weft_entry_fn forward, eval_step, gradients, train_step_sgd, train_step_adam;
   weft_train_defaults train;
+  /* The same entry points running their loops on an NVIDIA GPU (weftc
+     --target=cuda; null otherwise). Every buffer they are given must be
+     CUDA managed memory (weft_cuda_alloc in runtime/CudaDevice.h). */
+  weft_entry_fn cuda_forward, cuda_eval_step, cuda_gradients,
+      cuda_train_step_sgd, cuda_train_step_adam;
 } weft_model_info;
 
 /** Defined by the compiled model. */

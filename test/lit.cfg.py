@@ -42,3 +42,33 @@ if shutil.which("qemu-aarch64") and os.path.exists(os.path.join(
         config.weft_obj_root, "lib", "aarch64-linux-gnu", "libweft_runtime.a")):
     config.available_features.add("aarch64-qemu")
     config.substitutions.append(("%run-aarch64", "qemu-aarch64"))
+
+# CUDA: ptxas (from /usr/local/cuda, where Weft's GPU pipeline finds it too)
+# assembles the PTX weftc writes; tests that run kernels need a GPU and its
+# driver, and without one they report UNSUPPORTED after this note.
+ptxas = shutil.which("ptxas") or (
+    "/usr/local/cuda/bin/ptxas" if os.path.exists("/usr/local/cuda/bin/ptxas")
+    else None)
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+
+
+def cuda_device_count():
+    """GPUs the CUDA driver sees; 0 without a driver."""
+    import ctypes
+    try:
+        driver = ctypes.CDLL("libcuda.so.1")
+    except OSError:
+        return 0
+    count = ctypes.c_int(0)
+    if driver.cuInit(0) != 0 or driver.cuDeviceGetCount(ctypes.byref(count)) != 0:
+        return 0
+    return count.value
+
+
+if cuda_device_count() > 0:
+    config.available_features.add("cuda-device")
+else:
+    lit_config.note("skipped: no CUDA device (the tests that run GPU kernels "
+                    "report UNSUPPORTED; emulated kernels and ptxas still run)")

@@ -9,20 +9,18 @@
 
 #include "backends/cpu/CpuPipeline.h"
 
+#include "backends/SharedPipeline.h"
+
 #include "passes/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
-#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
-#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/Transforms/Passes.h"
-#include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -31,13 +29,7 @@ using namespace mlir;
 void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
                                            const CpuPipelineReports &reports,
                                            int64_t vectorWidth) {
-  // Upstream's elementwise fusion, explained on request.
-  pm.addPass(weft::createFuseElementwisePass({reports.fusionRemarks}));
-  pm.addNestedPass<func::FuncOp>(
-      weft::createFuseSumsPass({reports.fusionRemarks}));
-  pm.addPass(createCanonicalizerPass());
-  // Updates write into the parameters themselves, while each is still one op.
-  pm.addNestedPass<func::FuncOp>(weft::createWriteInPlacePass());
+  addFusionPasses(pm, reports.fusionRemarks);
   // tensor.dim of a reshaped kernel result becomes a dim of its source, so
   // that an activation is the kernel's only user (a block epilogue).
   pm.addPass(memref::createResolveRankedShapeTypeResultDimsPass());
@@ -63,48 +55,7 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  // A function's buffer results (the gradients loss_grad returns) become
-  // buffers its callers pass in: their size is fixed, so the caller can
-  // lay them out with its own, and deallocation needs no run-time check of
-  // who owns what the callee returned.
-  pm.addPass(weft::createResultsToOutParamsPass());
-  // A small buffer that each iteration of a parallel loop makes (a tile of
-  // a pooled gradient) lives on its thread's stack, freed at the end of the
-  // iteration, instead of coming from the runtime's cache under its lock.
-  // Only directly in an scf.forall: in a sequential loop the stack would
-  // grow at every iteration.
-  pm.addNestedPass<func::FuncOp>(
-      bufferization::createPromoteBuffersToStackPass([](Value buffer) {
-        constexpr int64_t kMaxStackBufferBytes = 64 * 1024;
-        auto type = cast<MemRefType>(buffer.getType());
-        Operation *alloc = buffer.getDefiningOp();
-        auto loop = alloc->getParentOfType<LoopLikeOpInterface>();
-        if (!type.hasStaticShape() || !loop || !isa<scf::ForallOp>(loop))
-          return false;
-        // The data layout sizes any element (an index too).
-        uint64_t elementBytes =
-            DataLayout::closest(alloc).getTypeSize(type.getElementType());
-        return uint64_t(type.getNumElements()) * elementBytes <=
-               uint64_t(kMaxStackBufferBytes);
-      }));
-  bufferization::BufferDeallocationPipelineOptions dealloc;
-  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
-  // A parallel block writes its tile in place and then "copies" the tile to
-  // itself; once CSE has made the two views one value, canonicalisation
-  // drops the copy.
-  pm.addPass(createCSEPass());
-  pm.addPass(createCanonicalizerPass());
-  // Deallocation frees at the end of the block; temporaries die sooner.
-  pm.addNestedPass<func::FuncOp>(weft::createFreeAfterLastUsePass());
-  // A call's buffers take two allocations, laid out here: one for those of
-  // a fixed size (gradients, now the caller's, flipped kernels, the
-  // optimizer's scalars), one for those the size of the batch.
-  pm.addNestedPass<func::FuncOp>(weft::createPackBuffersPass());
+  addBufferizationPasses(pm, /*stackBuffersInParallelLoops=*/true);
   // Kernels are final here (fused, tiled, bufferized) and still one op or
   // loop nest each.
   if (reports.stats)
@@ -123,6 +74,10 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(weft::createCopiesToLinalgPass());
   // tanh and erf as arithmetic, before anything can turn them into calls.
   pm.addPass(weft::createApproximateMathPass());
+  addCpuLoopsToLLVMPasses(pm);
+}
+
+void mlir::weft::addCpuLoopsToLLVMPasses(OpPassManager &pm) {
   pm.addPass(createConvertLinalgToLoopsPass());
   // Partial sums are added up along their lanes: one horizontal reduction
   // per row.

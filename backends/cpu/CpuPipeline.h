@@ -29,6 +29,10 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
                                const CpuPipelineReports &reports = {},
                                int64_t vectorWidth = 16);
 
+/// Bufferized linalg, vector and scf loops to the LLVM dialect for a CPU:
+/// the CPU pipeline's last steps, also what runs emulated GPU kernels.
+void addCpuLoopsToLLVMPasses(OpPassManager &pm);
+
 /// The whole CPU pipeline from MLIRGen's weft module to the LLVM dialect:
 /// what `weftc` runs and `weft-opt --weft-cpu-pipeline` replays.
 void buildWeftCpuPipeline(OpPassManager &pm);

@@ -33,7 +33,7 @@ namespace frontend = ::weft;
 using namespace mlir;
 
 namespace {
-enum class Emit { AST, Weft, Linalg, LLVM, Asm, Obj, Exe, Lib };
+enum class Emit { AST, Weft, Linalg, LLVM, Asm, Obj, Exe, Lib, PTX };
 
 cl::OptionCategory weftCategory("weftc options");
 cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<model.weft>"),
@@ -53,12 +53,21 @@ cl::opt<Emit> emit(
                clEnumValN(Emit::Exe, "exe", "an executable (default)"),
                clEnumValN(Emit::Lib, "lib",
                           "libNAME.a, libNAME.so and NAME.h: the model "
-                          "behind a C API")),
+                          "behind a C API"),
+               clEnumValN(Emit::PTX, "ptx",
+                          "the PTX of the model's GPU kernels")),
     cl::cat(weftCategory));
 cl::opt<std::string> target("target",
-                            cl::desc("Target triple: x86_64-linux-gnu or "
-                                     "aarch64-linux-gnu (default: the host)"),
+                            cl::desc("Target: x86_64-linux-gnu, "
+                                     "aarch64-linux-gnu, or cuda (the host "
+                                     "and an NVIDIA GPU; default: the host)"),
                             cl::value_desc("triple"), cl::cat(weftCategory));
+cl::opt<std::string> cudaArch(
+    "cuda-arch",
+    cl::desc("With --target=cuda or --emit=ptx: the GPU architecture the "
+             "kernels are compiled for; its PTX is embedded too, for newer "
+             "GPUs"),
+    cl::init("sm_80"), cl::value_desc("sm_NN"), cl::cat(weftCategory));
 cl::opt<std::string> cpu("cpu", cl::desc("Target CPU, or 'native'"),
                          cl::init("native"), cl::cat(weftCategory));
 cl::opt<bool> printIRAfterAll("print-ir-after-all",
@@ -86,6 +95,11 @@ cl::list<Remarks> remarks(
                           "how each kernel is blocked, vectorised and run in "
                           "parallel")),
     cl::CommaSeparated, cl::cat(weftCategory));
+cl::opt<bool> emulateGpuKernels(
+    "emulate-gpu-kernels",
+    cl::desc("Build the CPU entry points from the CUDA path's kernels, each "
+             "run as CPU loops (tests the GPU lowering without a GPU)"),
+    cl::Hidden, cl::cat(weftCategory));
 cl::opt<bool> lineTables(
     "g", cl::desc("Emit line tables: profilers attribute time to model lines"),
     cl::cat(weftCategory));
@@ -98,6 +112,7 @@ std::string defaultOutput() {
   case Emit::Lib: return stem;
   case Emit::Obj: return stem + ".o";
   case Emit::Asm: return stem + ".s";
+  case Emit::PTX: return stem + ".ptx";
   default: return "-";
   }
 }
@@ -190,18 +205,60 @@ int compile(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
                     "decisions; use it with --emit=llvm, asm, obj, exe or lib\n";
     return 1;
   }
+  bool cuda = target == "cuda";
+  backend::CudaOptions cudaOptions;
+  cudaOptions.chip = cudaArch;
+  if (!llvm::StringRef(cudaArch).starts_with("sm_")) {
+    llvm::errs() << "weftc: error: --cuda-arch expects an architecture such "
+                    "as sm_80 or sm_90, not '" << cudaArch << "'\n";
+    return 1;
+  }
+  cudaOptions.toolkit = backend::defaultCudaToolkit();
+  if (cuda && stage == backend::Stage::LLVMDialect &&
+      cudaOptions.toolkit.empty()) {
+    llvm::errs() << "weftc: error: --target=cuda assembles the kernels with "
+                    "the CUDA toolkit's ptxas, and none was found in "
+                    "$CUDA_PATH, $CUDA_HOME or /usr/local/cuda\n";
+    return 1;
+  }
+  if (cuda && emit == Emit::Lib) {
+    llvm::errs() << "weftc: error: the C library runs on the CPU only; "
+                    "build it without --target=cuda\n";
+    return 1;
+  }
+  if (emit == Emit::PTX) {
+    FailureOr<std::string> ptx =
+        backend::lowerToPtx(*module, inspection, cudaOptions);
+    if (failed(ptx))
+      return 1;
+    return writeText(output, [&](llvm::raw_ostream &os) { os << *ptx; });
+  }
   // The target decides how kernels are blocked (its vector width), so it is
-  // known before the pipeline runs.
+  // known before the pipeline runs. A CUDA build's host is this machine.
   std::string error;
-  backend::CpuTargetOptions targetOptions{target, cpu};
+  std::string cpuTarget = cuda ? std::string() : std::string(target);
+  backend::CpuTargetOptions targetOptions{cpuTarget, cpu};
   auto machine = backend::createCpuTargetMachine(targetOptions, error);
   if (!machine) {
     llvm::errs() << "weftc: error: " << error << "\n";
     return 1;
   }
-  if (failed(backend::lowerToStage(*module, stage, inspection,
-                                   backend::vectorLanesF32(*machine))))
+  int64_t lanes = backend::vectorLanesF32(*machine);
+  if (emulateGpuKernels && stage == backend::Stage::LLVMDialect) {
+    if (cuda || stats || !remarks.empty()) {
+      llvm::errs() << "weftc: error: --emulate-gpu-kernels builds a CPU "
+                      "target without --stats or --remarks\n";
+      return 1;
+    }
+    if (failed(backend::lowerWithEmulatedGpuKernels(*module, inspection)))
+      return 1;
+  } else if (cuda && stage == backend::Stage::LLVMDialect) {
+    if (failed(backend::lowerToCpuAndCuda(*module, inspection, lanes,
+                                          cudaOptions)))
+      return 1;
+  } else if (failed(backend::lowerToStage(*module, stage, inspection, lanes))) {
     return 1;
+  }
   if (stats) {
     int64_t batch = backend::trainBatch(*module);
     backend::printKernelStatsTable(llvm::errs(), kernelStats,
@@ -243,7 +300,7 @@ int compile(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
   static int anchor;
   backend::LinkOptions link{output, {std::string(object)},
                             backend::findLibraryDir("weftc", (void *)&anchor),
-                            backend::canonicalCpuTarget(target)};
+                            backend::canonicalCpuTarget(cpuTarget)};
   if (emit == Emit::Lib)
     return emitLibrary(*module, link, libraryPrefix);
   if (!backend::linkExecutable(link, error)) {

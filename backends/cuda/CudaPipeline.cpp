@@ -1,0 +1,109 @@
+//===- CudaPipeline.cpp - From linalg to GPU kernels and host code --------===//
+//
+// The same fusion and buffer planning as the CPU pipeline, then each loop
+// nest becomes a kernel (weft-loops-to-gpu) and upstream takes over: kernel
+// outlining, NVVM, the host's calls of the GPU runtime, and
+// gpu-module-to-binary, which runs /usr/local/cuda's ptxas and fatbinary.
+//
+//===----------------------------------------------------------------------===//
+
+#include "backends/cuda/CudaPipeline.h"
+
+#include "backends/SharedPipeline.h"
+#include "backends/cpu/CpuPipeline.h"
+#include "passes/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+
+using namespace mlir;
+
+std::string mlir::weft::defaultCudaToolkit() {
+  SmallVector<std::string> candidates;
+  for (const char *variable : {"CUDA_PATH", "CUDA_HOME"})
+    if (std::optional<std::string> value = llvm::sys::Process::GetEnv(variable))
+      candidates.push_back(*value);
+  candidates.push_back("/usr/local/cuda");
+  for (const std::string &root : candidates) {
+    SmallString<128> ptxas(root);
+    llvm::sys::path::append(ptxas, "bin", "ptxas");
+    if (llvm::sys::fs::can_execute(ptxas))
+      return root;
+  }
+  return "";
+}
+
+std::string mlir::weft::ptxFeatures(llvm::StringRef chip) {
+  return llvm::StringSwitch<std::string>(chip)
+      .StartsWith("sm_90", "+ptx78")
+      .StartsWith("sm_100", "+ptx86")
+      .StartsWith("sm_120", "+ptx87")
+      .StartsWith("sm_89", "+ptx78")
+      .StartsWith("sm_86", "+ptx71")
+      .StartsWith("sm_87", "+ptx74")
+      .Default("+ptx70");
+}
+
+void mlir::weft::buildLinalgToCudaPipeline(OpPassManager &pm,
+                                           const CudaOptions &options) {
+  addFusionPasses(pm, /*fusionRemarks=*/false);
+  pm.addPass(createCSEPass());
+  addBufferizationPasses(pm, /*stackBuffersInParallelLoops=*/false);
+  pm.addPass(weft::createCopiesToLinalgPass());
+  // tanh and erf as arithmetic, as on the CPU: both targets compute the
+  // same function.
+  pm.addPass(weft::createApproximateMathPass());
+  // Parallel dimensions become scf.parallel, reductions scf.for inside.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  weft::LoopsToGpuPassOptions kernels;
+  kernels.blockSize = options.blockSize;
+  pm.addNestedPass<func::FuncOp>(weft::createLoopsToGpuPass(kernels));
+  if (options.emulateOnCpu) {
+    pm.addNestedPass<func::FuncOp>(weft::createEmulateGpuLaunchesPass());
+    addCpuLoopsToLLVMPasses(pm);
+    return;
+  }
+  pm.addPass(weft::createManagedBuffersPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(weft::createMergeGpuModulesPass());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip;
+  target.features = ptxFeatures(options.chip);
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  // Kernels: NVVM, math through libdevice.
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps());
+  pm.addNestedPass<gpu::GPUModuleOp>(createCanonicalizerPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createReconcileUnrealizedCastsPass());
+  // Host: everything else to LLVM, launches as mgpu* calls.
+  pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = options.format;
+  binary.toolkitPath = options.toolkit;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+void mlir::weft::registerCudaPipeline() {
+  PassPipelineRegistration<>(
+      "weft-linalg-to-cuda-pipeline",
+      "Bufferize linalg on tensors and lower it to GPU kernels (sm_80 "
+      "fatbin) and host code",
+      [](OpPassManager &pm) { buildLinalgToCudaPipeline(pm, CudaOptions()); });
+}

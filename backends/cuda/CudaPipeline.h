@@ -1,0 +1,52 @@
+//===- CudaPipeline.h - From linalg to GPU kernels and host code -*- C++
+//-*-===//
+
+#ifndef WEFT_BACKENDS_CUDA_CUDAPIPELINE_H
+#define WEFT_BACKENDS_CUDA_CUDAPIPELINE_H
+
+#include "mlir/Pass/PassManager.h"
+
+#include <string>
+
+namespace mlir::weft {
+
+/// How kernels are compiled for NVIDIA GPUs.
+struct CudaOptions {
+  /// The architecture the kernels are compiled for (machine code) and the
+  /// PTX embedded beside it, which newer GPUs compile when they load it.
+  std::string chip = "sm_80";
+  /// "fatbin" (machine code and PTX, embedded in the host object) or "isa"
+  /// (PTX only: what --emit=ptx prints).
+  std::string format = "fatbin";
+  /// The CUDA toolkit whose ptxas and fatbinary make the fatbin
+  /// (defaultCudaToolkit()).
+  std::string toolkit;
+  /// Threads per block of each kernel.
+  int64_t blockSize = 256;
+  /// Runs each kernel's blocks and threads as CPU loops instead
+  /// (weft-emulate-gpu-launches), and lowers everything for the CPU: tests
+  /// check the kernels against the CPU build where no GPU is present.
+  bool emulateOnCpu = false;
+};
+
+/// Where the CUDA toolkit is: $CUDA_PATH, else $CUDA_HOME, else
+/// /usr/local/cuda; empty if none of them holds bin/ptxas.
+std::string defaultCudaToolkit();
+
+/// The PTX ISA version LLVM's NVPTX backend writes for `chip`: the oldest
+/// that knows the chip (7.0 for sm_80, 7.8 for sm_90), so that the PTX
+/// assembles with any ptxas from CUDA 11 on.
+std::string ptxFeatures(llvm::StringRef chip);
+
+/// linalg on tensors (the output of buildWeftToLinalgPipeline) down to the
+/// LLVM dialect with the kernels in a gpu.binary: fusion and buffer
+/// planning as on the CPU, each loop nest a kernel, buffers in CUDA
+/// managed memory, host code calling the runtime's mgpu* functions.
+void buildLinalgToCudaPipeline(OpPassManager &pm, const CudaOptions &options);
+
+/// Registers `weft-linalg-to-cuda-pipeline`.
+void registerCudaPipeline();
+
+} // namespace mlir::weft
+
+#endif // WEFT_BACKENDS_CUDA_CUDAPIPELINE_H

@@ -1,0 +1,77 @@
+#!/usr/bin/python3
+"""PyTorch's side of bench/gpu/run.sh: timed training steps on a GPU.
+
+The protocol of `model bench --device cuda`: a few batches of Fashion-MNIST
+held on the GPU, --warmup untimed steps, then --steps timed ones (zero_grad,
+forward, cross-entropy, backward, optimizer step), the clock read after the
+GPU has finished. Eager mode, or torch.compile with --compile.
+
+Usage: bench/gpu/torch_gpu_step.py mlp|fashion_cnn --batch N --data DIR
+       [--steps N] [--warmup N] [--compile]
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "test", "lib"))
+from torch_step import MODELS  # noqa: E402
+from weft_testing import read_idx  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("model", choices=sorted(MODELS))
+    ap.add_argument("--batch", type=int, required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--warmup", type=int, default=20)
+    ap.add_argument("--compile", action="store_true")
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    device = torch.device("cuda")
+    images = read_idx(f"{args.data}/train-images-idx3-ubyte.gz")
+    labels = read_idx(f"{args.data}/train-labels-idx1-ubyte.gz")
+    batches = []
+    for b in range(8):
+        rows = slice(b * args.batch, (b + 1) * args.batch)
+        batches.append(((torch.tensor(images[rows], dtype=torch.float32)
+                         .unsqueeze(1) / 255.0).to(device),
+                        torch.tensor(labels[rows], dtype=torch.int64).to(device)))
+    net_class, make_optimizer = MODELS[args.model]
+    model = net_class().to(device)
+    optimizer = make_optimizer(model.parameters())
+    forward = torch.compile(model) if args.compile else model
+
+    def step(s):
+        x, y = batches[s % len(batches)]
+        optimizer.zero_grad()
+        loss = F.cross_entropy(forward(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    for s in range(args.warmup):
+        step(s)
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for s in range(args.warmup, args.warmup + args.steps):
+        step(s)
+    torch.cuda.synchronize()
+    seconds = time.perf_counter() - start
+    print(json.dumps({
+        "model": args.model, "batch": args.batch, "steps": args.steps,
+        "mode": "compile" if args.compile else "eager", "seconds": seconds,
+        "examples_per_second": args.steps * args.batch / seconds,
+        "torch": torch.__version__, "device": torch.cuda.get_device_name()}))
+
+
+if __name__ == "__main__":
+    main()

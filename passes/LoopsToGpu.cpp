@@ -1,0 +1,141 @@
+//===- LoopsToGpu.cpp - Loop nests as GPU kernels -------------------------===//
+//
+// See weft-loops-to-gpu in Passes.td. Upstream's route (gpu-map-parallel-
+// loops, convert-parallel-loops-to-gpu) maps each dimension of a parallel
+// loop to a grid or block dimension of its own; a kernel over [batch, 10]
+// would then run blocks of one thread, or need per-loop tiling first. One
+// thread per iteration, numbered across all dimensions, fills every block
+// whatever the loop's shape, and needs no mapping attributes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace mlir::weft {
+#define GEN_PASS_DEF_LOOPSTOGPUPASS
+#include "passes/Passes.h.inc"
+} // namespace mlir::weft
+
+using namespace mlir;
+
+namespace {
+
+/// The number of iterations of a loop dimension: ceil((ub - lb) / step).
+Value tripCount(OpBuilder &b, Location loc, Value lb, Value ub, Value step) {
+  Value span = arith::SubIOp::create(b, loc, ub, lb);
+  return arith::CeilDivSIOp::create(b, loc, span, step);
+}
+
+/// A launch of `blocks` blocks of `threads` threads (x only; `one` sizes y
+/// and z) at the builder; returns it with the builder inside its body,
+/// before the terminator.
+gpu::LaunchOp createLaunch(OpBuilder &b, Location loc, Value blocks,
+                           Value threads, Value one) {
+  auto launch =
+      gpu::LaunchOp::create(b, loc, blocks, one, one, threads, one, one);
+  b.setInsertionPointToEnd(&launch.getBody().front());
+  auto terminator = gpu::TerminatorOp::create(b, loc);
+  b.setInsertionPoint(terminator);
+  return launch;
+}
+
+/// One thread per iteration of `loop`, `blockSize` threads a block.
+LogicalResult launchParallel(scf::ParallelOp loop, int64_t blockSize) {
+  if (loop.getNumResults() != 0)
+    return loop.emitOpError("with reductions has no GPU lowering in Weft");
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  SmallVector<Value> trips;
+  Value total;
+  for (auto [lb, ub, step] :
+       llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
+    trips.push_back(tripCount(b, loc, lb, ub, step));
+    total = total ? arith::MulIOp::create(b, loc, total, trips.back())
+                  : trips.back();
+  }
+  Value threads = arith::ConstantIndexOp::create(b, loc, blockSize);
+  // At least one block: an empty loop (a batch of 0) launches one block
+  // whose threads all stop at the bound check.
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value blocks = arith::MaxSIOp::create(
+      b, loc, arith::CeilDivSIOp::create(b, loc, total, threads), one);
+  gpu::LaunchOp launch = createLaunch(b, loc, blocks, threads, one);
+  Value id = arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, launch.getBlockIds().x, threads),
+      launch.getThreadIds().x);
+  Value inRange =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, id, total);
+  auto guard = scf::IfOp::create(b, loc, inRange, /*withElseRegion=*/false);
+  b.setInsertionPoint(guard.thenBlock()->getTerminator());
+  // Row-major: the last dimension varies fastest; what is left for the
+  // first is already below its trip count.
+  IRMapping mapping;
+  Value rest = id;
+  for (int64_t d = int64_t(trips.size()) - 1; d >= 0; --d) {
+    Value index =
+        d == 0 ? rest : arith::RemSIOp::create(b, loc, rest, trips[d]);
+    if (d > 0)
+      rest = arith::DivSIOp::create(b, loc, rest, trips[d]);
+    Value scaled = arith::MulIOp::create(b, loc, index, loop.getStep()[d]);
+    mapping.map(loop.getInductionVars()[d],
+                arith::AddIOp::create(b, loc, scaled, loop.getLowerBound()[d]));
+  }
+  for (Operation &op : loop.getBody()->without_terminator())
+    b.clone(op, mapping);
+  loop.erase();
+  return success();
+}
+
+/// `loop` alone in a launch of one thread.
+void launchSerial(scf::ForOp loop) {
+  OpBuilder b(loop);
+  Value one = arith::ConstantIndexOp::create(b, loop.getLoc(), 1);
+  gpu::LaunchOp launch = createLaunch(b, loop.getLoc(), one, one, one);
+  loop->moveBefore(launch.getBody().front().getTerminator());
+}
+
+bool touchesMemory(Operation *op) {
+  return op
+      ->walk([](Operation *inner) {
+        return isa<memref::LoadOp, memref::StoreOp>(inner)
+                   ? WalkResult::interrupt()
+                   : WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
+struct LoopsToGpuPass : public weft::impl::LoopsToGpuPassBase<LoopsToGpuPass> {
+  using LoopsToGpuPassBase::LoopsToGpuPassBase;
+
+  void runOnOperation() override {
+    SmallVector<Operation *> outermost;
+    getOperation()->walk<WalkOrder::PreOrder>([&](Operation *op) {
+      if (isa<gpu::LaunchOp>(op))
+        return WalkResult::skip();
+      if (isa<scf::ParallelOp>(op) ||
+          (isa<scf::ForOp>(op) && touchesMemory(op))) {
+        outermost.push_back(op);
+        return WalkResult::skip();
+      }
+      return WalkResult::advance();
+    });
+    for (Operation *op : outermost) {
+      if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
+        if (failed(launchParallel(loop, blockSize)))
+          return signalPassFailure();
+      } else {
+        auto serial = cast<scf::ForOp>(op);
+        if (serial.getNumResults() != 0) {
+          serial.emitOpError("with results has no GPU lowering in Weft");
+          return signalPassFailure();
+        }
+        launchSerial(serial);
+      }
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,79 @@
+//===- Cuda.h - NVIDIA GPUs through the CUDA driver -------------*- C++ -*-===//
+//
+// The driver (libcuda.so.1) is loaded at run time with dlopen, so a model
+// built with --target=cuda starts on a machine without one and says so
+// only if `--device cuda` is asked for. Compiled CUDA entry points call
+// the mgpu* functions upstream MLIR's gpu-to-llvm lowering emits; this
+// runtime defines them (runtime/Cuda.cpp) on the same driver.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_RUNTIME_CUDA_H
+#define WEFT_RUNTIME_CUDA_H
+
+#include <cstddef>
+#include <limits>
+#include <new>
+#include <string>
+
+namespace weft::cuda {
+
+/// Loads the driver and makes the first GPU's primary context current;
+/// throws weft::Error naming what is missing (the driver, a device) or
+/// what failed. Idempotent.
+void initialize();
+
+/// The name and compute capability of the GPU, e.g. "NVIDIA H100 (sm_90)";
+/// initialize()s first.
+std::string deviceDescription();
+
+/// Managed memory (readable from the host and the GPU) of at least `bytes`
+/// bytes, from a cache: a step that asks for the sizes it asked for before
+/// costs the driver nothing. Throws weft::Error when the GPU is full.
+void *allocate(size_t bytes);
+/// Returns memory from allocate() to the cache.
+void release(void *pointer);
+/// Waits for every kernel launched so far; throws weft::Error if one failed.
+void synchronize();
+
+/// What the CUDA driver's error code `code` means, as cuGetErrorName and
+/// cuGetErrorString say ("CUDA_ERROR_OUT_OF_MEMORY: out of memory"), or
+/// the number when the driver is not loaded.
+std::string errorText(int code);
+
+/// A std::allocator whose memory is managed GPU memory when `managed`, and
+/// the heap's otherwise: a Model's parameters live where its device reads
+/// them.
+template <typename T> struct Allocator {
+  using value_type = T;
+  bool managed = false;
+
+  Allocator() = default;
+  explicit Allocator(bool managed) : managed(managed) {}
+  template <typename U>
+  Allocator(const Allocator<U> &other) : managed(other.managed) {}
+
+  T *allocate(size_t n) {
+    if (n > std::numeric_limits<size_t>::max() / sizeof(T))
+      throw std::bad_alloc();
+    if (managed)
+      return static_cast<T *>(cuda::allocate(n * sizeof(T)));
+    return static_cast<T *>(::operator new(n * sizeof(T)));
+  }
+  void deallocate(T *p, size_t) {
+    if (managed)
+      cuda::release(p);
+    else
+      ::operator delete(p);
+  }
+  template <typename U> bool operator==(const Allocator<U> &o) const {
+    return managed == o.managed;
+  }
+  template <typename U> bool operator!=(const Allocator<U> &o) const {
+    return managed != o.managed;
+  }
+};
+
+} // namespace weft::cuda
+
+#endif // WEFT_RUNTIME_CUDA_H

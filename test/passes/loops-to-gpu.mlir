@@ -1,0 +1,84 @@
+// RUN: weft-opt %s --split-input-file --weft-loops-to-gpu=block-size=128 | FileCheck %s
+
+// A 2-D parallel loop becomes one launch of one thread per iteration, in
+// blocks of 128: the thread number is split into the loop's indices, the
+// last dimension fastest, and threads past the last iteration do nothing.
+// The sequential reduction inside stays in each thread.
+// CHECK-LABEL: func.func @matvec
+// CHECK:         %[[ROWS:.*]] = arith.ceildivsi
+// CHECK:         %[[COLS:.*]] = arith.ceildivsi
+// CHECK:         %[[TOTAL:.*]] = arith.muli %[[ROWS]], %[[COLS]] : index
+// CHECK:         %[[C128:.*]] = arith.constant 128 : index
+// CHECK:         %[[BLOCKS:.*]] = arith.ceildivsi %[[TOTAL]], %[[C128]] : index
+// CHECK:         %[[GRID:.*]] = arith.maxsi %[[BLOCKS]], %{{.*}} : index
+// CHECK:         gpu.launch blocks(%[[BX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[GRID]], %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C128]],
+// CHECK:           %[[FIRST:.*]] = arith.muli %[[BX]], %[[C128]] : index
+// CHECK:           %[[ID:.*]] = arith.addi %[[FIRST]], %[[TX]] : index
+// CHECK:           %[[IN:.*]] = arith.cmpi slt, %[[ID]], %[[TOTAL]] : index
+// CHECK:           scf.if %[[IN]] {
+// CHECK:             %[[COL:.*]] = arith.remsi %[[ID]], %[[COLS]] : index
+// CHECK:             %[[ROW:.*]] = arith.divsi %[[ID]], %[[COLS]] : index
+// CHECK-NOT:         arith.remsi
+// CHECK:             %[[J0:.*]] = arith.muli %[[COL]], %{{.*}} : index
+// CHECK:             %[[J:.*]] = arith.addi %[[J0]], %{{.*}} : index
+// CHECK:             %[[I0:.*]] = arith.muli %[[ROW]], %{{.*}} : index
+// CHECK:             %[[I:.*]] = arith.addi %[[I0]], %{{.*}} : index
+// CHECK:             scf.for %[[K:.*]] =
+// CHECK:               memref.load %{{.*}}[%[[I]], %[[K]]] : memref<?x4xf32>
+// CHECK:               memref.store %{{.*}}, %{{.*}}[%[[I]], %[[J]]] : memref<?x10xf32>
+// CHECK:           }
+// CHECK:           gpu.terminator
+// CHECK-NOT:     scf.parallel
+func.func @matvec(%a: memref<?x4xf32>, %w: memref<10x4xf32>, %out: memref<?x10xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c10 = arith.constant 10 : index
+  %n = memref.dim %a, %c0 : memref<?x4xf32>
+  scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c10) step (%c1, %c1) {
+    scf.for %k = %c0 to %c4 step %c1 {
+      %x = memref.load %a[%i, %k] : memref<?x4xf32>
+      %y = memref.load %w[%j, %k] : memref<10x4xf32>
+      %acc = memref.load %out[%i, %j] : memref<?x10xf32>
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      memref.store %s, %out[%i, %j] : memref<?x10xf32>
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A full reduction (a sequential loop nest that touches memory) runs in a
+// launch of one thread; scalar code and a loop without memory stay on the
+// host, and so does a branch around them.
+// CHECK-LABEL: func.func @sum
+// CHECK:         scf.if
+// CHECK:           %[[ONE:.*]] = arith.constant 1 : index
+// CHECK:           gpu.launch blocks({{.*}}) in ({{.*}} = %[[ONE]], {{.*}} = %[[ONE]], {{.*}} = %[[ONE]]) threads({{.*}}) in ({{.*}} = %[[ONE]], {{.*}} = %[[ONE]], {{.*}} = %[[ONE]])
+// CHECK-NEXT:        scf.for
+// CHECK:               memref.load
+// CHECK:           gpu.terminator
+// CHECK:         %[[R:.*]] = scf.for {{.*}} iter_args
+// CHECK-NOT:     gpu.launch
+// CHECK:         return
+func.func @sum(%x: memref<64xf32>, %acc: memref<f32>, %go: i1, %n: index) -> index {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  scf.if %go {
+    scf.for %i = %c0 to %c64 step %c1 {
+      %v = memref.load %x[%i] : memref<64xf32>
+      %a = memref.load %acc[] : memref<f32>
+      %s = arith.addf %a, %v : f32
+      memref.store %s, %acc[] : memref<f32>
+    }
+  }
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%t = %c0) -> index {
+    %u = arith.addi %t, %i : index
+    scf.yield %u : index
+  }
+  return %r : index
+}
