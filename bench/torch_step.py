@@ -61,6 +61,31 @@ def settings():
             "mkldnn": torch.backends.mkldnn.is_available()}
 
 
+def load_batches(data, batch, device="cpu"):
+    """Eight batches of the training split, as bench's `--batch` gathers them."""
+    images = read_idx(f"{data}/train-images-idx3-ubyte.gz")
+    labels = read_idx(f"{data}/train-labels-idx1-ubyte.gz")
+    batches = []
+    for b in range(8):
+        rows = slice(b * batch, (b + 1) * batch)
+        batches.append(((torch.tensor(images[rows], dtype=torch.float32)
+                         .unsqueeze(1) / 255.0).to(device),
+                        torch.tensor(labels[rows], dtype=torch.int64).to(device)))
+    return batches
+
+
+def training_step(forward, optimizer, batches):
+    """step(s): one optimizer step on batch s (cycling), returning the loss."""
+    def step(s):
+        x, y = batches[s % len(batches)]
+        optimizer.zero_grad()
+        loss = F.cross_entropy(forward(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+    return step
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("model", choices=sorted(MODELS))
@@ -71,25 +96,11 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    images = read_idx(f"{DATA}/train-images-idx3-ubyte.gz")
-    labels = read_idx(f"{DATA}/train-labels-idx1-ubyte.gz")
-    batches = []
-    for b in range(8):
-        rows = slice(b * args.batch, (b + 1) * args.batch)
-        batches.append((torch.tensor(images[rows], dtype=torch.float32)
-                        .unsqueeze(1) / 255.0,
-                        torch.tensor(labels[rows], dtype=torch.int64)))
+    batches = load_batches(DATA, args.batch)
     net_class, make_optimizer = MODELS[args.model]
     model = net_class()
     optimizer = make_optimizer(model.parameters())
-
-    def step(s):
-        x, y = batches[s % len(batches)]
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
+    step = training_step(model, optimizer, batches)
 
     for s in range(args.warmup):
         step(s)

@@ -52,9 +52,10 @@ Model::Model(const weft_model_info &info, Device device)
       params(size_t(info.param_size), 0.0f, allocatorFor(info, device)),
       state(size_t(info.state_size), 0.0f, params.get_allocator()),
       grads(size_t(info.param_size), 0.0f, params.get_allocator()),
-      encodedLabels(params.get_allocator()), stagedHyper(params.get_allocator()),
-      stagedInputs(params.get_allocator()), stagedOut0(params.get_allocator()),
-      stagedOut1(params.get_allocator()), stagedLabels(params.get_allocator()) {
+      encodedLabels(params.get_allocator()),
+      stagedHyper(params.get_allocator()), stagedInputs(params.get_allocator()),
+      stagedOut0(params.get_allocator()), stagedOut1(params.get_allocator()),
+      stagedLabels(params.get_allocator()) {
   for (int64_t i = 0; i < info.num_inputs; ++i)
     if (info.inputs[i].kind == WEFT_INPUT_DATA) {
       exampleSize = 1;
@@ -291,15 +292,17 @@ float Model::trainStep(const Hyperparameters &hp, int64_t step, uint32_t seed,
     float hyper[] = {seedBits(seed),        float(hp.lr),
                      float(hp.momentum),    float(hp.weightDecay),
                      float(hp.nesterov),    float(hp.clipNorm)};
-    call(entry(model.train_step_sgd, model.cuda_train_step_sgd), "train_step_sgd", hyper, 6, inputs, labels,
-         batch, &loss, 1, nullptr, 0);
+    call(entry(model.train_step_sgd, model.cuda_train_step_sgd),
+         "train_step_sgd", hyper, 6, inputs, labels, batch, &loss, 1, nullptr,
+         0);
   } else if (hp.optimizer == "adam" || hp.optimizer == "adamw") {
     float decoupled = hp.optimizer == "adamw" ? 1.0f : 0.0f;
     float hyper[] = {seedBits(seed),  float(hp.lr),          float(hp.beta1),
                      float(hp.beta2), float(hp.eps),         float(hp.weightDecay),
                      float(step),     decoupled,             float(hp.clipNorm)};
-    call(entry(model.train_step_adam, model.cuda_train_step_adam), "train_step_adam", hyper, 9, inputs, labels,
-         batch, &loss, 1, nullptr, 0);
+    call(entry(model.train_step_adam, model.cuda_train_step_adam),
+         "train_step_adam", hyper, 9, inputs, labels, batch, &loss, 1, nullptr,
+         0);
   } else {
     fail("unknown optimizer '", hp.optimizer, "'; expected sgd, adam or adamw");
   }
@@ -310,8 +313,9 @@ float Model::evalStep(const float *inputs, const int32_t *labels, int64_t batch,
                       std::vector<float> &outputs) {
   float loss = 0;
   outputs.resize(size_t(batch * outputSize()));
-  call(entry(model.eval_step, model.cuda_eval_step), "eval_step", nullptr, 0, inputs, labels, batch, &loss,
-       1, outputs.data(), int64_t(outputs.size()));
+  call(entry(model.eval_step, model.cuda_eval_step), "eval_step", nullptr, 0,
+       inputs, labels, batch, &loss, 1, outputs.data(),
+       int64_t(outputs.size()));
   return loss;
 }
 
@@ -319,16 +323,16 @@ float Model::computeGradients(uint32_t seed, const float *inputs,
                               const int32_t *labels, int64_t batch) {
   float loss = 0;
   float hyper[] = {seedBits(seed)};
-  call(entry(model.gradients, model.cuda_gradients), "gradients", hyper, 1, inputs, labels, batch, &loss, 1,
-       nullptr, 0);
+  call(entry(model.gradients, model.cuda_gradients), "gradients", hyper, 1,
+       inputs, labels, batch, &loss, 1, nullptr, 0);
   return loss;
 }
 
 void Model::forward(const float *inputs, int64_t batch,
                     std::vector<float> &outputs) {
   outputs.resize(size_t(batch * outputSize()));
-  call(entry(model.forward, model.cuda_forward), "forward", nullptr, 0, inputs, nullptr, batch,
-       outputs.data(), int64_t(outputs.size()), nullptr, 0);
+  call(entry(model.forward, model.cuda_forward), "forward", nullptr, 0, inputs,
+       nullptr, batch, outputs.data(), int64_t(outputs.size()), nullptr, 0);
 }
 
 std::vector<float> Model::probabilities(const float *row) const {

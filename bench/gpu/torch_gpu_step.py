@@ -17,13 +17,10 @@ import sys
 import time
 
 import torch
-import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "test", "lib"))
-from torch_step import MODELS  # noqa: E402
-from weft_testing import read_idx  # noqa: E402
+from torch_step import MODELS, load_batches, training_step  # noqa: E402
 
 
 def main():
@@ -37,26 +34,12 @@ def main():
     args = ap.parse_args()
     torch.manual_seed(0)
     device = torch.device("cuda")
-    images = read_idx(f"{args.data}/train-images-idx3-ubyte.gz")
-    labels = read_idx(f"{args.data}/train-labels-idx1-ubyte.gz")
-    batches = []
-    for b in range(8):
-        rows = slice(b * args.batch, (b + 1) * args.batch)
-        batches.append(((torch.tensor(images[rows], dtype=torch.float32)
-                         .unsqueeze(1) / 255.0).to(device),
-                        torch.tensor(labels[rows], dtype=torch.int64).to(device)))
+    batches = load_batches(args.data, args.batch, device)
     net_class, make_optimizer = MODELS[args.model]
     model = net_class().to(device)
     optimizer = make_optimizer(model.parameters())
     forward = torch.compile(model) if args.compile else model
-
-    def step(s):
-        x, y = batches[s % len(batches)]
-        optimizer.zero_grad()
-        loss = F.cross_entropy(forward(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
+    step = training_step(forward, optimizer, batches)
 
     for s in range(args.warmup):
         step(s)
