@@ -503,4 +503,22 @@ def EmulateGpuLaunchesPass : Pass<"weft-emulate-gpu-launches", "::mlir::func::Fu
                            "::mlir::arith::ArithDialect"];
 }
 
+def CudaFatbinPass : Pass<"weft-cuda-fatbin", "::mlir::ModuleOp"> {
+  let summary = "Assembles each gpu.binary's PTX for several architectures into one fatbin";
+  let description = [{
+    Each `gpu.binary` holding PTX (`gpu-module-to-binary` with
+    `format=isa`) gets instead one fatbin: the PTX assembled by the CUDA
+    toolkit's `ptxas` for every architecture in `archs`, and the PTX
+    itself, which the driver compiles on a GPU newer than all of them.
+    Upstream's `format=fatbin` holds one architecture; a Weft executable
+    carries Ampere and Hopper machine code (`sm_80,sm_90` by default).
+  }];
+  let options = [
+    ListOption<"archs", "archs", "std::string",
+               "Architectures to assemble the PTX for (sm_NN)">,
+    Option<"toolkit", "toolkit", "std::string", "\"/usr/local/cuda\"",
+           "The CUDA toolkit whose bin/ holds ptxas and fatbinary">,
+  ];
+}
+
 #endif // WEFT_PASSES

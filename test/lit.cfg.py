@@ -43,15 +43,25 @@ if shutil.which("qemu-aarch64") and os.path.exists(os.path.join(
     config.available_features.add("aarch64-qemu")
     config.substitutions.append(("%run-aarch64", "qemu-aarch64"))
 
-# CUDA: ptxas (from /usr/local/cuda, where Weft's GPU pipeline finds it too)
+# CUDA: the toolkit is found as Weft's GPU pipeline finds it ($CUDA_PATH,
+# else $CUDA_HOME, else /usr/local/cuda), never through PATH, where ptxas
+# may be a wrapper script far from the toolkit's other parts. Its ptxas
 # assembles the PTX weftc writes; tests that run kernels need a GPU and its
 # driver, and without one they report UNSUPPORTED after this note.
-ptxas = shutil.which("ptxas") or (
-    "/usr/local/cuda/bin/ptxas" if os.path.exists("/usr/local/cuda/bin/ptxas")
-    else None)
-if ptxas:
+def cuda_toolkit():
+    for root in (os.environ.get("CUDA_PATH"), os.environ.get("CUDA_HOME"),
+                 "/usr/local/cuda"):
+        if root and os.access(os.path.join(root, "bin", "ptxas"), os.X_OK):
+            return os.path.realpath(root)
+    return None
+
+
+toolkit = cuda_toolkit()
+if toolkit:
     config.available_features.add("ptxas")
-    config.substitutions.append(("%ptxas", ptxas))
+    config.substitutions.append(("%cuda-toolkit", toolkit))
+    config.substitutions.append(
+        ("%ptxas", os.path.join(toolkit, "bin", "ptxas")))
 
 
 def cuda_device_count():

@@ -3,7 +3,8 @@
 // The same fusion and buffer planning as the CPU pipeline, then each loop
 // nest becomes a kernel (weft-loops-to-gpu) and upstream takes over: kernel
 // outlining, NVVM, the host's calls of the GPU runtime, and
-// gpu-module-to-binary, which runs /usr/local/cuda's ptxas and fatbinary.
+// gpu-module-to-binary (PTX), then weft-cuda-fatbin: the toolkit's ptxas
+// for each architecture and fatbinary.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,6 +43,21 @@ std::string mlir::weft::defaultCudaToolkit() {
   return "";
 }
 
+std::optional<unsigned> mlir::weft::cudaArchNumber(StringRef arch) {
+  unsigned number = 0;
+  // NVVM's oldest target is sm_20.
+  if (!arch.consume_front("sm_") || arch.getAsInteger(10, number) ||
+      number < 20)
+    return std::nullopt;
+  return number;
+}
+
+std::string mlir::weft::ptxArch(const std::vector<std::string> &archs) {
+  return *llvm::min_element(archs, [](StringRef a, StringRef b) {
+    return cudaArchNumber(a).value_or(~0u) < cudaArchNumber(b).value_or(~0u);
+  });
+}
+
 std::string mlir::weft::ptxFeatures(llvm::StringRef chip) {
   return llvm::StringSwitch<std::string>(chip)
       .StartsWith("sm_90", "+ptx78")
@@ -77,8 +93,8 @@ void mlir::weft::buildLinalgToCudaPipeline(OpPassManager &pm,
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(weft::createMergeGpuModulesPass());
   GpuNVVMAttachTargetOptions target;
-  target.chip = options.chip;
-  target.features = ptxFeatures(options.chip);
+  target.chip = ptxArch(options.archs);
+  target.features = ptxFeatures(target.chip);
   target.optLevel = 3;
   pm.addPass(createGpuNVVMAttachTarget(target));
 
@@ -94,16 +110,33 @@ void mlir::weft::buildLinalgToCudaPipeline(OpPassManager &pm,
   pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
+  // PTX, then machine code for every architecture in one fatbin (upstream's
+  // fatbin holds one).
   GpuModuleToBinaryPassOptions binary;
-  binary.compilationTarget = options.format;
+  binary.compilationTarget = "isa";
   binary.toolkitPath = options.toolkit;
   pm.addPass(createGpuModuleToBinaryPass(binary));
+  if (options.format == "fatbin") {
+    weft::CudaFatbinPassOptions fatbin;
+    // Oldest first, each once, whatever order --cuda-arch gave.
+    fatbin.archs.assign(options.archs.begin(), options.archs.end());
+    llvm::sort(fatbin.archs, [](StringRef a, StringRef b) {
+      return cudaArchNumber(a).value_or(~0u) < cudaArchNumber(b).value_or(~0u);
+    });
+    fatbin.archs.erase(llvm::unique(fatbin.archs), fatbin.archs.end());
+    fatbin.toolkit = options.toolkit;
+    pm.addPass(weft::createCudaFatbinPass(fatbin));
+  }
 }
 
 void mlir::weft::registerCudaPipeline() {
   PassPipelineRegistration<>(
       "weft-linalg-to-cuda-pipeline",
-      "Bufferize linalg on tensors and lower it to GPU kernels (sm_80 "
-      "fatbin) and host code",
-      [](OpPassManager &pm) { buildLinalgToCudaPipeline(pm, CudaOptions()); });
+      "Bufferize linalg on tensors and lower it to GPU kernels (a fatbin "
+      "for sm_80 and sm_90) and host code",
+      [](OpPassManager &pm) {
+        CudaOptions options;
+        options.toolkit = defaultCudaToolkit();
+        buildLinalgToCudaPipeline(pm, options);
+      });
 }

@@ -6,15 +6,18 @@
 
 #include "mlir/Pass/PassManager.h"
 
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace mlir::weft {
 
 /// How kernels are compiled for NVIDIA GPUs.
 struct CudaOptions {
-  /// The architecture the kernels are compiled for (machine code) and the
-  /// PTX embedded beside it, which newer GPUs compile when they load it.
-  std::string chip = "sm_80";
+  /// The architectures the kernels are assembled for (machine code for
+  /// each); the PTX embedded beside it is the oldest one's, which newer GPUs
+  /// compile when they load it.
+  std::vector<std::string> archs = {"sm_80", "sm_90"};
   /// "fatbin" (machine code and PTX, embedded in the host object) or "isa"
   /// (PTX only: what --emit=ptx prints).
   std::string format = "fatbin";
@@ -28,6 +31,12 @@ struct CudaOptions {
   /// check the kernels against the CPU build where no GPU is present.
   bool emulateOnCpu = false;
 };
+
+/// NN of an architecture named sm_NN that NVVM knows; none otherwise.
+std::optional<unsigned> cudaArchNumber(llvm::StringRef arch);
+
+/// The oldest of `archs` (sm_NN, smallest NN): the PTX's target.
+std::string ptxArch(const std::vector<std::string> &archs);
 
 /// Where the CUDA toolkit is: $CUDA_PATH, else $CUDA_HOME, else
 /// /usr/local/cuda; empty if none of them holds bin/ptxas.

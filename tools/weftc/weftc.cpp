@@ -62,12 +62,12 @@ cl::opt<std::string> target("target",
                                      "aarch64-linux-gnu, or cuda (the host "
                                      "and an NVIDIA GPU; default: the host)"),
                             cl::value_desc("triple"), cl::cat(weftCategory));
-cl::opt<std::string> cudaArch(
+cl::list<std::string> cudaArchs(
     "cuda-arch",
-    cl::desc("With --target=cuda or --emit=ptx: the GPU architecture the "
-             "kernels are compiled for; its PTX is embedded too, for newer "
-             "GPUs"),
-    cl::init("sm_80"), cl::value_desc("sm_NN"), cl::cat(weftCategory));
+    cl::desc("With --target=cuda: the GPU architectures the kernels are "
+             "assembled for (default sm_80,sm_90); the oldest one's PTX is "
+             "embedded too, for newer GPUs, and is what --emit=ptx writes"),
+    cl::value_desc("sm_NN"), cl::CommaSeparated, cl::cat(weftCategory));
 cl::opt<std::string> cpu("cpu", cl::desc("Target CPU, or 'native'"),
                          cl::init("native"), cl::cat(weftCategory));
 cl::opt<bool> printIRAfterAll("print-ir-after-all",
@@ -207,11 +207,15 @@ int compile(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
   }
   bool cuda = target == "cuda";
   backend::CudaOptions cudaOptions;
-  cudaOptions.chip = cudaArch;
-  if (!llvm::StringRef(cudaArch).starts_with("sm_")) {
-    llvm::errs() << "weftc: error: --cuda-arch expects an architecture such "
-                    "as sm_80 or sm_90, not '" << cudaArch << "'\n";
-    return 1;
+  if (!cudaArchs.empty())
+    cudaOptions.archs.assign(cudaArchs.begin(), cudaArchs.end());
+  for (const std::string &arch : cudaOptions.archs) {
+    if (!backend::cudaArchNumber(arch)) {
+      llvm::errs() << "weftc: error: --cuda-arch expects architectures such "
+                      "as sm_80 or sm_90, not '"
+                   << arch << "'\n";
+      return 1;
+    }
   }
   cudaOptions.toolkit = backend::defaultCudaToolkit();
   if (cuda && stage == backend::Stage::LLVMDialect &&
@@ -341,5 +345,14 @@ int main(int argc, char **argv) {
   context.printOpOnDiagnostic(false);
   // Pass errors point into the model file, with its source line and caret.
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  // Errors of no source line (a CUDA tool that failed) read like the
+  // driver's own.
+  ScopedDiagnosticHandler locationless(&context, [](Diagnostic &diagnostic) {
+    if (!isa<UnknownLoc>(diagnostic.getLocation()) ||
+        diagnostic.getSeverity() != DiagnosticSeverity::Error)
+      return failure();
+    llvm::errs() << "weftc: error: " << diagnostic << "\n";
+    return success();
+  });
   return compile(sourceMgr, context);
 }
