@@ -172,7 +172,9 @@ struct FuseSumsPass : public weft::impl::FuseSumsPassBase<FuseSumsPass> {
       rewriter.moveOpAfter(sum, producer);
       // The addition may be reassociated, as the sum's own loop nest would
       // be once vectorised, so that LLVM vectorises the fused loop.
+      // Set only for the fusion: a sum left alone keeps its own flags.
       auto add = cast<arith::AddFOp>(sum.getRegion().front().front());
+      arith::FastMathFlags flags = add.getFastmath();
       rewriter.modifyOpInPlace(add, [&] {
         add.setFastmath(arith::FastMathFlags::reassoc |
                         arith::FastMathFlags::contract);
@@ -180,8 +182,10 @@ struct FuseSumsPass : public weft::impl::FuseSumsPassBase<FuseSumsPass> {
       rewriter.setInsertionPoint(sum);
       FailureOr<linalg::ElementwiseOpFusionResult> fused =
           linalg::fuseElementwiseOps(rewriter, summed);
-      if (failed(fused))
+      if (failed(fused)) {
+        rewriter.modifyOpInPlace(add, [&] { add.setFastmath(flags); });
         continue;
+      }
       if (remarks)
         sum.emitRemark("fused a sum, " + weft::describeLayer(sum) + ", into " +
                        weft::describeLayer(producer) +

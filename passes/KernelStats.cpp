@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/KernelStats.h"
+#include "passes/BufferConventions.h"
 
 #include "passes/LoopWork.h"
 #include "passes/Passes.h"
@@ -214,8 +215,8 @@ KernelStats mlir::weft::countKernelStats(func::FuncOp function,
       double times = timesRun(op, batch);
       stats.allocations += times;
       stats.temporaryBytes += times * bytesOf(alloc.getType(), batch);
-      if (alloc->hasAttr("weft.static_arena") ||
-          alloc->hasAttr("weft.batch_arena"))
+      if (alloc->hasAttr(weft::kStaticArenaAttr) ||
+          alloc->hasAttr(weft::kBatchArenaAttr))
         stats.arenaBytes += bytesOf(alloc.getType(), batch);
     }
   });

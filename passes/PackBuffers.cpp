@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/BufferAliases.h"
+#include "passes/BufferConventions.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -40,10 +41,9 @@ using namespace mlir;
 
 namespace {
 
-/// The arenas' alignment and the granularity of offsets in them: a cache
-/// line, what bufferization asks of every buffer. A batch arena's offsets
-/// are multiples of it times the batch, so they are aligned too.
-constexpr int64_t kAlignment = 64;
+/// A batch arena's offsets are multiples of the alignment times the batch,
+/// so they are aligned too.
+constexpr int64_t kAlignment = weft::kBufferAlignment;
 
 int64_t alignUp(int64_t bytes) { return llvm::alignTo(bytes, kAlignment); }
 
@@ -191,7 +191,8 @@ void packIntoArena(MutableArrayRef<Candidate> candidates, Value batch,
   if (!batch) {
     arena = memref::AllocOp::create(
         builder, loc, MemRefType::get({arenaBytes}, byte), alignment);
-    arena.getDefiningOp()->setAttr("weft.static_arena", builder.getUnitAttr());
+    arena.getDefiningOp()->setAttr(weft::kStaticArenaAttr,
+                                   builder.getUnitAttr());
     bytes = arena;
   } else {
     // Batch rows of the arena's bytes at batch 1, so that its type says how
@@ -201,7 +202,8 @@ void packIntoArena(MutableArrayRef<Candidate> candidates, Value batch,
         builder, loc,
         MemRefType::get({ShapedType::kDynamic, arenaBytes}, byte),
         ValueRange{batch}, alignment);
-    arena.getDefiningOp()->setAttr("weft.batch_arena", builder.getUnitAttr());
+    arena.getDefiningOp()->setAttr(weft::kBatchArenaAttr,
+                                   builder.getUnitAttr());
     bytes = memref::CollapseShapeOp::create(
         builder, loc, arena, ArrayRef<ReassociationIndices>{{0, 1}});
   }

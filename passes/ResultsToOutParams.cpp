@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/BufferConventions.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -28,9 +29,6 @@ namespace mlir::weft {
 using namespace mlir;
 
 namespace {
-
-/// What bufferization gives every buffer it allocates.
-constexpr int64_t kBufferAlignment = 64;
 
 /// For each result of `function`, the first result that every return gives
 /// the same value; the result itself when there is none.
@@ -124,12 +122,11 @@ struct ResultsToOutParamsPass
     options.filterFn = [](func::FuncOp *function) {
       return !returnsOneValueTwice(*function);
     };
-    options.allocationFn = [](OpBuilder &builder, Location loc,
-                              MemRefType type,
+    options.allocationFn = [](OpBuilder &builder, Location loc, MemRefType type,
                               ValueRange sizes) -> FailureOr<Value> {
-      return memref::AllocOp::create(builder, loc, type, sizes,
-                                     builder.getI64IntegerAttr(
-                                         kBufferAlignment))
+      return memref::AllocOp::create(
+                 builder, loc, type, sizes,
+                 builder.getI64IntegerAttr(weft::kBufferAlignment))
           .getResult();
     };
     if (failed(bufferization::promoteBufferResultsToOutParams(module, options)))

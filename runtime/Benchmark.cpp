@@ -10,6 +10,7 @@
 
 #include "runtime/Trainer.h"
 
+#include "runtime/Cuda.h"
 #include "runtime/Error.h"
 #include "runtime/Temporaries.h"
 #include "runtime/Threads.h"
@@ -51,8 +52,11 @@ int weft::bench(Model &model, const TrainOptions &options, int64_t warmup,
   };
   for (int64_t s = 0; s < warmup; ++s)
     step(s);
-  // After warm-up every temporary should come from the cache.
-  TemporaryStats before = temporaryStats();
+  // After warm-up every temporary should come from the cache: on the GPU,
+  // the cache of managed memory the CUDA entry points allocate from.
+  bool gpu = model.device() == Device::Cuda;
+  TemporaryStats (*stats)() = gpu ? cuda::memoryStats : temporaryStats;
+  TemporaryStats before = stats();
   auto start = std::chrono::steady_clock::now();
   float loss = 0;
   for (int64_t s = warmup; s < warmup + steps; ++s)
@@ -61,7 +65,7 @@ int weft::bench(Model &model, const TrainOptions &options, int64_t warmup,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
 
-  TemporaryStats temporaries = temporaryStats();
+  TemporaryStats temporaries = stats();
   uint64_t systemAllocations =
       temporaries.systemAllocations - before.systemAllocations;
   // Each request is one buffer the step asked for (from the cache or not).
@@ -80,18 +84,20 @@ int weft::bench(Model &model, const TrainOptions &options, int64_t warmup,
               (long long)steps, (long long)warmup, seconds, examplesPerSecond,
               1e3 * seconds / double(steps), double(usage.ru_maxrss) / 1024.0,
               loss);
-  std::printf("temporaries: at most %.2f MiB in use; %.1f buffers asked for "
-              "a step, %llu allocated from the system during the timed "
-              "steps\n",
+  std::printf("%s: at most %.2f MiB in use; %.1f buffers asked for a step, "
+              "%llu allocated from the %s during the timed steps\n",
+              gpu ? "managed GPU memory (parameters included)" : "temporaries",
               temporaryPeakMiB, requestsPerStep,
-              (unsigned long long)systemAllocations);
-  std::printf("{\"model\": \"%s\", \"batch\": %lld, \"threads\": %lld, "
+              (unsigned long long)systemAllocations,
+              gpu ? "CUDA driver" : "system");
+  std::printf("{\"model\": \"%s\", \"device\": \"%s\", \"batch\": %lld, "
+              "\"threads\": %lld, "
               "\"steps\": %lld, \"seconds\": %.6f, \"examples_per_second\": "
               "%.3f, \"peak_rss_mib\": %.1f, \"temporaries_peak_mib\": %.2f, "
               "\"temporary_requests_per_step\": %.1f, "
               "\"timed_system_allocations\": %llu}\n",
-              info.name, (long long)options.batch, (long long)threadCount(),
-              (long long)steps, seconds,
+              info.name, gpu ? "cuda" : "cpu", (long long)options.batch,
+              (long long)threadCount(), (long long)steps, seconds,
               examplesPerSecond, double(usage.ru_maxrss) / 1024.0,
               temporaryPeakMiB, requestsPerStep,
               (unsigned long long)systemAllocations);

@@ -12,7 +12,9 @@
 #include "runtime/Cuda.h"
 
 #include "runtime/Error.h"
+#include "runtime/Temporaries.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -72,6 +74,7 @@ struct State {
   const char *lastKernel = nullptr;
   std::multimap<size_t, void *> freeBlocks;
   std::unordered_map<void *, size_t> blockSizes;
+  weft::TemporaryStats stats;
 };
 
 State &state() {
@@ -214,10 +217,18 @@ void *weft::cuda::allocate(size_t bytes) {
   initializeLocked(s);
   // Zero bytes is a valid request (an empty batch); the driver refuses it.
   bytes = bytes == 0 ? 1 : bytes;
+  auto inUse = [&] {
+    s.stats.bytesInUse += bytes;
+    s.stats.peakBytesInUse =
+        std::max(s.stats.peakBytesInUse, s.stats.bytesInUse);
+  };
   auto cached = s.freeBlocks.find(bytes);
   if (cached != s.freeBlocks.end()) {
     void *p = cached->second;
     s.freeBlocks.erase(cached);
+    ++s.stats.reused;
+    s.stats.cachedBytes -= bytes;
+    inUse();
     return p;
   }
   CUdeviceptr p = 0;
@@ -227,6 +238,8 @@ void *weft::cuda::allocate(size_t bytes) {
                " bytes of GPU memory: ", errorText(result));
   void *pointer = reinterpret_cast<void *>(static_cast<uintptr_t>(p));
   s.blockSizes[pointer] = bytes;
+  ++s.stats.systemAllocations;
+  inUse();
   return pointer;
 }
 
@@ -236,8 +249,17 @@ void weft::cuda::release(void *pointer) {
   State &s = state();
   std::lock_guard<std::mutex> lock(s.mutex);
   auto size = s.blockSizes.find(pointer);
-  if (size != s.blockSizes.end())
-    s.freeBlocks.emplace(size->second, pointer);
+  if (size == s.blockSizes.end())
+    return;
+  s.freeBlocks.emplace(size->second, pointer);
+  s.stats.bytesInUse -= size->second;
+  s.stats.cachedBytes += size->second;
+}
+
+weft::TemporaryStats weft::cuda::memoryStats() {
+  State &s = state();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  return s.stats;
 }
 
 void weft::cuda::synchronize() {

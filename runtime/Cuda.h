@@ -16,6 +16,10 @@
 #include <new>
 #include <string>
 
+namespace weft {
+struct TemporaryStats;
+} // namespace weft
+
 namespace weft::cuda {
 
 /// Loads the driver and makes the first GPU's primary context current;
@@ -33,6 +37,10 @@ std::string deviceDescription();
 void *allocate(size_t bytes);
 /// Returns memory from allocate() to the cache.
 void release(void *pointer);
+/// allocate()'s counts so far, as the CPU's temporaries are counted
+/// (runtime/Temporaries.h): blocks from the driver, requests served from
+/// the cache, bytes in use (a model's parameters and state included).
+TemporaryStats memoryStats();
 /// Waits for every kernel launched so far; throws weft::Error if one failed.
 void synchronize();
 

@@ -8,6 +8,7 @@
 #include "FakeCudaDriver.h"
 #include "runtime/Cuda.h"
 #include "runtime/Error.h"
+#include "runtime/Temporaries.h"
 
 #include <dlfcn.h>
 #include <gtest/gtest.h>
@@ -57,6 +58,24 @@ TEST(CudaRuntime, ReusesFreedMemoryOfTheSameSize) {
   EXPECT_EQ(fake().allocations, before + 2);
   weft_cuda_free(reinterpret_cast<uintptr_t>(again));
   weft_cuda_free(reinterpret_cast<uintptr_t>(other));
+}
+
+TEST(CudaRuntime, CountsWhatItAllocatesAndReuses) {
+  weft::cuda::initialize();
+  weft::TemporaryStats before = weft::cuda::memoryStats();
+  void *block = mgpuMemAlloc(12345, nullptr, true);
+  weft::TemporaryStats during = weft::cuda::memoryStats();
+  EXPECT_EQ(during.systemAllocations, before.systemAllocations + 1);
+  EXPECT_EQ(during.bytesInUse, before.bytesInUse + 12345);
+  EXPECT_GE(during.peakBytesInUse, during.bytesInUse);
+  weft_cuda_free(reinterpret_cast<uintptr_t>(block));
+  block = mgpuMemAlloc(12345, nullptr, true);
+  weft_cuda_free(reinterpret_cast<uintptr_t>(block));
+  weft::TemporaryStats after = weft::cuda::memoryStats();
+  EXPECT_EQ(after.systemAllocations, during.systemAllocations);
+  EXPECT_EQ(after.reused, before.reused + 1);
+  EXPECT_EQ(after.bytesInUse, before.bytesInUse);
+  EXPECT_EQ(after.cachedBytes, before.cachedBytes + 12345);
 }
 
 TEST(CudaRuntime, AllocatorPutsVectorsInManagedMemory) {
