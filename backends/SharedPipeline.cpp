@@ -17,6 +17,10 @@ void mlir::weft::addFusionPasses(OpPassManager &pm, bool fusionRemarks) {
   // Upstream's elementwise fusion, explained on request.
   pm.addPass(weft::createFuseElementwisePass({fusionRemarks}));
   pm.addNestedPass<func::FuncOp>(weft::createFuseSumsPass({fusionRemarks}));
+  // The gradients in one buffer, and then the updates of all parameters in
+  // one loop over it.
+  pm.addPass(weft::createFlatGradientsPass({fusionRemarks}));
+  pm.addNestedPass<func::FuncOp>(weft::createFuseUpdatesPass({fusionRemarks}));
   pm.addPass(createCanonicalizerPass());
   // Updates write into the parameters themselves, while each is still one op.
   pm.addNestedPass<func::FuncOp>(weft::createWriteInPlacePass());

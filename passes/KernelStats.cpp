@@ -17,6 +17,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -44,6 +45,23 @@ double tripCount(OpFoldResult lower, OpFoldResult upper, OpFoldResult step,
   return span <= 0 ? 0.0 : std::ceil(span / by);
 }
 
+/// Iterations of `op`'s loop `d`, of static `range` or else dynamic: a
+/// tile of a loop cut into chunks (`min(chunk, n - i)`) runs at most the
+/// chunk; anything else dynamic is the batch.
+int64_t loopExtent(linalg::LinalgOp op, unsigned d, int64_t range,
+                   int64_t batch) {
+  Value operand;
+  unsigned dim = 0;
+  if (!ShapedType::isDynamic(range) ||
+      failed(op.mapIterationSpaceDimToOperandDim(d, operand, dim)))
+    return estimatedExtent(range, batch);
+  FailureOr<int64_t> bound = ValueBoundsConstraintSet::computeConstantBound(
+      presburger::BoundType::UB,
+      ValueBoundsConstraintSet::Variable(operand, dim),
+      /*stopCondition=*/nullptr, /*closedUB=*/true);
+  return succeeded(bound) ? *bound : estimatedExtent(range, batch);
+}
+
 /// How many times `op` runs in one call of its function: the trip counts
 /// of every loop and linalg op around it.
 double timesRun(Operation *op, int64_t batch) {
@@ -59,13 +77,12 @@ double timesRun(Operation *op, int64_t batch) {
                      loop.getMixedStep()))
         times *= tripCount(lb, ub, st, batch);
     } else if (auto loop = dyn_cast<scf::ParallelOp>(parent)) {
-      for (auto [lb, ub, st] :
-           llvm::zip(loop.getLowerBound(), loop.getUpperBound(),
-                     loop.getStep()))
+      for (auto [lb, ub, st] : llvm::zip(loop.getLowerBound(),
+                                         loop.getUpperBound(), loop.getStep()))
         times *= tripCount(lb, ub, st, batch);
     } else if (auto linalgOp = dyn_cast<linalg::LinalgOp>(parent)) {
-      for (int64_t range : linalgOp.getStaticLoopRanges())
-        times *= double(estimatedExtent(range, batch));
+      for (auto [d, range] : llvm::enumerate(linalgOp.getStaticLoopRanges()))
+        times *= double(loopExtent(linalgOp, d, range, batch));
     }
   }
   return times;
@@ -188,8 +205,7 @@ struct KernelStatsPass
 
 } // namespace
 
-KernelStats mlir::weft::countKernelStats(func::FuncOp function,
-                                         int64_t batch) {
+KernelStats mlir::weft::countKernelStats(func::FuncOp function, int64_t batch) {
   KernelStats stats;
   stats.function = function.getSymName().str();
   // Kernels at the top level, and in conditionals as if they ran (gradient
@@ -235,12 +251,12 @@ int64_t mlir::weft::trainBatch(ModuleOp module) {
 void mlir::weft::printKernelStatsTable(llvm::raw_ostream &os,
                                        const std::vector<KernelStats> &stats,
                                        int64_t batch) {
-  os << llvm::formatv("kernels, flops and temporaries per call, at batch {0}:\n",
-                      batch);
   os << llvm::formatv(
-      "  {0,-28} {1,8} {2,9} {3,12} {4,12} {5,12} {6,10} {7,10}\n",
-      "function", "kernels", "parallel", "MFLOP", "allocations", "temp MiB",
-      "peak MiB", "arena MiB");
+      "kernels, flops and temporaries per call, at batch {0}:\n", batch);
+  os << llvm::formatv(
+      "  {0,-28} {1,8} {2,9} {3,12} {4,12} {5,12} {6,10} {7,10}\n", "function",
+      "kernels", "parallel", "MFLOP", "allocations", "temp MiB", "peak MiB",
+      "arena MiB");
   constexpr double MiB = 1024.0 * 1024.0;
   for (const KernelStats &row : stats)
     os << llvm::formatv(
@@ -254,8 +270,8 @@ void mlir::weft::printKernelStatsTable(llvm::raw_ostream &os,
 std::unique_ptr<Pass>
 mlir::weft::createKernelStatsPass(int64_t batch,
                                   std::vector<KernelStats> *sink) {
-  auto pass = std::make_unique<KernelStatsPass>(
-      weft::KernelStatsPassOptions{batch});
+  auto pass =
+      std::make_unique<KernelStatsPass>(weft::KernelStatsPassOptions{batch});
   pass->sink = sink;
   return pass;
 }

@@ -1,11 +1,11 @@
 //===- Optimizers.cpp - One training step per optimizer -------------------===//
 //
 // A training step is: gradients (@loss_grad), clipped by their global norm
-// when asked, then an update of every parameter and its optimizer state. The update math is a weft op per
-// optimizer (weft.sgd_update, weft.adam_update), lowered like any other op.
-// Hyperparameters are function arguments so the compiled step serves any
-// learning rate; the runtime passes the train block's values or the user's
-// flags.
+// when asked, then an update of every parameter and its optimizer state. The
+// update math is a weft op per optimizer (weft.sgd_update, weft.adam_update),
+// lowered like any other op. Hyperparameters are function arguments so the
+// compiled step serves any learning rate; the runtime passes the train block's
+// values or the user's flags.
 //
 //===----------------------------------------------------------------------===//
 
@@ -91,27 +91,42 @@ void WeftOptimizersPass::buildTrainStep(func::FuncOp gradFn,
       b, NameLoc::get(b.getStringAttr("clip_by_global_norm"), gradFn.getLoc()),
       call.getResults().drop_front(), hyper.back());
 
+  // The state, zero-initialised, after the last parameter: each kind for
+  // every parameter in turn (all first moments, then all second moments),
+  // so that one kind of state, like the parameters and the gradients, is
+  // one run of the buffer, and one loop updates every parameter
+  // (weft-fuse-updates).
+  Operation *lastParam = nullptr;
+  for (Attribute attr : gradientOf) {
+    Operation *param = module.lookupSymbol(cast<FlatSymbolRefAttr>(attr));
+    if (!lastParam || lastParam->isBeforeInBlock(param))
+      lastParam = param;
+  }
+  OpBuilder declBuilder(ctx);
+  declBuilder.setInsertionPointAfter(lastParam);
+  for (StringRef stateName : spec.stateNames)
+    for (Attribute attr : gradientOf) {
+      auto param =
+          module.lookupSymbol<ParameterOp>(cast<FlatSymbolRefAttr>(attr));
+      std::string name = (param.getSymName() + "." + stateName).str();
+      if (module.lookupSymbol(name))
+        continue;
+      auto decl = StateOp::create(declBuilder, param.getLoc(), name,
+                                  param.getTensorType(), spec.name);
+      declBuilder.setInsertionPointAfter(decl);
+    }
+
   for (auto [i, attr] : llvm::enumerate(gradientOf)) {
     auto symbol = cast<FlatSymbolRefAttr>(attr);
     auto param = module.lookupSymbol<ParameterOp>(symbol);
     RankedTensorType type = param.getTensorType();
-    Location loc = NameLoc::get(
-        b.getStringAttr(spec.name + "(" + symbol.getValue() + ")"),
-        param.getLoc());
-
-    // Declare this parameter's state next to it, zero-initialised.
+    Location loc =
+        NameLoc::get(b.getStringAttr(spec.name + "(" + symbol.getValue() + ")"),
+                     param.getLoc());
     SmallVector<Value> state;
-    OpBuilder declBuilder(param);
-    declBuilder.setInsertionPointAfter(param);
-    for (StringRef stateName : spec.stateNames) {
-      std::string name = (symbol.getValue() + "." + stateName).str();
-      if (!module.lookupSymbol(name)) {
-        auto decl = StateOp::create(declBuilder, param.getLoc(), name, type,
-                                    spec.name);
-        declBuilder.setInsertionPointAfter(decl);
-      }
-      state.push_back(LoadOp::create(b, loc, type, name));
-    }
+    for (StringRef stateName : spec.stateNames)
+      state.push_back(LoadOp::create(
+          b, loc, type, (symbol.getValue() + "." + stateName).str()));
 
     Value p = LoadOp::create(b, loc, type, symbol);
     Value g = clip.getResult(i);
@@ -127,8 +142,8 @@ void WeftOptimizersPass::buildTrainStep(func::FuncOp gradFn,
       updated = {op.getNewParam(), op.getNewExpAvg(), op.getNewExpAvgSq()};
     }
     StoreOp::create(b, loc, updated[0], symbol);
-    for (auto [stateName, value] : llvm::zip(spec.stateNames, 
-                                             ArrayRef(updated).drop_front()))
+    for (auto [stateName, value] :
+         llvm::zip(spec.stateNames, ArrayRef(updated).drop_front()))
       StoreOp::create(b, loc, value,
                       (symbol.getValue() + "." + stateName).str());
   }

@@ -3,9 +3,10 @@
 // See weft-parallelize-loops in Passes.td. The multiply-accumulate kernels
 // get their parallel loops from weft-tile-and-vectorize; this pass gives them
 // to everything else that is large (elementwise chains, pools, fills,
-// reductions into a few outputs), with upstream's tiling. Only leading loops
-// are cut, one iteration at a time, so each thread runs whole inner loops
-// that LLVM can still vectorise.
+// reductions into a few outputs), with upstream's tiling. Leading loops are
+// cut, one iteration at a time, so each thread runs whole inner loops that
+// LLVM can still vectorise; a loop nest whose only parallel loop is the
+// innermost has that loop cut into long chunks instead.
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,9 +45,14 @@ bool readsBackwards(AffineMap map) {
   return backwards;
 }
 
+/// Elements in a chunk of a cut innermost loop are a multiple of this: whole
+/// 512-bit vectors, aligned if the loop's start is.
+constexpr int64_t kChunkAlignment = 64;
+
 /// Tile sizes that cut the leading parallel loops into single iterations
 /// until there are at least `minTiles` tiles (`tiles` of them), leaving the
-/// innermost loop whole; or failure, with the reason in `why`.
+/// innermost loop whole, or cut only the innermost loop into chunks when it
+/// is the only parallel one; or failure, with the reason in `why`.
 FailureOr<SmallVector<int64_t>> chooseTiles(linalg::LinalgOp op,
                                             int64_t parallelWork,
                                             int64_t minTiles, int64_t &tiles,
@@ -71,11 +77,22 @@ FailureOr<SmallVector<int64_t>> chooseTiles(linalg::LinalgOp op,
     sizes[d] = 1;
     tiles *= weft::estimatedExtent(ranges[d]);
   }
-  if (tiles < 2) {
-    why = "no parallel loop but the innermost to cut";
-    return failure();
+  if (tiles >= 2)
+    return sizes;
+  // Only the innermost loop can be cut (a flat loop, like the optimizer's
+  // update of every parameter): into `minTiles` chunks, each a whole number
+  // of vectors, so each thread still runs a long loop LLVM vectorises.
+  int64_t inner = ranges.back();
+  if (iterators.back() == utils::IteratorType::parallel &&
+      !ShapedType::isDynamic(inner) && inner >= 2 * kChunkAlignment) {
+    int64_t chunk =
+        llvm::alignTo(llvm::divideCeil(inner, minTiles), kChunkAlignment);
+    sizes.back() = chunk;
+    tiles = llvm::divideCeil(inner, chunk);
+    return sizes;
   }
-  return sizes;
+  why = "no parallel loop to cut";
+  return failure();
 }
 
 struct ParallelizeLoopsPass
@@ -87,8 +104,7 @@ struct ParallelizeLoopsPass
     SmallVector<linalg::LinalgOp> candidates;
     for (Operation &op : getOperation().getBody().getOps())
       if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
-        if (linalgOp.hasPureTensorSemantics() &&
-            isa<TilingInterface>(op))
+        if (linalgOp.hasPureTensorSemantics() && isa<TilingInterface>(op))
           candidates.push_back(linalgOp);
 
     IRRewriter rewriter(&getContext());
@@ -118,9 +134,10 @@ struct ParallelizeLoopsPass
         for (auto [d, size] : llvm::enumerate(*sizes))
           if (size)
             loops += (loops.empty() ? "" : ", ") + std::to_string(d);
-        op.emitRemark(llvm::formatv("loops in parallel: {0} tiles (loop(s) {1})",
-                                    tiles, loops)
-                          .str());
+        op.emitRemark(
+            llvm::formatv("loops in parallel: {0} tiles (loop(s) {1})", tiles,
+                          loops)
+                .str());
       }
       rewriter.replaceOp(op, tiled->replacements);
     }

@@ -49,7 +49,10 @@ def WeftOptimizersPass : Pass<"weft-optimizers", "::mlir::ModuleOp"> {
       sgd:  lr, momentum, weight_decay
       adam: lr, beta1, beta2, eps, weight_decay, step
     Optimizer state is declared as `weft.state` (momentum_buffer; exp_avg and
-    exp_avg_sq), named after PyTorch's optimizer state.
+    exp_avg_sq), named after PyTorch's optimizer state, after the
+    parameters: one kind of state for every parameter, then the next kind,
+    so that each kind is one run of the state buffer like the parameters
+    and one loop can update them all (`weft-fuse-updates`).
   }];
   let options = [
     ListOption<"optimizers", "optimizers", "std::string",
@@ -248,6 +251,51 @@ def FuseElementwisePass : Pass<"weft-fuse-elementwise"> {
                            "::mlir::affine::AffineDialect"];
 }
 
+def FlatGradientsPass : Pass<"weft-flat-gradients", "::mlir::ModuleOp"> {
+  let summary = "Returns every gradient of @loss_grad in one flat tensor";
+  let description = [{
+    `@loss_grad` returns the loss and then one gradient per parameter. This
+    pass makes it return the loss and one rank-1 tensor holding every
+    gradient, flattened, in the order of `weft.gradients` (the parameters'
+    own order in the parameter buffer), and its callers read each gradient
+    as a slice of it. The op that computes a gradient gets a view of its
+    slice as its output instead of a `tensor.empty` (following the chain of
+    outputs a reduction accumulates into), so bufferization computes it in
+    place and concatenating copies nothing. The optimizer's update can then
+    read every gradient as one tensor (`weft-fuse-updates`). With
+    `remarks`, says how many gradients are computed in place.
+  }];
+  let options = [
+    Option<"remarks", "remarks", "bool", "false",
+           "explain the result as a remark">,
+  ];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
+def FuseUpdatesPass : Pass<"weft-fuse-updates", "::mlir::func::FuncOp"> {
+  let summary = "Updates all parameters in one loop";
+  let description = [{
+    A training step updates each parameter with an elementwise
+    `linalg.generic` that reads slices of flat tensors (the parameters, the
+    gradients after `weft-flat-gradients`, the optimizer state) and whose
+    results are each stored into a slice of a flat buffer
+    (`bufferization.materialize_in_destination`). Updates that compute the
+    same thing and whose slices follow one another in every flat tensor and
+    buffer become one rank-1 `linalg.generic` over the concatenated slices,
+    stored once per result: one loop for all parameters instead of one per
+    parameter. Updates whose slices do not follow one another are left
+    alone. With `remarks`, each fusion is a remark naming the updates.
+  }];
+  let options = [
+    Option<"remarks", "remarks", "bool", "false",
+           "explain each fusion as a remark">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::bufferization::BufferizationDialect"];
+}
+
 def FuseSumsPass : Pass<"weft-fuse-sums", "::mlir::func::FuncOp"> {
   let summary = "Computes a sum of an elementwise op's result in its loop nest";
   let description = [{
@@ -282,8 +330,11 @@ def ParallelizeLoopsPass : Pass<"weft-parallelize-loops", "::mlir::func::FuncOp"
     inside a loop, as the blocks of `weft-tile-and-vectorize`'s kernels are)
     with at least `parallel-work` iterations is tiled with upstream's tiling
     into an `scf.forall`: its leading parallel loops are cut into single
-    iterations until there are `min-tiles` tiles or more. The innermost loop
-    is never cut, so each tile keeps whole rows for LLVM to vectorise. The
+    iterations until there are `min-tiles` tiles or more, so each tile keeps
+    whole rows for LLVM to vectorise. An op whose only parallel loop is its
+    innermost (a flat loop, like the update of every parameter after
+    `weft-fuse-updates`) has that loop cut into `min-tiles` chunks of a
+    multiple of 64 elements instead. The
     CPU pipeline turns the `scf.forall` into an OpenMP loop after
     bufferization. With `remarks`, each tiled op reports its tile count and
     loops.

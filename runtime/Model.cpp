@@ -3,6 +3,7 @@
 #include "runtime/Model.h"
 
 #include "runtime/Error.h"
+#include "runtime/OptimizerStateLayout.h"
 #include "runtime/Safetensors.h"
 #include "runtime/Seeds.h"
 
@@ -185,7 +186,8 @@ Metadata Model::load(SafetensorsFile file, const std::string &path,
       fail("checkpoint '", path, "' holds ", it->second.data.size(),
            " floats of optimizer state but model ", model.name, " needs ",
            state.size(), "; was it saved with another optimizer?");
-    stateIn = std::move(it->second.data);
+    stateIn = optimizerStateFromCheckpoint(std::move(it->second.data),
+                                           file.metadata, model, path);
   }
   for (int64_t i = 0; i < model.num_params; ++i) {
     const weft_param_info &p = model.params[i];
@@ -206,9 +208,13 @@ void Model::save(const std::string &path, const Metadata &metadata,
     const weft_param_info &p = model.params[i];
     tensors.push_back({p.name, shapeOf(p), params.data() + p.offset});
   }
-  if (withOptimizerState && !state.empty())
-    tensors.push_back({kOptimizerStateName, {int64_t(state.size())}, state.data()});
-  writeSafetensors(path, tensors, metadata);
+  Metadata withLayout = metadata;
+  if (withOptimizerState && !state.empty()) {
+    tensors.push_back(
+        {kOptimizerStateName, {int64_t(state.size())}, state.data()});
+    withLayout[kOptimizerStateLayoutKey] = kOptimizerStateLayout;
+  }
+  writeSafetensors(path, tensors, withLayout);
 }
 
 weft_buffer Model::labelBuffer(const weft_input_info &input,

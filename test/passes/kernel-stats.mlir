@@ -80,3 +80,25 @@ func.func @peak(%n: index) -> memref<16xf32> {
   memref.dealloc %b : memref<?x8xf32>
   return %c : memref<16xf32>
 }
+
+// -----
+
+// A flat loop cut into chunks (weft-parallelize-loops): each tile's extent
+// is dynamic, at most the chunk of 64 (not the batch): 2 tiles x 64 x 1
+// flop = 128 flops, an upper bound of the 100 elements' 100.
+// FUSED: remark: at batch 8: 1 kernels (1 parallel), 128 flops
+// expected-remark @below {{at batch 8: 1 kernels (1 parallel), 128 flops, 0 allocations, 0 bytes of temporaries}}
+func.func @chunks(%x: memref<100xf32>) {
+  %two = arith.constant 2.0 : f32
+  scf.forall (%i) = (0) to (100) step (64) {
+    %size = affine.min affine_map<(d0) -> (-d0 + 100, 64)>(%i)
+    %tile = memref.subview %x[%i] [%size] [1] : memref<100xf32> to memref<?xf32, strided<[1], offset: ?>>
+    linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}
+        outs(%tile : memref<?xf32, strided<[1], offset: ?>>) {
+    ^bb0(%o: f32):
+      %m = arith.mulf %o, %two : f32
+      linalg.yield %m : f32
+    }
+  }
+  return
+}

@@ -4,8 +4,8 @@
 
 // Tests that a training step is built per optimizer: gradients, clipped by
 // their global norm, then an update and a store of every parameter and its
-// state; hyperparameters are arguments, and state is declared beside its
-// parameter.
+// state; hyperparameters are arguments, and state is declared after the
+// parameters.
 
 weft.parameter @fc.weight : tensor<3x4xf32> {fan_in = 4 : i64, init = "uniform_fan_in"}
 weft.parameter @fc.bias : tensor<3xf32> {fan_in = 4 : i64, init = "uniform_fan_in"}
@@ -16,11 +16,16 @@ func.func @loss_grad(%x: tensor<?x4xf32>, %y: tensor<?xi32>) -> (tensor<f32>, te
   return %l, %w, %b : tensor<f32>, tensor<3x4xf32>, tensor<3xf32>
 }
 
+// One kind of state for every parameter, then the next kind: each kind is
+// one run of its group's buffer (the order the groups come in is free).
 // CHECK:      weft.parameter @fc.weight
-// CHECK-NEXT: weft.state @fc.weight.exp_avg : tensor<3x4xf32> {group = "adam"}
-// CHECK-NEXT: weft.state @fc.weight.exp_avg_sq : tensor<3x4xf32> {group = "adam"}
-// CHECK-NEXT: weft.state @fc.weight.momentum_buffer : tensor<3x4xf32> {group = "sgd"}
 // CHECK-NEXT: weft.parameter @fc.bias
+// CHECK-NEXT: weft.state @fc.weight.exp_avg : tensor<3x4xf32> {group = "adam"}
+// CHECK-NEXT: weft.state @fc.bias.exp_avg : tensor<3xf32> {group = "adam"}
+// CHECK-NEXT: weft.state @fc.weight.exp_avg_sq : tensor<3x4xf32> {group = "adam"}
+// CHECK-NEXT: weft.state @fc.bias.exp_avg_sq : tensor<3xf32> {group = "adam"}
+// CHECK-NEXT: weft.state @fc.weight.momentum_buffer : tensor<3x4xf32> {group = "sgd"}
+// CHECK-NEXT: weft.state @fc.bias.momentum_buffer : tensor<3xf32> {group = "sgd"}
 
 // CHECK-LABEL: func.func @train_step_sgd(
 // CHECK-SAME:    %[[X:.*]]: tensor<?x4xf32>, %[[Y:.*]]: tensor<?xi32>, %[[LR:.*]]: f32, %[[MOM:.*]]: f32, %[[WD:.*]]: f32, %[[NEST:.*]]: f32, %[[MAX:.*]]: f32) -> tensor<f32>

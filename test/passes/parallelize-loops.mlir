@@ -52,6 +52,30 @@ func.func @several_loops(%x: tensor<2x4x3x4096xf32>, %init: tensor<2x4x3x4096xf3
 
 // -----
 
+// One loop over a flat buffer (the optimizer's update of every parameter):
+// its only loop is cut into 16 chunks of whole vectors, 6250 elements
+// rounded up to 64 (6272), the last one shorter.
+// CHECK-LABEL: func.func @flat_loop
+// CHECK: scf.forall (%[[I:.*]]) = (0) to (100000) step (6272) shared_outs(%[[OUT:.*]] = %{{.*}})
+// CHECK: %[[SIZE:.*]] = affine.min #{{.*}}(%[[I]])
+// CHECK: %[[IN:.*]] = tensor.extract_slice %{{.*}}[%[[I]]] [%[[SIZE]]] [1]
+// CHECK: linalg.generic {{.*}} ins(%[[IN]] : tensor<?xf32>)
+// CHECK: tensor.parallel_insert_slice {{.*}} into %[[OUT]][%[[I]]] [%[[SIZE]]] [1]
+func.func @flat_loop(%v: tensor<100000xf32>, %w: tensor<100000xf32>)
+    -> tensor<100000xf32> {
+  // expected-remark @below {{loops in parallel: 16 tiles (loop(s) 0)}}
+  %flat = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>],
+      iterator_types = ["parallel"]}
+      ins(%v : tensor<100000xf32>) outs(%w : tensor<100000xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %e = math.exp %x : f32
+    linalg.yield %e : f32
+  } -> tensor<100000xf32>
+  return %flat : tensor<100000xf32>
+}
+
+// -----
+
 // A bias gradient, sum over (n, h, w) per channel: only the channel loop is
 // parallel, and its 6 iterations become 6 tiles; the reductions run whole
 // inside each.
@@ -87,18 +111,18 @@ func.func @fill(%init: tensor<64x4096xf32>) -> tensor<64x4096xf32> {
 
 // -----
 
-// Left in sequence, with the reason: a small op; an op with one loop, which
-// is its innermost; a flipped kernel (read backwards), whose slices upstream's
+// Left in sequence, with the reason: a small op; a sum of every element,
+// with no parallel loop at all; a flipped kernel (read backwards), whose slices upstream's
 // tiling would size wrongly. An op already inside a loop (a kernel's block)
 // is not considered at all.
 // CHECK-LABEL: func.func @left_alone
 // CHECK-NOT: scf.forall
 #id2 = affine_map<(i, j) -> (i, j)>
 func.func @left_alone(%a: tensor<?x64xf32>, %b: tensor<?x64xf32>,
-                      %v: tensor<100000xf32>, %w: tensor<100000xf32>,
+                      %v: tensor<100000xf32>, %s0: tensor<f32>,
                       %k: tensor<256x64x3x3xf32>, %kf: tensor<256x64x3x3xf32>,
                       %n: index)
-    -> (tensor<?x64xf32>, tensor<100000xf32>, tensor<256x64x3x3xf32>, tensor<?x64xf32>) {
+    -> (tensor<?x64xf32>, tensor<f32>, tensor<256x64x3x3xf32>, tensor<?x64xf32>) {
   // expected-remark @below {{loops left in sequence: about 1024 iterations, fewer than 16384}}
   %small = linalg.generic {indexing_maps = [#id2, #id2],
       iterator_types = ["parallel", "parallel"]}
@@ -107,14 +131,14 @@ func.func @left_alone(%a: tensor<?x64xf32>, %b: tensor<?x64xf32>,
     %e = math.exp %x : f32
     linalg.yield %e : f32
   } -> tensor<?x64xf32>
-  // expected-remark @below {{loops left in sequence: no parallel loop but the innermost to cut}}
-  %flat = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>],
-      iterator_types = ["parallel"]}
-      ins(%v : tensor<100000xf32>) outs(%w : tensor<100000xf32>) {
+  // expected-remark @below {{loops left in sequence: no parallel loop to cut}}
+  %sum = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> ()>],
+      iterator_types = ["reduction"]}
+      ins(%v : tensor<100000xf32>) outs(%s0 : tensor<f32>) {
   ^bb0(%x: f32, %o: f32):
-    %e = math.exp %x : f32
+    %e = arith.addf %x, %o : f32
     linalg.yield %e : f32
-  } -> tensor<100000xf32>
+  } -> tensor<f32>
   // expected-remark @below {{loops left in sequence: an operand is read backwards, which tiling mis-sizes}}
   %flipped = linalg.generic {indexing_maps = [
         affine_map<(f, c, kh, kw) -> (f, c, 2 - kh, 2 - kw)>,
@@ -136,6 +160,6 @@ func.func @left_alone(%a: tensor<?x64xf32>, %b: tensor<?x64xf32>,
     } -> tensor<?x64xf32>
     scf.yield %big : tensor<?x64xf32>
   }
-  return %small, %flat, %flipped, %looped
-      : tensor<?x64xf32>, tensor<100000xf32>, tensor<256x64x3x3xf32>, tensor<?x64xf32>
+  return %small, %sum, %flipped, %looped
+      : tensor<?x64xf32>, tensor<f32>, tensor<256x64x3x3xf32>, tensor<?x64xf32>
 }
