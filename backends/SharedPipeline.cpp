@@ -18,9 +18,11 @@ void mlir::weft::addFusionPasses(OpPassManager &pm, bool fusionRemarks) {
   pm.addPass(weft::createFuseElementwisePass({fusionRemarks}));
   pm.addNestedPass<func::FuncOp>(weft::createFuseSumsPass({fusionRemarks}));
   // The gradients in one buffer, and then the updates of all parameters in
-  // one loop over it.
+  // one loop over it, and clipping's norm in another.
   pm.addPass(weft::createFlatGradientsPass({fusionRemarks}));
   pm.addNestedPass<func::FuncOp>(weft::createFuseUpdatesPass({fusionRemarks}));
+  pm.addNestedPass<func::FuncOp>(
+      weft::createFuseSliceSumsPass({fusionRemarks}));
   pm.addPass(createCanonicalizerPass());
   // Updates write into the parameters themselves, while each is still one op.
   pm.addNestedPass<func::FuncOp>(weft::createWriteInPlacePass());

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/FlatSlices.h"
 #include "passes/Passes.h"
 #include "passes/TensorUtils.h"
 
@@ -73,15 +74,6 @@ std::optional<GradientRoot> findRoot(OpBuilder &b, Value gradient,
   return std::nullopt;
 }
 
-/// `flat`'s elements [offset, offset + size).
-Value flatSlice(OpBuilder &b, Location loc, Value flat, int64_t offset,
-                int64_t size) {
-  return tensor::ExtractSliceOp::create(
-      b, loc, flat, ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
-      ArrayRef<OpFoldResult>{b.getIndexAttr(size)},
-      ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-}
-
 struct FlatGradientsPass
     : public weft::impl::FlatGradientsPassBase<FlatGradientsPass> {
   using Base::Base;
@@ -142,8 +134,9 @@ struct FlatGradientsPass
       std::optional<GradientRoot> root = findRoot(b, gradient, body);
       if (root && lastInsert->isBeforeInBlock(root->op)) {
         b.setInsertionPoint(root->op);
-        Value slice = flatSlice(b, root->op->getLoc(), flat, offsets[i],
-                                gradientTypes[i].getNumElements());
+        Value slice =
+            weft::extractFlatSlice(b, root->op->getLoc(), flat, offsets[i],
+                                   gradientTypes[i].getNumElements());
         auto type = cast<RankedTensorType>(root->init->get().getType());
         root->init->set(
             weft::unflattenTensor(b, root->op->getLoc(), slice, type, Value()));
@@ -186,8 +179,9 @@ struct FlatGradientsPass
       call.getResult(0).replaceAllUsesWith(flatCall.getResult(0));
       for (auto [result, offset, type] :
            llvm::zip(call.getResults().drop_front(), offsets, gradientTypes)) {
-        Value slice = flatSlice(b, call.getLoc(), flatCall.getResult(1), offset,
-                                type.getNumElements());
+        Value slice =
+            weft::extractFlatSlice(b, call.getLoc(), flatCall.getResult(1),
+                                   offset, type.getNumElements());
         result.replaceAllUsesWith(
             weft::unflattenTensor(b, call.getLoc(), slice, type, Value()));
       }

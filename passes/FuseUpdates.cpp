@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/FlatSlices.h"
 #include "passes/LayerNames.h"
 #include "passes/Passes.h"
 
@@ -25,34 +26,10 @@ namespace mlir::weft {
 } // namespace mlir::weft
 
 using namespace mlir;
+using weft::FlatSlice;
+using weft::flatSliceOf;
 
 namespace {
-
-/// Elements [offset, offset + size) of the rank-1 `flat`.
-struct FlatSlice {
-  Value flat;
-  int64_t offset = 0, size = 0;
-};
-
-/// `value` as a static, unit-stride slice of a rank-1 tensor or memref,
-/// possibly reshaped.
-std::optional<FlatSlice> flatSliceOf(Value value) {
-  Operation *def = value.getDefiningOp();
-  while (isa_and_nonnull<tensor::ExpandShapeOp, memref::ExpandShapeOp>(def)) {
-    value = def->getOperand(0);
-    def = value.getDefiningOp();
-  }
-  auto slice = dyn_cast_or_null<OffsetSizeAndStrideOpInterface>(def);
-  if (!slice || !isa<tensor::ExtractSliceOp, memref::SubViewOp>(def) ||
-      cast<ShapedType>(def->getOperand(0).getType()).getRank() != 1 ||
-      slice.getStaticOffsets().size() != 1 ||
-      ShapedType::isDynamic(slice.getStaticOffsets()[0]) ||
-      ShapedType::isDynamic(slice.getStaticSizes()[0]) ||
-      slice.getStaticStrides()[0] != 1)
-    return std::nullopt;
-  return FlatSlice{def->getOperand(0), slice.getStaticOffsets()[0],
-                   slice.getStaticSizes()[0]};
-}
 
 /// A per-parameter update: an elementwise op whose operands are slices of
 /// flat tensors and whose results are each stored into a slice of a flat
@@ -108,7 +85,7 @@ bool follows(const Update &previous, const Update &next) {
   auto adjacent = [&](ArrayRef<FlatSlice> a, ArrayRef<FlatSlice> b) {
     return a.size() == b.size() && llvm::all_of(llvm::zip(a, b), [](auto pair) {
              auto [x, y] = pair;
-             return x.flat == y.flat && x.offset + x.size == y.offset;
+             return weft::followsSlice(x, y);
            });
   };
   return adjacent(previous.inputs, next.inputs) &&
@@ -178,9 +155,8 @@ struct FuseUpdatesPass
     };
     SmallVector<Value> inputs, inits;
     for (const FlatSlice &slice : first.inputs)
-      inputs.push_back(tensor::ExtractSliceOp::create(
-          b, loc, slice.flat, {index(slice.offset)}, {index(total)},
-          {index(1)}));
+      inputs.push_back(
+          weft::extractFlatSlice(b, loc, slice.flat, slice.offset, total));
     for (unsigned i = 0; i < first.op.getNumResults(); ++i)
       inits.push_back(tensor::EmptyOp::create(
           b, loc, {total},

@@ -296,6 +296,27 @@ def FuseUpdatesPass : Pass<"weft-fuse-updates", "::mlir::func::FuncOp"> {
                            "::mlir::bufferization::BufferizationDialect"];
 }
 
+def FuseSliceSumsPass : Pass<"weft-fuse-slice-sums", "::mlir::func::FuncOp"> {
+  let summary = "Adds up sums over following slices in one loop";
+  let description = [{
+    A chain of scalar `arith.addf`s whose terms are all zeros or the one
+    element of a full reduction (a `linalg.generic` reducing every element
+    of a static slice of a rank-1 tensor into a rank-0 one), where the
+    reductions compute the same thing from the same initial value and their
+    slices, in some order, follow one another, becomes one reduction over
+    the concatenated slice. Gradient clipping's global norm, one sum of
+    squares per gradient, is then one loop over every gradient after
+    `weft-flat-gradients`. The sum is reassociated, as every vectorised
+    reduction is. With `remarks`, each fusion is a remark naming the sums.
+  }];
+  let options = [
+    Option<"remarks", "remarks", "bool", "false",
+           "explain each fusion as a remark">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def FuseSumsPass : Pass<"weft-fuse-sums", "::mlir::func::FuncOp"> {
   let summary = "Computes a sum of an elementwise op's result in its loop nest";
   let description = [{
