@@ -344,6 +344,30 @@ def FuseSumsPass : Pass<"weft-fuse-sums", "::mlir::func::FuncOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def FlattenElementwisePass : Pass<"weft-flatten-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "Collapses an elementwise op's loops into one row";
+  let description = [{
+    Every `linalg.generic` on tensors at the top level of a function whose
+    loops are all parallel (an activation, an activation's gradient) and
+    whose loops are contiguous in every operand is collapsed into one loop,
+    or two when the leading loop has a dynamic extent (the batch, kept apart
+    for `weft-parallelize-loops` to cut into tiles), with upstream's
+    `collapseOpIterationDims`. A ReLU on `[batch, 6, 28, 28]` becomes one on
+    `[batch, 4704]`.
+
+    Why: LLVM fully unrolls a short innermost loop (an image row of 28) and
+    then vectorises the loop around it with gathers and scatters; a long
+    contiguous loop it vectorises with plain loads and stores.
+
+    Left alone: ops that read `linalg.index`; ops that would keep a static
+    loop around the row (a bias broadcast over channels), which LLVM unrolls
+    in full around the unrolled row; and ops with an operand whose buffer
+    may not be contiguous (a strided or partial slice), which bufferization
+    would copy to collapse.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def ParallelizeLoopsPass : Pass<"weft-parallelize-loops", "::mlir::func::FuncOp"> {
   let summary = "Runs the outer loops of large linalg ops as an scf.forall";
   let description = [{

@@ -570,6 +570,83 @@ SmallVector<linalg::GenericOp> splitLanes(RewriterBase &rewriter,
   return pieces;
 }
 
+/// Splits `op` and its activation `epilogue` along the kernel's loop `dim`
+/// at `piece`: each piece of the activation reads its piece of the kernel
+/// directly, so each kernel piece keeps an epilogue to apply in its blocks
+/// (upstream's splitOp would leave the pieces joined by insert_slices, and
+/// the activation a pass of its own). Returns the kernel pieces, in order,
+/// or none (and the IR unchanged) if it cannot.
+SmallVector<linalg::GenericOp>
+splitLanesWithEpilogue(RewriterBase &rewriter, linalg::GenericOp op,
+                       linalg::GenericOp epilogue, int64_t dim, int64_t piece) {
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  std::optional<unsigned> outDim =
+      out.getResultPosition(rewriter.getAffineDimExpr(dim));
+  int64_t extent = op.getStaticLoopRanges()[dim];
+  if (!outDim || ShapedType::isDynamic(extent) || piece >= extent)
+    return {};
+  auto kernel = cast<TilingInterface>(op.getOperation());
+  auto activation = cast<TilingInterface>(epilogue.getOperation());
+  rewriter.setInsertionPoint(epilogue);
+  SmallVector<Range> kernelDomain = kernel.getIterationDomain(rewriter);
+  // The activation's loops are the kernel's output dimensions (its own
+  // domain would be sized by tensor.dims of the kernel's result, which is
+  // about to go).
+  SmallVector<Range> activationDomain;
+  for (unsigned i = 0; i < out.getNumResults(); ++i)
+    activationDomain.push_back(kernelDomain[out.getDimPosition(i)]);
+  auto offsetsAndSizes = [&](ArrayRef<Range> domain, unsigned d, int64_t start,
+                             int64_t size) {
+    SmallVector<OpFoldResult> offsets, sizes;
+    for (const Range &range : domain) {
+      offsets.push_back(range.offset);
+      sizes.push_back(range.size);
+    }
+    offsets[d] = rewriter.getIndexAttr(start);
+    sizes[d] = rewriter.getIndexAttr(size);
+    return std::make_pair(offsets, sizes);
+  };
+
+  // The second piece of the activation writes into the first's result, as
+  // splitOp chains them, so that bufferization writes both in one buffer.
+  Value activationResult = epilogue.getDpsInitOperand(0)->get();
+  SmallVector<linalg::GenericOp> pieces;
+  for (auto [start, size] :
+       {std::pair<int64_t, int64_t>{0, piece}, {piece, extent - piece}}) {
+    auto [kernelOffsets, kernelSizes] =
+        offsetsAndSizes(kernelDomain, dim, start, size);
+    auto [offsets, sizes] =
+        offsetsAndSizes(activationDomain, *outDim, start, size);
+    FailureOr<TilingResult> kernelPiece =
+        kernel.getTiledImplementation(rewriter, kernelOffsets, kernelSizes);
+    rewriter.modifyOpInPlace(epilogue, [&] {
+      epilogue.getDpsInitOperand(0)->set(activationResult);
+    });
+    FailureOr<TilingResult> activationPiece =
+        activation.getTiledImplementation(rewriter, offsets, sizes);
+    if (failed(kernelPiece) || failed(activationPiece))
+      return {};
+    auto kernelTile = cast<linalg::GenericOp>(kernelPiece->tiledOps.front());
+    Operation *activationTile = activationPiece->tiledOps.front();
+    // The activation's piece reads the kernel's piece itself, not a slice
+    // of the whole kernel's result.
+    Operation *slice = activationTile->getOperand(0).getDefiningOp();
+    rewriter.modifyOpInPlace(activationTile, [&] {
+      activationTile->setOperand(0, kernelTile->getResult(0));
+    });
+    if (slice && slice->use_empty())
+      rewriter.eraseOp(slice);
+    SmallVector<OpFoldResult> strides(offsets.size(), rewriter.getIndexAttr(1));
+    activationResult = tensor::InsertSliceOp::create(
+        rewriter, epilogue.getLoc(), activationTile->getResult(0),
+        activationResult, offsets, sizes, strides);
+    pieces.push_back(kernelTile);
+  }
+  rewriter.replaceOp(epilogue, activationResult);
+  rewriter.eraseOp(op);
+  return pieces;
+}
+
 struct TileAndVectorizePass
     : public weft::impl::TileAndVectorizePassBase<TileAndVectorizePass> {
   using TileAndVectorizePassBase::TileAndVectorizePassBase;
@@ -597,10 +674,16 @@ struct TileAndVectorizePass
       // LLVM assembles an odd-sized vector (28 lanes) from pieces through
       // the stack; split into whole registers and powers of two (16 + 8 +
       // 4), each piece is a kernel of its own with clean vectors.
+      // An activation after the kernel is applied in its blocks (with
+      // partial sums, to the block's sums once they are added up).
+      sinkReshapeBelowActivation(rewriter, op);
+      linalg::GenericOp epilogue = epilogueOf(op);
       int64_t piece = evenLanes(plan->lanes, vectorWidth);
       if (piece != plan->lanes) {
         SmallVector<linalg::GenericOp> pieces =
-            splitLanes(rewriter, op, plan->lanesDim, piece);
+            epilogue ? splitLanesWithEpilogue(rewriter, op, epilogue,
+                                              plan->lanesDim, piece)
+                     : splitLanes(rewriter, op, plan->lanesDim, piece);
         if (!pieces.empty()) {
           if (remarks)
             emitRemark(loc) << "kernel split: " << plan->lanes
@@ -610,10 +693,6 @@ struct TileAndVectorizePass
           continue;
         }
       }
-      // An activation after the kernel is applied in its blocks (with
-      // partial sums, to the block's sums once they are added up).
-      sinkReshapeBelowActivation(rewriter, op);
-      linalg::GenericOp epilogue = epilogueOf(op);
       if (failed(blockKernel(rewriter, op, *plan, epilogue, why))) {
         if (remarks)
           emitRemark(loc) << "kernel not vectorised: " << why;

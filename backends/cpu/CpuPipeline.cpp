@@ -38,6 +38,8 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
   blocks.remarks = reports.kernelRemarks;
   blocks.vectorWidth = vectorWidth;
   pm.addNestedPass<func::FuncOp>(weft::createTileAndVectorizePass(blocks));
+  // What is left elementwise runs as long contiguous rows.
+  pm.addNestedPass<func::FuncOp>(weft::createFlattenElementwisePass());
   weft::ParallelizeLoopsPassOptions parallel;
   parallel.remarks = reports.kernelRemarks;
   pm.addNestedPass<func::FuncOp>(weft::createParallelizeLoopsPass(parallel));

@@ -91,3 +91,45 @@ func.func @kept_apart(%x: tensor<?x64xf32>, %e: tensor<?x64xf32>, %r: tensor<?xf
 #vjp = loc("vjp(pool)"("model.weft":6:9))
 #loss = loc("loss"("model.weft":9:3))
 #vjploss = loc("vjp(loss)"("model.weft":9:3))
+
+// -----
+
+// A dense layer's input gradient read as the [batch, 16, 5, 5] it flows
+// back into (a pool's gradient after flatten): the reshape is not folded
+// into the kernel, which keeps its contiguous 400 features for
+// weft-tile-and-vectorize's lanes; an elementwise op still takes it.
+#a = affine_map<(b, i, o) -> (b, o)>
+#w = affine_map<(b, i, o) -> (o, i)>
+#r = affine_map<(b, i, o) -> (b, i)>
+#id4 = affine_map<(n, c, h, w) -> (n, c, h, w)>
+// CHECK-LABEL: func.func @dense_gradient_reshaped
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x120xf32>, tensor<120x400xf32>) outs(%{{.*}} : tensor<?x400xf32>)
+// CHECK: tensor.expand_shape {{.*}} : tensor<?x400xf32> into tensor<?x16x5x5xf32>
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<?x16x5x5xf32>)
+func.func @dense_gradient_reshaped(%dy: tensor<?x120xf32>, %w: tensor<120x400xf32>,
+                                   %init: tensor<?x400xf32>, %mask: tensor<?x16x5x5xf32>)
+    -> tensor<?x16x5x5xf32> {
+  %dx = linalg.generic {indexing_maps = [#a, #w, #r],
+      iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%dy, %w : tensor<?x120xf32>, tensor<120x400xf32>)
+      outs(%init : tensor<?x400xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<?x400xf32>
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %dy, %c0 : tensor<?x120xf32>
+  %e = tensor.expand_shape %dx [[0], [1, 2, 3]] output_shape [%n, 16, 5, 5]
+      : tensor<?x400xf32> into tensor<?x16x5x5xf32>
+  %empty = tensor.empty(%n) : tensor<?x16x5x5xf32>
+  %g = linalg.generic {indexing_maps = [#id4, #id4, #id4],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%e, %mask : tensor<?x16x5x5xf32>, tensor<?x16x5x5xf32>)
+      outs(%empty : tensor<?x16x5x5xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %m = arith.mulf %x, %y : f32
+    linalg.yield %m : f32
+  } -> tensor<?x16x5x5xf32>
+  return %g : tensor<?x16x5x5xf32>
+}

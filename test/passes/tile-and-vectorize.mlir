@@ -414,3 +414,53 @@ func.func @conv_relu_shared(%x: tensor<?x1x32x13x13xf32>, %w: tensor<1x64x32x3x3
   } -> tensor<?x1x64x11x11xf32>
   return %r, %y : tensor<?x1x64x11x11xf32>, tensor<?x1x64x11x11xf32>
 }
+
+// -----
+
+// lenet's first convolution with its relu: the kernel is split into 16, 8
+// and 4 columns, and the relu with it, each piece of relu reading its piece
+// of the convolution, so that every piece applies relu to its accumulators.
+// No loop nest is left for relu.
+#x = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (n, g, c, oh + kh, ow + kw)>
+#w = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (g, f, c, kh, kw)>
+#o = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (n, g, f, oh, ow)>
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func.func @split_conv_relu
+// CHECK: scf.for {{.*}} -> (vector<6x16xf32>)
+// CHECK: arith.maximumf {{.*}} : vector<1x1x6x1x16xf32>
+// CHECK: scf.for {{.*}} -> (vector<6x8xf32>)
+// CHECK: arith.maximumf {{.*}} : vector<1x1x6x1x8xf32>
+// CHECK: scf.for {{.*}} -> (vector<6x4xf32>)
+// CHECK: arith.maximumf {{.*}} : vector<1x1x6x1x4xf32>
+// CHECK-NOT: linalg.generic
+// CHECK-NOT: arith.maximumf
+func.func @split_conv_relu(%x: tensor<?x1x1x32x32xf32>, %w: tensor<1x6x1x5x5xf32>,
+                           %init: tensor<?x1x6x28x28xf32>) -> tensor<?x6x28x28xf32> {
+  %zero = arith.constant 0.0 : f32
+  // expected-remark @below {{kernel split: 28 lanes (loop 4) as 16 + 12}}
+  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 16 lanes (lanes: loop 4, rows: loop 2), blocks in parallel, with the elementwise op after it applied to each block}}
+  // expected-remark @below {{kernel split: 12 lanes (loop 4) as 8 + 4}}
+  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 8 lanes (lanes: loop 4, rows: loop 2), blocks in parallel, with the elementwise op after it applied to each block}}
+  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 4 lanes (lanes: loop 4, rows: loop 2), blocks in parallel, with the elementwise op after it applied to each block}}
+  %r = linalg.generic {indexing_maps = [#x, #w, #o],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
+                        "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<?x1x1x32x32xf32>, tensor<1x6x1x5x5xf32>)
+      outs(%init : tensor<?x1x6x28x28xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b fastmath<reassoc,contract> : f32
+    %s = arith.addf %acc, %m fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1x6x28x28xf32>
+  %c = tensor.collapse_shape %r [[0], [1, 2], [3], [4]] : tensor<?x1x6x28x28xf32> into tensor<?x6x28x28xf32>
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x1x1x32x32xf32>
+  %e = tensor.empty(%n) : tensor<?x6x28x28xf32>
+  %y = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c : tensor<?x6x28x28xf32>) outs(%e : tensor<?x6x28x28xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %t = arith.maximumf %v, %zero : f32
+    linalg.yield %t : f32
+  } -> tensor<?x6x28x28xf32>
+  return %y : tensor<?x6x28x28xf32>
+}
