@@ -98,14 +98,12 @@ SmallVector<ReassociationIndices> runsToFold(linalg::GenericOp op) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   bool batchApart = !ranges.empty() && ShapedType::isDynamic(ranges[0]);
   SmallVector<ReassociationIndices> runs;
-  bool merged = false;
   for (int64_t d = 0; d < int64_t(ranges.size()); ++d) {
     if (!runs.empty() && !(batchApart && runs.size() == 1)) {
       ReassociationIndices longer = runs.back();
       longer.push_back(d);
       if (linalg::areDimSequencesPreserved(maps, {longer})) {
         runs.back() = longer;
-        merged = true;
         continue;
       }
     }
@@ -114,7 +112,7 @@ SmallVector<ReassociationIndices> runsToFold(linalg::GenericOp op) {
   // Only when one loop is left (two with the batch): a static loop around
   // the row (a bias's channels) LLVM unrolls in full around the fully
   // unrolled vector row, and fashion_cnn took 6 s longer to compile so.
-  if (!merged || runs.size() > (batchApart ? 2u : 1u))
+  if (runs.size() == ranges.size() || runs.size() > (batchApart ? 2u : 1u))
     return {};
   // Upstream takes the runs to fold; every other loop stays as it is.
   llvm::erase_if(
@@ -130,15 +128,14 @@ struct FlattenElementwisePass
     // Ops inside loops are blocks of tiled kernels: their operands are
     // slices, seldom contiguous, and their shapes chosen on purpose.
     SmallVector<linalg::GenericOp> candidates;
-    for (Operation &op : getOperation().getBody().getOps())
-      if (auto generic = dyn_cast<linalg::GenericOp>(op))
-        if (generic.hasPureTensorSemantics() &&
-            generic.getNumParallelLoops() == generic.getNumLoops() &&
-            !generic.hasIndexSemantics() &&
-            llvm::all_of(generic.getIndexingMapsArray(), [](AffineMap map) {
-              return map.isProjectedPermutation();
-            }))
-          candidates.push_back(generic);
+    for (auto generic : getOperation().getBody().getOps<linalg::GenericOp>())
+      if (generic.hasPureTensorSemantics() &&
+          generic.getNumParallelLoops() == generic.getNumLoops() &&
+          !generic.hasIndexSemantics() &&
+          llvm::all_of(generic.getIndexingMapsArray(), [](AffineMap map) {
+            return map.isProjectedPermutation();
+          }))
+        candidates.push_back(generic);
 
     IRRewriter rewriter(&getContext());
     for (linalg::GenericOp op : candidates) {

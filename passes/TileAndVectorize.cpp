@@ -575,7 +575,8 @@ SmallVector<linalg::GenericOp> splitLanes(RewriterBase &rewriter,
 /// directly, so each kernel piece keeps an epilogue to apply in its blocks
 /// (upstream's splitOp would leave the pieces joined by insert_slices, and
 /// the activation a pass of its own). Returns the kernel pieces, in order,
-/// or none (and the IR unchanged) if it cannot.
+/// or none (and the IR unchanged) when `dim` is not a static loop of the
+/// kernel's output longer than `piece`.
 SmallVector<linalg::GenericOp>
 splitLanesWithEpilogue(RewriterBase &rewriter, linalg::GenericOp op,
                        linalg::GenericOp epilogue, int64_t dim, int64_t piece) {
