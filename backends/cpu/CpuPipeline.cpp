@@ -91,7 +91,12 @@ void mlir::weft::addCpuLoopsToLLVMPasses(OpPassManager &pm) {
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createConvertVectorToLLVMPass());
+  // A horizontal sum adds up partial sums that were already reassociated
+  // (one per lane, or per block): adding them as a tree, not one lane after
+  // another, changes no guarantee and takes log2(lanes) steps, not lanes.
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.reassociateFPReductions = true;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   // Allocations go to the runtime's cache of temporaries
   // (runtime/Temporaries.cpp), not straight to malloc.
   FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
