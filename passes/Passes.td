@@ -368,6 +368,46 @@ def FlattenElementwisePass : Pass<"weft-flatten-elementwise", "::mlir::func::Fun
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def VectorizeWindowsPass : Pass<"weft-vectorize-windows", "::mlir::func::FuncOp"> {
+  let summary = "Runs ops over a pool's tiling windows as vector rows";
+  let description = [{
+    A pool whose windows tile its input (stride equal to the kernel, no
+    padding: the usual 2x2 pool) is lowered to `linalg.generic` ops on a
+    view of the input as `[N, C, OH, KH, OW, KW]`: the pool itself, the
+    first-max positions its gradient routes through, and that gradient, an
+    op writing every window element. Each such op is tiled (upstream's
+    tiling) to one output row per step, and the step is written as vector
+    code: an input row of `OW * KW` elements is loaded once and split by
+    shuffles into `KW` vectors of `OW` lanes, one per element of the
+    windows; the body runs on those vectors, window element after window
+    element in the op's loop order (so a reduction combines them as the
+    scalar loops did, first maximum included); a row of windows written is
+    the `KW` result vectors interleaved again.
+
+    Why: the loops are short and strided (14 outputs from every other
+    element of a row of 28), and LLVM unrolls them in full and leaves them
+    scalar. Upstream's vectoriser would read `vector<KH x OW x KW>`, which
+    LLVM lowers element by element.
+
+    Matched: six loops; every operand either the window view read in its
+    own dimension order or one value per window `[N, C, OH, OW]`; both
+    window loops reductions writing only per-window values, or both
+    parallel writing only windows; static window and row sizes, a row of at
+    most `max-lanes` elements; a body of arith and math ops and
+    `linalg.index` of the window loops. Anything else is left alone. With
+    `remarks` (`weftc --remarks=kernels`), each op vectorised is a remark.
+  }];
+  let options = [
+    Option<"maxLanes", "max-lanes", "int64_t", /*default=*/"128",
+           "The longest input row (OW * KW elements) vectorised">,
+    Option<"remarks", "remarks", "bool", "false",
+           "Report each op vectorised as a remark at its location">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def ParallelizeLoopsPass : Pass<"weft-parallelize-loops", "::mlir::func::FuncOp"> {
   let summary = "Runs the outer loops of large linalg ops as an scf.forall";
   let description = [{

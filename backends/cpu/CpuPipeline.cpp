@@ -43,6 +43,11 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
   weft::ParallelizeLoopsPassOptions parallel;
   parallel.remarks = reports.kernelRemarks;
   pm.addNestedPass<func::FuncOp>(weft::createParallelizeLoopsPass(parallel));
+  // Pools over tiling windows, in whatever loops parallelisation left them,
+  // as vector rows.
+  weft::VectorizeWindowsPassOptions windows;
+  windows.remarks = reports.kernelRemarks;
+  pm.addNestedPass<func::FuncOp>(weft::createVectorizeWindowsPass(windows));
   // Vector transfers read and write through the slices tiling made; folded
   // into them, each block's accumulator read and write address the loop's
   // own argument and hoist out of it. Folding again after hoisting leaves
