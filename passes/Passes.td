@@ -555,6 +555,25 @@ def LowerAllocaScopesPass : Pass<"weft-lower-alloca-scopes"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def FoldBroadcastTransposesPass : Pass<"weft-fold-broadcast-transposes"> {
+  let summary = "Broadcasts along the lanes as splats, not transposes";
+  let description = [{
+    `vector.transpose` of a `vector.broadcast` that only adds leading
+    dimensions, where the transpose keeps the source's dimensions in order,
+    becomes a `vector.broadcast` of the source shape-cast with unit
+    dimensions: `transpose(broadcast(vector<2> to vector<112x2>), [1, 0])`
+    is `broadcast(vector<2x1> to vector<2x112>)`.
+
+    Why: a kernel block reads the values it broadcasts along its lanes (one
+    per row) with a `vector.transfer_read` whose map ends in a broadcast,
+    which upstream's transfer lowering turns into a broadcast and a
+    transpose; LLVM builds such a transpose element by element (224
+    inserts a step for fc2's weight gradient). A broadcast of one value per
+    row is one splat per row. Runs after `convert-vector-to-scf`.
+  }];
+  let dependentDialects = ["::mlir::vector::VectorDialect"];
+}
+
 def FoldFillReadsPass : Pass<"weft-fold-fill-reads"> {
   let summary = "Replaces vector reads of a filled tensor with a broadcast";
   let description = [{

@@ -93,6 +93,9 @@ void mlir::weft::addCpuLoopsToLLVMPasses(OpPassManager &pm) {
   VectorTransferToSCFOptions vectorToSCF;
   vectorToSCF.unroll = true;
   pm.addPass(createConvertVectorToSCFPass(vectorToSCF));
+  // A block's row values broadcast along its lanes come out of the
+  // transfer lowering as a transpose, which LLVM builds element by element.
+  pm.addPass(weft::createFoldBroadcastTransposesPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
