@@ -574,6 +574,31 @@ def FoldBroadcastTransposesPass : Pass<"weft-fold-broadcast-transposes"> {
   let dependentDialects = ["::mlir::vector::VectorDialect"];
 }
 
+def CarryVectorsInRegistersPass : Pass<"weft-carry-vectors-in-registers"> {
+  let summary = "Loop-carried vectors as rows of whole registers";
+  let description = [{
+    An `scf.for` argument of type `vector<...xN>`, with N longer than a
+    register (`vector-width` lanes) and not a power of two, becomes
+    `vector<...xRxW>` (R rows of W lanes, the last padded when W does not
+    divide N), reshaped back where the loop body and the loop's users read
+    it. `vector<112xf32>` is carried as `vector<7x16xf32>`.
+
+    Why: LLVM selects instructions one block at a time, and a value live
+    across blocks is split into the registers its type breaks down into;
+    x86 breaks such a vector into single elements, so each step of a
+    112-lane accumulator's loop inserted and extracted 112 floats (fc2's
+    input gradient in lenet, at 8 GFLOP/s). An array of whole registers
+    breaks down into those registers. Runs after `convert-vector-to-scf`,
+    before `convert-scf-to-cf`.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", "16",
+           "f32 lanes of the target's vector registers (16: AVX-512, 8: AVX2)">,
+  ];
+  let dependentDialects = ["::mlir::vector::VectorDialect",
+                           "::mlir::ub::UBDialect"];
+}
+
 def FoldFillReadsPass : Pass<"weft-fold-fill-reads"> {
   let summary = "Replaces vector reads of a filled tensor with a broadcast";
   let description = [{

@@ -81,10 +81,11 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(weft::createCopiesToLinalgPass());
   // tanh and erf as arithmetic, before anything can turn them into calls.
   pm.addPass(weft::createApproximateMathPass());
-  addCpuLoopsToLLVMPasses(pm);
+  addCpuLoopsToLLVMPasses(pm, vectorWidth);
 }
 
-void mlir::weft::addCpuLoopsToLLVMPasses(OpPassManager &pm) {
+void mlir::weft::addCpuLoopsToLLVMPasses(OpPassManager &pm,
+                                         int64_t vectorWidth) {
   pm.addPass(createConvertLinalgToLoopsPass());
   // Partial sums are added up along their lanes: one horizontal reduction
   // per row.
@@ -96,6 +97,11 @@ void mlir::weft::addCpuLoopsToLLVMPasses(OpPassManager &pm) {
   // A block's row values broadcast along its lanes come out of the
   // transfer lowering as a transpose, which LLVM builds element by element.
   pm.addPass(weft::createFoldBroadcastTransposesPass());
+  // A loop's accumulator wider than a register and not a power of two
+  // would live across LLVM's blocks as single floats.
+  weft::CarryVectorsInRegistersPassOptions carried;
+  carried.vectorWidth = vectorWidth;
+  pm.addPass(weft::createCarryVectorsInRegistersPass(carried));
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());

@@ -31,7 +31,8 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
 
 /// Bufferized linalg, vector and scf loops to the LLVM dialect for a CPU:
 /// the CPU pipeline's last steps, also what runs emulated GPU kernels.
-void addCpuLoopsToLLVMPasses(OpPassManager &pm);
+/// Loop-carried vectors are kept in registers of `vectorWidth` f32 lanes.
+void addCpuLoopsToLLVMPasses(OpPassManager &pm, int64_t vectorWidth = 16);
 
 /// The whole CPU pipeline from MLIRGen's weft module to the LLVM dialect:
 /// what `weftc` runs and `weft-opt --weft-cpu-pipeline` replays.
