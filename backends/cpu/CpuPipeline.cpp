@@ -102,6 +102,13 @@ void mlir::weft::addCpuLoopsToLLVMPasses(OpPassManager &pm,
   weft::CarryVectorsInRegistersPassOptions carried;
   carried.vectorWidth = vectorWidth;
   pm.addPass(weft::createCarryVectorsInRegistersPass(carried));
+  // x86 (AVX2's 8 lanes, AVX-512's 16) loads part of a register in one
+  // masked instruction; NEON has none, and LLVM would emulate it.
+  if (vectorWidth >= 8) {
+    weft::MaskPartialRegistersPassOptions masked;
+    masked.vectorWidth = vectorWidth;
+    pm.addPass(weft::createMaskPartialRegistersPass(masked));
+  }
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
