@@ -19,7 +19,9 @@
 
 #include "passes/LoopWork.h"
 #include "passes/Passes.h"
+#include "passes/ZeroPadding.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
@@ -292,10 +294,11 @@ std::string describe(const BlockPlan &plan) {
 /// Tiles `op` as `options` say and returns the tiled op, or sets `why` to
 /// "<what> failed". Ops that merge partial results afterwards are appended
 /// to `mergeOps`.
-FailureOr<linalg::GenericOp> tile(RewriterBase &rewriter, linalg::GenericOp op,
-                                  const scf::SCFTilingOptions &options,
-                                  StringRef what, std::string &why,
-                                  SmallVectorImpl<Operation *> *mergeOps = nullptr) {
+FailureOr<linalg::GenericOp>
+tile(RewriterBase &rewriter, linalg::GenericOp op,
+     const scf::SCFTilingOptions &options, StringRef what, std::string &why,
+     SmallVectorImpl<Operation *> *mergeOps = nullptr,
+     SmallVector<LoopLikeOpInterface> *loops = nullptr) {
   rewriter.setInsertionPoint(op);
   FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
       rewriter, cast<TilingInterface>(op.getOperation()), options);
@@ -306,6 +309,8 @@ FailureOr<linalg::GenericOp> tile(RewriterBase &rewriter, linalg::GenericOp op,
   rewriter.replaceOp(op, tiled->replacements);
   if (mergeOps)
     llvm::append_range(*mergeOps, tiled->mergeOps);
+  if (loops)
+    *loops = tiled->loops;
   return cast<linalg::GenericOp>(tiled->tiledOps.back());
 }
 
@@ -475,6 +480,109 @@ tileWithEpilogue(RewriterBase &rewriter, linalg::GenericOp op,
   return block;
 }
 
+/// Whether `op`'s payload is `out + a * b` (in either order), so that a
+/// step where an input is zero adds nothing.
+bool isMultiplyAdd(linalg::GenericOp op) {
+  Block &body = op.getRegion().front();
+  if (body.getOperations().size() != 3)
+    return false;
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield->getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value out = body.getArgument(op.getDpsInitOperand(0)->getOperandNumber());
+  Value product = add.getLhs() == out ? add.getRhs() : add.getLhs();
+  if (add.getLhs() != out && add.getRhs() != out)
+    return false;
+  auto multiply = product.getDefiningOp<arith::MulFOp>();
+  return multiply && multiply->getBlock() == &body;
+}
+
+/// A reduction loop of a block whose steps may be cut to those where an
+/// input reads something other than zero padding: the input is read along
+/// one dimension at `p + r`, p a parallel loop of `rows` in the block and r
+/// the reduction's `steps`, and is nonzero only in `nonzero`.
+struct PaddingSkip {
+  unsigned reductionDim;
+  int64_t rows, steps;
+  weft::NonzeroRange nonzero;
+};
+
+/// The reduction loops of `block` (a tile of a multiply-add kernel) that
+/// may skip steps reading only padding. A convolution's input gradient
+/// reads the output gradient padded by kernel - 1 rows on each side; for
+/// an output row near the edge, most kernel rows read padding (lenet's
+/// conv2: 470k multiply-adds per image, 240k of them useful).
+SmallVector<PaddingSkip> paddingSkips(linalg::GenericOp block) {
+  SmallVector<PaddingSkip> skips;
+  if (!isMultiplyAdd(block))
+    return skips;
+  SmallVector<int64_t> ranges = block.getStaticLoopRanges();
+  SmallVector<IteratorType> iterators = block.getIteratorTypesArray();
+  for (OpOperand *input : block.getDpsInputOperands()) {
+    AffineMap map = block.getMatchingIndexingMap(input);
+    for (auto [dim, result] : llvm::enumerate(map.getResults())) {
+      auto sum = dyn_cast<AffineBinaryOpExpr>(result);
+      if (!sum || sum.getKind() != AffineExprKind::Add)
+        continue;
+      auto lhs = dyn_cast<AffineDimExpr>(sum.getLHS());
+      auto rhs = dyn_cast<AffineDimExpr>(sum.getRHS());
+      if (!lhs || !rhs)
+        continue;
+      unsigned p = lhs.getPosition(), r = rhs.getPosition();
+      if (iterators[p] == IteratorType::reduction)
+        std::swap(p, r);
+      if (iterators[p] != IteratorType::parallel ||
+          iterators[r] != IteratorType::reduction ||
+          ShapedType::isDynamic(ranges[p]) || ShapedType::isDynamic(ranges[r]))
+        continue;
+      std::optional<weft::NonzeroRange> nonzero =
+          weft::nonzeroRangeAlong(input->get(), dim);
+      if (!nonzero)
+        continue;
+      // Offsets are at least 0 and at most length - (rows + steps - 1):
+      // skip nothing when no offset can reach the padding.
+      bool skipsFirst = nonzero->begin - ranges[p] + 1 > 0;
+      bool skipsLast = ShapedType::isDynamic(nonzero->length) ||
+                       nonzero->end + ranges[p] - 1 < nonzero->length;
+      if (skipsFirst || skipsLast)
+        skips.push_back({r, ranges[p], ranges[r], *nonzero});
+    }
+  }
+  return skips;
+}
+
+/// Narrows `loop`, the reduction loop of `skip` (from 0 to its steps, by
+/// one), to [max(0, begin - rows + 1 - offset), min(steps, end - offset)),
+/// the steps whose rows reach the nonzero range.
+void skipPadding(RewriterBase &rewriter, scf::ForOp loop,
+                 const PaddingSkip &skip) {
+  Location loc = loop.getLoc();
+  rewriter.setInsertionPoint(loop);
+  MLIRContext *context = rewriter.getContext();
+  // The offset: the sum of the slices' offsets.
+  SmallVector<OpFoldResult> offsets = skip.nonzero.offsets;
+  AffineExpr total = getAffineConstantExpr(0, context);
+  for (unsigned i = 0; i < offsets.size(); ++i)
+    total = total + getAffineSymbolExpr(i, context);
+  auto bound = [&](std::initializer_list<AffineExpr> results) {
+    return AffineMap::get(0, offsets.size(), results, context);
+  };
+  AffineExpr zero = getAffineConstantExpr(0, context);
+  OpFoldResult first = affine::makeComposedFoldedAffineMax(
+      rewriter, loc, bound({zero, skip.nonzero.begin - skip.rows + 1 - total}),
+      offsets);
+  OpFoldResult last = affine::makeComposedFoldedAffineMin(
+      rewriter, loc,
+      bound({getAffineConstantExpr(skip.steps, context),
+             skip.nonzero.end - total}),
+      offsets);
+  rewriter.modifyOpInPlace(loop, [&] {
+    loop.setLowerBound(getValueOrCreateConstantIndexOp(rewriter, loc, first));
+    loop.setUpperBound(getValueOrCreateConstantIndexOp(rewriter, loc, last));
+  });
+}
+
 /// Tiles, folds and vectorises `op` as `plan` says, with `epilogue` (if
 /// any) applied to each block before it is stored; `epilogue` is cleared if
 /// it could not be. On failure the IR may hold a tiled but scalar kernel,
@@ -526,6 +634,12 @@ LogicalResult blockKernel(RewriterBase &rewriter, linalg::GenericOp op,
       return failure();
   }
 
+  // Steps that read only zero padding add nothing: the reduction loops skip
+  // them (not with partial sums, whose block is a different op).
+  SmallVector<PaddingSkip> skips;
+  if (plan.partialDim < 0)
+    skips = paddingSkips(*block);
+
   SmallVector<unsigned> reductionDims;
   SmallVector<int64_t> ones;
   for (utils::IteratorType iterator : block->getIteratorTypesArray()) {
@@ -537,10 +651,20 @@ LogicalResult blockKernel(RewriterBase &rewriter, linalg::GenericOp op,
   scf::SCFTilingOptions inner;
   inner.setTileSizes(getAsIndexOpFoldResult(context, ones));
   inner.setReductionDims(reductionDims);
+  SmallVector<LoopLikeOpInterface> loops;
   FailureOr<linalg::GenericOp> step =
-      tile(rewriter, *block, inner, "tiling the reduction loops", why);
+      tile(rewriter, *block, inner, "tiling the reduction loops", why, nullptr,
+           &loops);
   if (failed(step))
     return failure();
+  for (const PaddingSkip &skip : skips) {
+    // One loop per reduction dimension, in order.
+    unsigned position =
+        llvm::find(reductionDims, skip.reductionDim) - reductionDims.begin();
+    if (auto loop = dyn_cast_or_null<scf::ForOp>(
+            position < loops.size() ? loops[position].getOperation() : nullptr))
+      skipPadding(rewriter, loop, skip);
+  }
 
   // One step of the block has unit extents everywhere but the lanes and
   // rows; dropping them leaves `acc[r, v] += a[r] * b[v]`.

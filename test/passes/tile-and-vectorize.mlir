@@ -464,3 +464,87 @@ func.func @split_conv_relu(%x: tensor<?x1x1x32x32xf32>, %w: tensor<1x6x1x5x5xf32
   } -> tensor<?x6x28x28xf32>
   return %y : tensor<?x6x28x28xf32>
 }
+
+// -----
+
+// A convolution's input gradient (lenet's conv2): the output gradient
+// (10x10) padded by kernel - 1 = 4 zeros on every side. The block is one
+// output row; the kernel-row loop runs only over the rows that reach the
+// gradient, [max(0, 4 - oh), min(5, 14 - oh)), since a padding row adds
+// zero. The columns are the lanes: every kernel column reaches some of the
+// 10 nonzero columns, so that loop keeps its bounds.
+#dyp = affine_map<(n, g, c, oh, ow, f, kh, kw) -> (n, g, f, oh + kh, ow + kw)>
+#wf = affine_map<(n, g, c, oh, ow, f, kh, kw) -> (g, f, c, kh, kw)>
+#dx = affine_map<(n, g, c, oh, ow, f, kh, kw) -> (n, g, c, oh, ow)>
+// CHECK-DAG: #[[FIRST:.*]] = affine_map<()[s0] -> (-s0 + 4, 0)>
+// CHECK-DAG: #[[LAST:.*]] = affine_map<()[s0] -> (-s0 + 14, 5)>
+// CHECK-LABEL: func.func @input_gradient_skips_padding
+// CHECK: scf.forall (%{{.*}}, %[[OH:.*]]) in (%{{.*}}, 14)
+// CHECK: scf.for {{.*}} to %c16 step %c1
+// CHECK: %[[LO:.*]] = affine.max #[[FIRST]]()[%[[OH]]]
+// CHECK: %[[HI:.*]] = affine.min #[[LAST]]()[%[[OH]]]
+// CHECK: scf.for %{{.*}} = %[[LO]] to %[[HI]] step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c5 step %c1
+// CHECK: arith.mulf {{.*}} : vector<6x14xf32>
+func.func @input_gradient_skips_padding(%dy: tensor<?x16x10x10xf32>, %w: tensor<1x16x6x5x5xf32>,
+                                        %init: tensor<?x1x6x14x14xf32>) -> tensor<?x1x6x14x14xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %dy, %c0 : tensor<?x16x10x10xf32>
+  %empty = tensor.empty(%n) : tensor<?x16x18x18xf32>
+  %zeros = linalg.fill ins(%zero : f32) outs(%empty : tensor<?x16x18x18xf32>) -> tensor<?x16x18x18xf32>
+  %padded = tensor.insert_slice %dy into %zeros[0, 0, 4, 4] [%n, 16, 10, 10] [1, 1, 1, 1]
+      : tensor<?x16x10x10xf32> into tensor<?x16x18x18xf32>
+  %grouped = tensor.expand_shape %padded [[0], [1, 2], [3], [4]] output_shape [%n, 1, 16, 18, 18]
+      : tensor<?x16x18x18xf32> into tensor<?x1x16x18x18xf32>
+  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 14 lanes (lanes: loop 4, rows: loop 2), blocks in parallel}}
+  %r = linalg.generic {indexing_maps = [#dyp, #wf, #dx],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
+                        "reduction", "reduction", "reduction"]}
+      ins(%grouped, %w : tensor<?x1x16x18x18xf32>, tensor<1x16x6x5x5xf32>)
+      outs(%init : tensor<?x1x6x14x14xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b fastmath<reassoc,contract> : f32
+    %s = arith.addf %acc, %m fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1x6x14x14xf32>
+  return %r : tensor<?x1x6x14x14xf32>
+}
+
+// -----
+
+// Padded with ones, not zeros: a padding row adds its product, and every
+// kernel row is kept.
+#dyp = affine_map<(n, g, c, oh, ow, f, kh, kw) -> (n, g, f, oh + kh, ow + kw)>
+#wf = affine_map<(n, g, c, oh, ow, f, kh, kw) -> (g, f, c, kh, kw)>
+#dx = affine_map<(n, g, c, oh, ow, f, kh, kw) -> (n, g, c, oh, ow)>
+// CHECK-LABEL: func.func @padded_with_ones
+// CHECK-NOT: affine.max
+// CHECK-NOT: affine.min
+// CHECK: scf.for {{.*}} to %c16 step %c1
+// CHECK-NEXT: scf.for {{.*}} = %c0 to %c5 step %c1
+// CHECK-NEXT: scf.for {{.*}} = %c0 to %c5 step %c1
+func.func @padded_with_ones(%dy: tensor<?x16x10x10xf32>, %w: tensor<1x16x6x5x5xf32>,
+                            %init: tensor<?x1x6x14x14xf32>) -> tensor<?x1x6x14x14xf32> {
+  %c0 = arith.constant 0 : index
+  %one = arith.constant 1.0 : f32
+  %n = tensor.dim %dy, %c0 : tensor<?x16x10x10xf32>
+  %empty = tensor.empty(%n) : tensor<?x16x18x18xf32>
+  %ones = linalg.fill ins(%one : f32) outs(%empty : tensor<?x16x18x18xf32>) -> tensor<?x16x18x18xf32>
+  %padded = tensor.insert_slice %dy into %ones[0, 0, 4, 4] [%n, 16, 10, 10] [1, 1, 1, 1]
+      : tensor<?x16x10x10xf32> into tensor<?x16x18x18xf32>
+  %grouped = tensor.expand_shape %padded [[0], [1, 2], [3], [4]] output_shape [%n, 1, 16, 18, 18]
+      : tensor<?x16x18x18xf32> into tensor<?x1x16x18x18xf32>
+  // expected-remark @below {{kernel vectorised}}
+  %r = linalg.generic {indexing_maps = [#dyp, #wf, #dx],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
+                        "reduction", "reduction", "reduction"]}
+      ins(%grouped, %w : tensor<?x1x16x18x18xf32>, tensor<1x16x6x5x5xf32>)
+      outs(%init : tensor<?x1x6x14x14xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b fastmath<reassoc,contract> : f32
+    %s = arith.addf %acc, %m fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1x6x14x14xf32>
+  return %r : tensor<?x1x6x14x14xf32>
+}
