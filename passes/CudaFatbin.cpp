@@ -126,7 +126,7 @@ struct CudaFatbinPass : public weft::impl::CudaFatbinPassBase<CudaFatbinPass> {
           << ec.message();
       return signalPassFailure();
     }
-    auto removeFolder = llvm::make_scope_exit(
+    llvm::scope_exit removeFolder(
         [&] { llvm::sys::fs::remove_directories(folder); });
     for (auto binary : getOperation().getOps<gpu::BinaryOp>())
       if (failed(makeFatbin(binary, folder)))

@@ -107,13 +107,16 @@ Value rootBuffer(Value memref) {
 bool storesCanWait(ArrayRef<Update> run) {
   SmallPtrSet<Operation *, 8> stores;
   DenseSet<Value> buffers;
+  Operation *first = nullptr;
   for (const Update &update : run)
     for (auto store : update.stores) {
       stores.insert(store);
       buffers.insert(rootBuffer(store.getDest()));
+      if (!first || store->isBeforeInBlock(first))
+        first = store;
     }
-  Operation *first = *llvm::min_element(
-      stores, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  if (!first)
+    return true;
   unsigned seen = 0;
   for (Operation *op = first; seen < stores.size(); op = op->getNextNode()) {
     if (stores.contains(op)) {
