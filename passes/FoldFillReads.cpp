@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Broadcasts.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -23,15 +24,15 @@ using namespace mlir;
 
 namespace {
 
-/// The fill `tensor` holds, if any. Inside an scf.forall a shared output's
-/// block argument is, as a value, the loop's initial tensor (the writes of
-/// other iterations are visible only in the loop's result).
-linalg::FillOp filledBy(Value tensor) {
+/// What `tensor` holds where a read sees it. Inside an scf.forall a shared
+/// output's block argument is, as a value, the loop's initial tensor (the
+/// writes of other iterations are visible only in the loop's result).
+Value initialValue(Value tensor) {
   if (auto arg = dyn_cast<BlockArgument>(tensor))
     if (auto forall = dyn_cast<scf::ForallOp>(arg.getOwner()->getParentOp()))
       if (arg.getArgNumber() >= forall.getRank()) // not an induction variable
-        tensor = forall.getTiedOpOperand(arg)->get();
-  return tensor.getDefiningOp<linalg::FillOp>();
+        return forall.getTiedOpOperand(arg)->get();
+  return tensor;
 }
 
 /// vector.transfer_read of linalg.fill(%v) -> vector.broadcast %v. Only
@@ -40,7 +41,7 @@ struct ReadOfFillToBroadcast : OpRewritePattern<vector::TransferReadOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(vector::TransferReadOp read,
                                 PatternRewriter &rewriter) const override {
-    linalg::FillOp fill = filledBy(read.getBase());
+    auto fill = initialValue(read.getBase()).getDefiningOp<linalg::FillOp>();
     if (!fill || read.getMask() || read.hasOutOfBoundsDim())
       return failure();
     rewriter.replaceOpWithNewOp<vector::BroadcastOp>(
@@ -49,11 +50,52 @@ struct ReadOfFillToBroadcast : OpRewritePattern<vector::TransferReadOp> {
   }
 };
 
+/// vector.transfer_read of a broadcast (isBroadcast) -> a read of the
+/// broadcast's input, broadcast along the dimensions it lacks: a block
+/// whose output starts from a bias reads the bias, and the broadcast
+/// output, a pass over memory, is no longer needed.
+struct ReadOfBroadcastToSourceRead : OpRewritePattern<vector::TransferReadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::TransferReadOp read,
+                                PatternRewriter &rewriter) const override {
+    auto broadcast =
+        initialValue(read.getBase()).getDefiningOp<linalg::GenericOp>();
+    if (!weft::isBroadcast(broadcast) || read.getMask() ||
+        read.hasOutOfBoundsDim())
+      return failure();
+    AffineMap sourceMap =
+        broadcast.getMatchingIndexingMap(broadcast.getDpsInputOperand(0));
+    // The source's indices are the read's, at the dimensions it keeps.
+    SmallVector<Value> indices;
+    for (unsigned k = 0; k < sourceMap.getNumResults(); ++k)
+      indices.push_back(read.getIndices()[sourceMap.getDimPosition(k)]);
+    // Each vector dimension read along one of the source's dimensions
+    // reads along it there; along any other, the value is broadcast.
+    MLIRContext *context = rewriter.getContext();
+    SmallVector<AffineExpr> results;
+    for (AffineExpr result : read.getPermutationMap().getResults()) {
+      auto dim = dyn_cast<AffineDimExpr>(result);
+      std::optional<unsigned> position =
+          dim ? sourceMap.getResultPosition(dim) : std::nullopt;
+      results.push_back(position ? getAffineDimExpr(*position, context)
+                                 : getAffineConstantExpr(0, context));
+    }
+    auto map = AffineMap::get(sourceMap.getNumResults(), 0, results, context);
+    SmallVector<bool> inBounds(results.size(), true);
+    rewriter.replaceOpWithNewOp<vector::TransferReadOp>(
+        read, read.getVectorType(), broadcast.getDpsInputOperand(0)->get(),
+        indices, AffineMapAttr::get(map), read.getPadding(), /*mask=*/Value(),
+        rewriter.getBoolArrayAttr(inBounds));
+    return success();
+  }
+};
+
 struct FoldFillReadsPass
     : public weft::impl::FoldFillReadsPassBase<FoldFillReadsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<ReadOfFillToBroadcast>(&getContext());
+    patterns.add<ReadOfFillToBroadcast, ReadOfBroadcastToSourceRead>(
+        &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

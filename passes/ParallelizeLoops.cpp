@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Broadcasts.h"
 #include "passes/LoopWork.h"
 #include "passes/Passes.h"
 
@@ -17,6 +18,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -95,6 +97,24 @@ FailureOr<SmallVector<int64_t>> chooseTiles(linalg::LinalgOp op,
   return failure();
 }
 
+/// Whether `op` is a broadcast (a bias over a kernel's output) whose
+/// every user is a kernel's loop over blocks starting from it: the blocks
+/// read the bias instead once weft-fold-fill-reads has run, and the
+/// broadcast is then dead.
+bool startsKernelsOnly(linalg::LinalgOp op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!weft::isBroadcast(generic) || generic->getResult(0).use_empty())
+    return false;
+  return llvm::all_of(generic->getResult(0).getUses(), [](OpOperand &use) {
+    Operation *user = use.getOwner();
+    if (auto forall = dyn_cast<scf::ForallOp>(user))
+      return llvm::is_contained(forall.getOutputsMutable(), use);
+    if (auto kernel = dyn_cast<linalg::LinalgOp>(user))
+      return kernel.isDpsInit(&use) && kernel.getNumReductionLoops() > 0;
+    return isa<tensor::DimOp, tensor::ExtractSliceOp>(user);
+  });
+}
+
 struct ParallelizeLoopsPass
     : public weft::impl::ParallelizeLoopsPassBase<ParallelizeLoopsPass> {
   using ParallelizeLoopsPassBase::ParallelizeLoopsPassBase;
@@ -111,6 +131,12 @@ struct ParallelizeLoopsPass
     for (linalg::LinalgOp op : candidates) {
       int64_t tiles = 0;
       std::string why;
+      if (startsKernelsOnly(op)) {
+        if (remarks)
+          op.emitRemark("loops left as they are: the kernels it starts read "
+                        "its input instead (a bias)");
+        continue;
+      }
       FailureOr<SmallVector<int64_t>> sizes =
           chooseTiles(op, parallelWork, minTiles, tiles, why);
       if (failed(sizes)) {

@@ -76,3 +76,39 @@ func.func @shared_output_not_filled(%t: tensor<4x8xf32>) -> tensor<4x8xf32> {
   }
   return %r : tensor<4x8xf32>
 }
+
+// A block of a kernel whose output starts from a bias broadcast over it
+// reads the bias itself, broadcast along the lanes; the broadcast op is
+// left unused (and removed by canonicalisation).
+#bias = affine_map<(n, f, h, w) -> (f)>
+#all = affine_map<(n, f, h, w) -> (n, f, h, w)>
+// CHECK-LABEL: func.func @read_of_bias_broadcast
+// CHECK-SAME:    (%[[B:.*]]: tensor<16xf32>
+// CHECK:         scf.forall (%[[I:.*]], %[[H:.*]]) in
+// CHECK:         vector.transfer_read %[[B]][%c0], %{{.*}} {in_bounds = [true, true], permutation_map = #{{.*}}} : tensor<16xf32>, vector<16x10xf32>
+// CHECK:         scf.forall.in_parallel
+func.func @read_of_bias_broadcast(%b: tensor<16xf32>, %init: tensor<?x16x10x10xf32>, %x: vector<16x10xf32>) -> tensor<?x16x10x10xf32> {
+  %c0 = arith.constant 0 : index
+  %pad = arith.constant 0.0 : f32
+  %start = linalg.generic {indexing_maps = [#bias, #all],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<16xf32>) outs(%init : tensor<?x16x10x10xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<?x16x10x10xf32>
+  %n = tensor.dim %init, %c0 : tensor<?x16x10x10xf32>
+  %r = scf.forall (%i, %h) in (%n, 10) shared_outs(%out = %start) -> (tensor<?x16x10x10xf32>) {
+    %acc = vector.transfer_read %out[%i, %c0, %h, %c0], %pad
+        {in_bounds = [true, true], permutation_map = affine_map<(d0, d1, d2, d3) -> (d1, d3)>}
+        : tensor<?x16x10x10xf32>, vector<16x10xf32>
+    %sum = arith.addf %acc, %x : vector<16x10xf32>
+    %tile = tensor.extract_slice %out[%i, 0, %h, 0] [1, 16, 1, 10] [1, 1, 1, 1] : tensor<?x16x10x10xf32> to tensor<1x16x1x10xf32>
+    %w = vector.transfer_write %sum, %tile[%c0, %c0, %c0, %c0]
+        {in_bounds = [true, true], permutation_map = affine_map<(d0, d1, d2, d3) -> (d1, d3)>}
+        : vector<16x10xf32>, tensor<1x16x1x10xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %w into %out[%i, 0, %h, 0] [1, 16, 1, 10] [1, 1, 1, 1] : tensor<1x16x1x10xf32> into tensor<?x16x10x10xf32>
+    }
+  }
+  return %r : tensor<?x16x10x10xf32>
+}

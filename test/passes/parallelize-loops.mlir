@@ -163,3 +163,54 @@ func.func @left_alone(%a: tensor<?x64xf32>, %b: tensor<?x64xf32>,
   return %small, %sum, %flipped, %looped
       : tensor<?x64xf32>, tensor<f32>, tensor<256x64x3x3xf32>, tensor<?x64xf32>
 }
+
+// -----
+
+// A bias broadcast over a convolution's output that only starts kernels
+// (their loop over blocks, the kernel itself, its size and slices): left
+// alone, since the kernel's blocks will read the bias instead
+// (weft-fold-fill-reads) and the broadcast will go.
+#bias = affine_map<(n, f, h, w) -> (f)>
+#all = affine_map<(n, f, h, w) -> (n, f, h, w)>
+// CHECK-LABEL: func.func @bias_for_blocks
+// CHECK-NOT: scf.forall
+// CHECK: %[[START:.*]] = linalg.generic
+// CHECK: scf.forall ({{.*}}) in ({{.*}}) shared_outs({{.*}} = %[[START]])
+// CHECK: return
+func.func @bias_for_blocks(%b: tensor<16xf32>, %init: tensor<?x16x10x10xf32>) -> tensor<?x16x10x10xf32> {
+  %c0 = arith.constant 0 : index
+  // expected-remark @below {{loops left as they are: the kernels it starts read its input instead (a bias)}}
+  %start = linalg.generic {indexing_maps = [#bias, #all],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<16xf32>) outs(%init : tensor<?x16x10x10xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<?x16x10x10xf32>
+  %n = tensor.dim %start, %c0 : tensor<?x16x10x10xf32>
+  %r = scf.forall (%i) in (%n) shared_outs(%out = %start) -> (tensor<?x16x10x10xf32>) {
+    %tile = tensor.extract_slice %out[%i, 0, 0, 0] [1, 16, 10, 10] [1, 1, 1, 1] : tensor<?x16x10x10xf32> to tensor<1x16x10x10xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %tile into %out[%i, 0, 0, 0] [1, 16, 10, 10] [1, 1, 1, 1] : tensor<1x16x10x10xf32> into tensor<?x16x10x10xf32>
+    }
+  }
+  return %r : tensor<?x16x10x10xf32>
+}
+
+// -----
+
+// The same broadcast with another user (returned): its output is needed
+// whole, so it runs in parallel as before.
+#bias = affine_map<(n, f, h, w) -> (f)>
+#all = affine_map<(n, f, h, w) -> (n, f, h, w)>
+// CHECK-LABEL: func.func @bias_also_returned
+// CHECK: scf.forall
+func.func @bias_also_returned(%b: tensor<16xf32>, %init: tensor<?x16x10x10xf32>) -> tensor<?x16x10x10xf32> {
+  // expected-remark @below {{loops in parallel: 16 tiles (loop(s) 0)}}
+  %start = linalg.generic {indexing_maps = [#bias, #all],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<16xf32>) outs(%init : tensor<?x16x10x10xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<?x16x10x10xf32>
+  return %start : tensor<?x16x10x10xf32>
+}
