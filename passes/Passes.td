@@ -139,7 +139,9 @@ def CopiesToLinalgPass : Pass<"weft-copies-to-linalg"> {
     as a `memref.copy` into a non-contiguous view, which the LLVM lowering
     turns into a call to `memrefCopy` from MLIR's C runner library. As a
     `linalg.copy` it becomes a loop nest instead, and compiled models link
-    against nothing from MLIR.
+    against nothing from MLIR. A copy of a buffer onto itself (its target
+    collapsed and expanded back, as a vector write into a reshaped view
+    leaves it) is erased.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
