@@ -409,6 +409,13 @@ def VectorizeWindowsPass : Pass<"weft-vectorize-windows", "::mlir::func::FuncOp"
     most `max-lanes` elements; a body of arith and math ops and
     `linalg.index` of the window loops. Anything else is left alone. With
     `remarks` (`weftc --remarks=kernels`), each op vectorised is a remark.
+
+    A per-window output that nothing reads after the op (the running
+    maximum of the first-max positions op) and that starts from a constant
+    (a fill, or an `scf.forall` of fills, seen through slices and reshapes)
+    starts from that constant in registers and is not stored: its init
+    becomes an empty tensor of its own, so the op no longer reads a buffer
+    it shared with the pool, which bufferization copied whole.
   }];
   let options = [
     Option<"maxLanes", "max-lanes", "int64_t", /*default=*/"128",

@@ -25,11 +25,13 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::weft {
@@ -128,11 +130,82 @@ FailureOr<WindowLoops> matchWindows(linalg::GenericOp op, int64_t maxLanes) {
   return loops;
 }
 
+/// The constant every element of `tensor` holds, if it is made by filling
+/// (a linalg.fill, or an scf.forall whose every tile is one: how
+/// weft-parallelize-loops leaves a large fill), seen through slices and
+/// reshapes. Null otherwise.
+Value splatValue(Value tensor) {
+  while (true) {
+    if (auto arg = dyn_cast<BlockArgument>(tensor)) {
+      auto forall = dyn_cast<scf::ForallOp>(arg.getOwner()->getParentOp());
+      if (!forall || arg.getArgNumber() < forall.getRank())
+        return {};
+      tensor = forall.getTiedOpOperand(arg)->get();
+      continue;
+    }
+    Operation *producer = tensor.getDefiningOp();
+    if (!producer)
+      return {};
+    if (auto fill = dyn_cast<linalg::FillOp>(producer)) {
+      Value value = fill.getInputs()[0];
+      return matchPattern(value, m_Constant()) ? value : Value();
+    }
+    if (isa<tensor::ExtractSliceOp, tensor::ExpandShapeOp,
+            tensor::CollapseShapeOp>(producer)) {
+      tensor = producer->getOperand(0);
+      continue;
+    }
+    // A loop of fills: every tile it inserts is filled with one constant,
+    // and its initial tensor is empty or filled with that constant too.
+    auto forall = dyn_cast<scf::ForallOp>(producer);
+    if (!forall)
+      return {};
+    auto result = cast<OpResult>(tensor);
+    BlockArgument shared = forall.getRegionIterArgs()[result.getResultNumber()];
+    Value value;
+    for (Operation &op : forall.getTerminator().getYieldingOps()) {
+      auto insert = cast<tensor::ParallelInsertSliceOp>(op);
+      if (insert.getDest() != shared)
+        continue;
+      auto fill = insert.getSource().getDefiningOp<linalg::FillOp>();
+      if (!fill || (value && fill.getInputs()[0] != value) ||
+          !matchPattern(fill.getInputs()[0], m_Constant()))
+        return {};
+      value = fill.getInputs()[0];
+    }
+    Value init = forall.getOutputs()[result.getResultNumber()];
+    if (!value ||
+        (!init.getDefiningOp<tensor::EmptyOp>() && splatValue(init) != value))
+      return {};
+    return value;
+  }
+}
+
+/// Whether nothing reads `result` after its op: no uses, or only the
+/// insertion of its tile into an scf.forall output that nothing reads (the
+/// op tiled per image by weft-parallelize-loops).
+bool unreadAfter(OpResult result) {
+  return llvm::all_of(result.getUses(), [](OpOperand &use) {
+    auto insert = dyn_cast<tensor::ParallelInsertSliceOp>(use.getOwner());
+    if (!insert || use.getOperandNumber() != 0)
+      return false;
+    auto shared = dyn_cast<BlockArgument>(insert.getDest());
+    auto forall = dyn_cast_or_null<scf::ForallOp>(
+        shared ? shared.getOwner()->getParentOp() : nullptr);
+    return forall && shared.getArgNumber() >= forall.getRank() &&
+           forall.getTiedOpResult(forall.getTiedOpOperand(shared)).use_empty();
+  });
+}
+
 /// Emits the vector code of `op`, one output row of windows: every operand
-/// has unit N, C and OH dimensions. Returns the values replacing its
-/// results.
+/// has unit N, C and OH dimensions. `scratch` holds, for each output that
+/// nothing reads after the op and that starts from a constant, that
+/// constant (null for the others): such an output starts from it, is not
+/// stored, and its result is its init unchanged. Returns the values
+/// replacing its results.
 SmallVector<Value> vectorizeRow(RewriterBase &rewriter, linalg::GenericOp op,
-                                const WindowLoops &loops) {
+                                const WindowLoops &loops,
+                                ArrayRef<Value> scratch) {
   Location loc = op.getLoc();
   const int64_t kh = loops.kh, ow = loops.ow, kw = loops.kw;
   auto c = [&](int64_t v) {
@@ -211,10 +284,15 @@ SmallVector<Value> vectorizeRow(RewriterBase &rewriter, linalg::GenericOp op,
   // to the next (a reduction); a window output is written piece by piece.
   SmallVector<Value> inits = op.getDpsInits();
   SmallVector<Value> initRows, carried;
-  for (Value init : inits) {
+  for (auto [o, init] : llvm::enumerate(inits)) {
     initRows.push_back(collapse(init));
-    carried.push_back(isWindow(init) ? Value()
-                                     : read(initRows.back(), {c(0)}, ow));
+    if (isWindow(init))
+      carried.push_back(Value());
+    else if (scratch[o])
+      carried.push_back(vector::BroadcastOp::create(
+          rewriter, loc, lanesOf(scratch[o].getType(), ow), scratch[o]));
+    else
+      carried.push_back(read(initRows.back(), {c(0)}, ow));
   }
   SmallVector<SmallVector<Value>> written(inits.size());
 
@@ -293,6 +371,10 @@ SmallVector<Value> vectorizeRow(RewriterBase &rewriter, linalg::GenericOp op,
   // Write each output's row(s) and view it in the op's shape again.
   SmallVector<Value> results;
   for (auto [o, init] : llvm::enumerate(inits)) {
+    if (scratch[o] && carried[o]) {
+      results.push_back(init);
+      continue;
+    }
     Value rows = initRows[o];
     if (carried[o]) {
       rows = vector::TransferWriteOp::create(rewriter, loc, carried[o], rows,
@@ -333,6 +415,27 @@ struct VectorizeWindowsPass
 
     IRRewriter rewriter(&getContext());
     for (auto [op, loops] : candidates) {
+      // An output read after the op by nothing (the running maximum of a
+      // first-max positions op) that starts from a constant (-inf) needs
+      // no memory: its init, often shared with the pool that fills the
+      // same constant, becomes an empty tensor of its own, never read.
+      SmallVector<Value> scratch, originalInits = op.getDpsInits();
+      for (OpOperand &init : op.getDpsInitsMutable()) {
+        Value value;
+        if (unreadAfter(op.getTiedOpResult(&init)) &&
+            op.getMatchingIndexingMap(&init) ==
+                pooledMap(loops, op.getContext()))
+          value = splatValue(init.get());
+        if (value) {
+          rewriter.setInsertionPoint(op);
+          Value empty = tensor::EmptyOp::create(
+              rewriter, op.getLoc(),
+              tensor::getMixedSizes(rewriter, op.getLoc(), init.get()),
+              getElementTypeOrSelf(init.get().getType()));
+          rewriter.modifyOpInPlace(op, [&] { init.set(empty); });
+        }
+        scratch.push_back(value);
+      }
       // One output row per step: N, C and OH tiled by one.
       SmallVector<int64_t> sizes(kRoles, 0);
       for (Role role : {kN, kC, kOH})
@@ -342,8 +445,15 @@ struct VectorizeWindowsPass
       rewriter.setInsertionPoint(op);
       FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
           rewriter, cast<TilingInterface>(op.getOperation()), options);
-      if (failed(tiled))
+      if (failed(tiled)) {
+        // Left as it is: it reads its inits again.
+        rewriter.modifyOpInPlace(op, [&] {
+          for (auto [init, original] :
+               llvm::zip(op.getDpsInitsMutable(), originalInits))
+            init.set(original);
+        });
         continue;
+      }
       rewriter.replaceOp(op, tiled->replacements);
       auto row = cast<linalg::GenericOp>(tiled->tiledOps.front());
       if (remarks)
@@ -351,7 +461,7 @@ struct VectorizeWindowsPass
                          << loops.ow << " lanes a step, each input row of "
                          << loops.ow * loops.kw
                          << " loaded once and split by shuffles";
-      rewriter.replaceOp(row, vectorizeRow(rewriter, row, loops));
+      rewriter.replaceOp(row, vectorizeRow(rewriter, row, loops, scratch));
     }
   }
 };

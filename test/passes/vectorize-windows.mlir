@@ -81,6 +81,78 @@ func.func @first_max_positions(%w: tensor<4x6x14x2x14x2xf32>,
   return %r#1 : tensor<4x6x14x14xf32>
 }
 
+// The running maximum is read by nothing after the op and starts from
+// -inf, filled by a loop of its own (weft-parallelize-loops' form of a
+// large fill) that the pool shares: it starts from the constant in
+// registers and is never stored, so the op no longer reads the shared
+// buffer (which bufferization had to copy whole) nor writes a tile of it.
+// Here nothing else reads the fill, and it goes.
+// CHECK-LABEL: func.func @scratch_maximum
+// CHECK-DAG: %[[NEG:.*]] = arith.constant dense<0xFF800000> : vector<14xf32>
+// CHECK-NOT: scf.forall
+// CHECK-NOT: linalg.fill
+// CHECK: scf.for {{.*}} -> (tensor<4x6x14x14xf32>) {
+// CHECK-NOT: tensor<4x6x14x14xf32>, tensor<4x6x14x14xf32>
+// CHECK: arith.cmpf ogt, %{{.*}}, %[[NEG]] : vector<14xf32>
+// CHECK-COUNT-1: vector.transfer_write
+// CHECK-NOT: vector.transfer_write
+// CHECK: return
+func.func @scratch_maximum(%w: tensor<4x6x14x2x14x2xf32>,
+                           %pos: tensor<4x6x14x14xf32>)
+    -> tensor<4x6x14x14xf32> {
+  %neg = arith.constant 0xFF800000 : f32
+  %empty = tensor.empty() : tensor<4x6x14x14xf32>
+  %max = scf.forall (%n) in (4) shared_outs(%out = %empty) -> (tensor<4x6x14x14xf32>) {
+    %tile = tensor.extract_slice %out[%n, 0, 0, 0] [1, 6, 14, 14] [1, 1, 1, 1] : tensor<4x6x14x14xf32> to tensor<1x6x14x14xf32>
+    %filled = linalg.fill ins(%neg : f32) outs(%tile : tensor<1x6x14x14xf32>) -> tensor<1x6x14x14xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %filled into %out[%n, 0, 0, 0] [1, 6, 14, 14] [1, 1, 1, 1] : tensor<1x6x14x14xf32> into tensor<4x6x14x14xf32>
+    }
+  }
+  %r:2 = linalg.generic {indexing_maps = [#win, #pooled, #pooled],
+      iterator_types = ["parallel", "parallel", "parallel", "reduction",
+                        "reduction", "parallel"]}
+      ins(%w : tensor<4x6x14x2x14x2xf32>)
+      outs(%max, %pos : tensor<4x6x14x14xf32>, tensor<4x6x14x14xf32>) {
+  ^bb0(%in: f32, %m: f32, %p: f32):
+    %c2 = arith.constant 2 : index
+    %kh = linalg.index 3 : index
+    %kw = linalg.index 4 : index
+    %row = arith.muli %kh, %c2 : index
+    %flat = arith.addi %row, %kw : index
+    %i = arith.index_cast %flat : index to i64
+    %f = arith.sitofp %i : i64 to f32
+    %greater = arith.cmpf ogt, %in, %m : f32
+    %nm = arith.select %greater, %in, %m : f32
+    %np = arith.select %greater, %f, %p : f32
+    linalg.yield %nm, %np : f32, f32
+  } -> (tensor<4x6x14x14xf32>, tensor<4x6x14x14xf32>)
+  return %r#1 : tensor<4x6x14x14xf32>
+}
+
+// The same maximum returned: it is stored, from the filled buffer.
+// CHECK-LABEL: func.func @maximum_returned
+// CHECK: scf.for {{.*}} -> (tensor<4x6x14x14xf32>, tensor<4x6x14x14xf32>)
+func.func @maximum_returned(%w: tensor<4x6x14x2x14x2xf32>,
+                            %pos: tensor<4x6x14x14xf32>)
+    -> (tensor<4x6x14x14xf32>, tensor<4x6x14x14xf32>) {
+  %neg = arith.constant 0xFF800000 : f32
+  %empty = tensor.empty() : tensor<4x6x14x14xf32>
+  %max = linalg.fill ins(%neg : f32) outs(%empty : tensor<4x6x14x14xf32>) -> tensor<4x6x14x14xf32>
+  %r:2 = linalg.generic {indexing_maps = [#win, #pooled, #pooled],
+      iterator_types = ["parallel", "parallel", "parallel", "reduction",
+                        "reduction", "parallel"]}
+      ins(%w : tensor<4x6x14x2x14x2xf32>)
+      outs(%max, %pos : tensor<4x6x14x14xf32>, tensor<4x6x14x14xf32>) {
+  ^bb0(%in: f32, %m: f32, %p: f32):
+    %greater = arith.cmpf ogt, %in, %m : f32
+    %nm = arith.select %greater, %in, %m : f32
+    %np = arith.select %greater, %in, %p : f32
+    linalg.yield %nm, %np : f32, f32
+  } -> (tensor<4x6x14x14xf32>, tensor<4x6x14x14xf32>)
+  return %r#0, %r#1 : tensor<4x6x14x14xf32>, tensor<4x6x14x14xf32>
+}
+
 #all = affine_map<(n, c, oh, kh, ow, kw) -> (n, c, oh, kh, ow, kw)>
 #one = affine_map<(n, c, oh, kh, ow, kw) -> (n, c, oh, ow)>
 
