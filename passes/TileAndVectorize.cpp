@@ -480,9 +480,9 @@ tileWithEpilogue(RewriterBase &rewriter, linalg::GenericOp op,
   return block;
 }
 
-/// Whether `op`'s payload is `out + a * b` (in either order), so that a
-/// step where an input is zero adds nothing.
-bool isMultiplyAdd(linalg::GenericOp op) {
+/// Whether `op`'s payload is `out + a * b` (in either order) with `input`'s
+/// value one of the factors, so that a step where it is zero adds nothing.
+bool addsProductOf(linalg::GenericOp op, OpOperand *input) {
   Block &body = op.getRegion().front();
   if (body.getOperations().size() != 3)
     return false;
@@ -495,7 +495,9 @@ bool isMultiplyAdd(linalg::GenericOp op) {
   if (add.getLhs() != out && add.getRhs() != out)
     return false;
   auto multiply = product.getDefiningOp<arith::MulFOp>();
-  return multiply && multiply->getBlock() == &body;
+  Value factor = body.getArgument(input->getOperandNumber());
+  return multiply && multiply->getBlock() == &body &&
+         (multiply.getLhs() == factor || multiply.getRhs() == factor);
 }
 
 /// A reduction loop of a block whose steps may be cut to those where an
@@ -515,11 +517,11 @@ struct PaddingSkip {
 /// conv2: 470k multiply-adds per image, 240k of them useful).
 SmallVector<PaddingSkip> paddingSkips(linalg::GenericOp block) {
   SmallVector<PaddingSkip> skips;
-  if (!isMultiplyAdd(block))
-    return skips;
   SmallVector<int64_t> ranges = block.getStaticLoopRanges();
   SmallVector<IteratorType> iterators = block.getIteratorTypesArray();
   for (OpOperand *input : block.getDpsInputOperands()) {
+    if (!addsProductOf(block, input))
+      continue;
     AffineMap map = block.getMatchingIndexingMap(input);
     for (auto [dim, result] : llvm::enumerate(map.getResults())) {
       auto sum = dyn_cast<AffineBinaryOpExpr>(result);

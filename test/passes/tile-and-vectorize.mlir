@@ -548,3 +548,40 @@ func.func @padded_with_ones(%dy: tensor<?x16x10x10xf32>, %w: tensor<1x16x6x5x5xf
   } -> tensor<?x1x6x14x14xf32>
   return %r : tensor<?x1x6x14x14xf32>
 }
+
+// -----
+
+// The padded input is read but is not a factor of the product (the body
+// adds w * w): a padding row still adds to the sum, and every kernel row
+// is kept.
+#dyp = affine_map<(n, g, c, oh, ow, f, kh, kw) -> (n, g, f, oh + kh, ow + kw)>
+#wf = affine_map<(n, g, c, oh, ow, f, kh, kw) -> (g, f, c, kh, kw)>
+#dx = affine_map<(n, g, c, oh, ow, f, kh, kw) -> (n, g, c, oh, ow)>
+// CHECK-LABEL: func.func @padded_input_not_a_factor
+// CHECK-NOT: affine.max
+// CHECK-NOT: affine.min
+// CHECK: return
+func.func @padded_input_not_a_factor(%dy: tensor<?x16x10x10xf32>, %w: tensor<1x16x6x5x5xf32>,
+                                     %init: tensor<?x1x6x14x14xf32>) -> tensor<?x1x6x14x14xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %dy, %c0 : tensor<?x16x10x10xf32>
+  %empty = tensor.empty(%n) : tensor<?x16x18x18xf32>
+  %zeros = linalg.fill ins(%zero : f32) outs(%empty : tensor<?x16x18x18xf32>) -> tensor<?x16x18x18xf32>
+  %padded = tensor.insert_slice %dy into %zeros[0, 0, 4, 4] [%n, 16, 10, 10] [1, 1, 1, 1]
+      : tensor<?x16x10x10xf32> into tensor<?x16x18x18xf32>
+  %grouped = tensor.expand_shape %padded [[0], [1, 2], [3], [4]] output_shape [%n, 1, 16, 18, 18]
+      : tensor<?x16x18x18xf32> into tensor<?x1x16x18x18xf32>
+  // expected-remark @below {{kernel}}
+  %r = linalg.generic {indexing_maps = [#dyp, #wf, #dx],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
+                        "reduction", "reduction", "reduction"]}
+      ins(%grouped, %w : tensor<?x1x16x18x18xf32>, tensor<1x16x6x5x5xf32>)
+      outs(%init : tensor<?x1x6x14x14xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %b, %b fastmath<reassoc,contract> : f32
+    %s = arith.addf %acc, %m fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1x6x14x14xf32>
+  return %r : tensor<?x1x6x14x14xf32>
+}
