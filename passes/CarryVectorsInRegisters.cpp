@@ -44,14 +44,20 @@ VectorType carriedType(Type type, int64_t width) {
   return VectorType::get(shape, vector.getElementType());
 }
 
+/// `carried` with its rows joined again: the carried type's lanes, padding
+/// included, as one last dimension.
+VectorType joinedRows(VectorType carried) {
+  SmallVector<int64_t> shape(carried.getShape().drop_back(2));
+  shape.push_back(carried.getShape().back() *
+                  carried.getShape()[carried.getRank() - 2]);
+  return VectorType::get(shape, carried.getElementType());
+}
+
 /// `value` with its last dimension as the rows of `carried`.
 Value toCarried(OpBuilder &builder, Location loc, Value value,
                 VectorType carried) {
   auto type = cast<VectorType>(value.getType());
-  SmallVector<int64_t> flat(carried.getShape().drop_back(2));
-  flat.push_back(carried.getShape().back() *
-                 carried.getShape()[carried.getRank() - 2]);
-  auto flatType = VectorType::get(flat, type.getElementType());
+  VectorType flatType = joinedRows(carried);
   if (flatType != type) {
     // Padded to whole rows; the padding lanes are never read.
     Value padding = ub::PoisonOp::create(builder, loc, flatType);
@@ -65,11 +71,7 @@ Value toCarried(OpBuilder &builder, Location loc, Value value,
 /// The inverse of toCarried: `value`, of a carried type, as `type`.
 Value fromCarried(OpBuilder &builder, Location loc, Value value,
                   VectorType type) {
-  auto carried = cast<VectorType>(value.getType());
-  SmallVector<int64_t> flat(carried.getShape().drop_back(2));
-  flat.push_back(carried.getShape().back() *
-                 carried.getShape()[carried.getRank() - 2]);
-  auto flatType = VectorType::get(flat, type.getElementType());
+  VectorType flatType = joinedRows(cast<VectorType>(value.getType()));
   value = builder.createOrFold<vector::ShapeCastOp>(loc, flatType, value);
   if (flatType == type)
     return value;

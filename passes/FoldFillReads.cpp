@@ -7,10 +7,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Broadcasts.h"
+#include "passes/ForallOutputs.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -24,24 +24,14 @@ using namespace mlir;
 
 namespace {
 
-/// What `tensor` holds where a read sees it. Inside an scf.forall a shared
-/// output's block argument is, as a value, the loop's initial tensor (the
-/// writes of other iterations are visible only in the loop's result).
-Value initialValue(Value tensor) {
-  if (auto arg = dyn_cast<BlockArgument>(tensor))
-    if (auto forall = dyn_cast<scf::ForallOp>(arg.getOwner()->getParentOp()))
-      if (arg.getArgNumber() >= forall.getRank()) // not an induction variable
-        return forall.getTiedOpOperand(arg)->get();
-  return tensor;
-}
-
 /// vector.transfer_read of linalg.fill(%v) -> vector.broadcast %v. Only
 /// unmasked, in-bounds reads: padding would need a select.
 struct ReadOfFillToBroadcast : OpRewritePattern<vector::TransferReadOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(vector::TransferReadOp read,
                                 PatternRewriter &rewriter) const override {
-    auto fill = initialValue(read.getBase()).getDefiningOp<linalg::FillOp>();
+    auto fill =
+        weft::initialValue(read.getBase()).getDefiningOp<linalg::FillOp>();
     if (!fill || read.getMask() || read.hasOutOfBoundsDim())
       return failure();
     rewriter.replaceOpWithNewOp<vector::BroadcastOp>(
@@ -59,7 +49,7 @@ struct ReadOfBroadcastToSourceRead : OpRewritePattern<vector::TransferReadOp> {
   LogicalResult matchAndRewrite(vector::TransferReadOp read,
                                 PatternRewriter &rewriter) const override {
     auto broadcast =
-        initialValue(read.getBase()).getDefiningOp<linalg::GenericOp>();
+        weft::initialValue(read.getBase()).getDefiningOp<linalg::GenericOp>();
     if (!weft::isBroadcast(broadcast) || read.getMask() ||
         read.hasOutOfBoundsDim())
       return failure();

@@ -20,6 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/ForallOutputs.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -136,11 +137,8 @@ FailureOr<WindowLoops> matchWindows(linalg::GenericOp op, int64_t maxLanes) {
 /// reshapes. Null otherwise.
 Value splatValue(Value tensor) {
   while (true) {
-    if (auto arg = dyn_cast<BlockArgument>(tensor)) {
-      auto forall = dyn_cast<scf::ForallOp>(arg.getOwner()->getParentOp());
-      if (!forall || arg.getArgNumber() < forall.getRank())
-        return {};
-      tensor = forall.getTiedOpOperand(arg)->get();
+    if (Value initial = weft::initialValue(tensor); initial != tensor) {
+      tensor = initial;
       continue;
     }
     Operation *producer = tensor.getDefiningOp();
