@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/GpuAccumulations.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -90,11 +91,12 @@ LogicalResult launchParallel(scf::ParallelOp loop, int64_t blockSize) {
 }
 
 /// `loop` alone in a launch of one thread.
-void launchSerial(scf::ForOp loop) {
+gpu::LaunchOp launchSerial(scf::ForOp loop) {
   OpBuilder b(loop);
   Value one = arith::ConstantIndexOp::create(b, loop.getLoc(), 1);
   gpu::LaunchOp launch = createLaunch(b, loop.getLoc(), one, one, one);
   loop->moveBefore(launch.getBody().front().getTerminator());
+  return launch;
 }
 
 bool touchesMemory(Operation *op) {
@@ -124,7 +126,9 @@ struct LoopsToGpuPass : public weft::impl::LoopsToGpuPassBase<LoopsToGpuPass> {
     });
     for (Operation *op : outermost) {
       if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
-        if (failed(launchParallel(loop, blockSize)))
+        weft::keepAccumulatorsInRegisters(loop);
+        if (failed(weft::makeSharedSumsAtomic(loop)) ||
+            failed(launchParallel(loop, blockSize)))
           return signalPassFailure();
       } else {
         auto serial = cast<scf::ForOp>(op);
@@ -132,7 +136,9 @@ struct LoopsToGpuPass : public weft::impl::LoopsToGpuPassBase<LoopsToGpuPass> {
           serial.emitOpError("with results has no GPU lowering in Weft");
           return signalPassFailure();
         }
-        launchSerial(serial);
+        // Inside the launch, so that what the outermost loop keeps in
+        // registers is loaded and stored by the GPU thread.
+        weft::keepAccumulatorsInRegisters(launchSerial(serial));
       }
     }
   }

@@ -674,6 +674,33 @@ def FoldFillReadsPass : Pass<"weft-fold-fill-reads"> {
 // CUDA: kernels and the buffers they read
 //===----------------------------------------------------------------------===//
 
+def SpreadReductionsPass : Pass<"weft-spread-reductions", "::mlir::func::FuncOp"> {
+  let summary = "Orders a GPU kernel's dimensions: reductions spread over threads, then parallel, then sequential reductions";
+  let description = [{
+    For the CUDA path, before `convert-linalg-to-parallel-loops`: every
+    bufferized `linalg.generic` with reduction dimensions is interchanged so
+    that its parallel dimensions come before its reductions, which become
+    sequential loops inside each GPU thread. Autodiff's weight and bias
+    gradients list the batch, a reduction, first; as loops they ran the
+    whole gradient in one thread.
+
+    When the parallel dimensions give fewer than `min-threads` threads (a
+    dynamic extent counts as 32), the outer reduction dimensions are marked
+    parallel too, outermost first, until there are enough, and placed first
+    so that neighbouring threads still differ in the innermost parallel
+    dimension. The last reduction always stays sequential. A dimension is
+    spread only if every output it does not index is a sum (the payload
+    yields `addf(out, x)` and reads `out` nowhere else): threads then add
+    their partial sums to the same element, and `weft-loops-to-gpu` makes
+    those additions atomic.
+  }];
+  let options = [
+    Option<"minThreads", "min-threads", "int64_t", "65536",
+           "Reduction dimensions are spread over threads while the kernel has fewer threads than this">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def LoopsToGpuPass : Pass<"weft-loops-to-gpu", "::mlir::func::FuncOp"> {
   let summary = "Runs a function's loop nests as GPU kernels";
   let description = [{
@@ -684,10 +711,16 @@ def LoopsToGpuPass : Pass<"weft-loops-to-gpu", "::mlir::func::FuncOp"> {
     run in blocks of `block-size` threads, and each thread finds its
     indices from its number; threads past the last iteration do nothing.
     Sequential loops it nests (a reduction's) stay sequential inside each
-    thread. An outermost `scf.for` that touches memory (a full reduction, a
-    copy of a rank-0 buffer) becomes a launch of one thread, so that every
-    loop runs where the buffers are. What is left on the host is scalar
-    code: a hyperparameter read, a branch, a call.
+    thread, and an element such a loop loads and stores at fixed indices
+    is kept in a register: loaded before the loop, stored after it. A
+    store that several threads make to one element (a sum whose outer
+    dimensions `weft-spread-reductions` made parallel) becomes an atomic
+    addition of the thread's part, summed from zero; any other such store
+    is an error, since the threads would overwrite each other. An
+    outermost `scf.for` that touches memory (a full reduction, a copy of a
+    rank-0 buffer) becomes a launch of one thread, so that every loop runs
+    where the buffers are. What is left on the host is scalar code: a
+    hyperparameter read, a branch, a call.
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", "256",

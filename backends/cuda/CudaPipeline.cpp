@@ -78,7 +78,10 @@ void mlir::weft::buildLinalgToCudaPipeline(OpPassManager &pm,
   // tanh and erf as arithmetic, as on the CPU: both targets compute the
   // same function.
   pm.addPass(weft::createApproximateMathPass());
-  // Parallel dimensions become scf.parallel, reductions scf.for inside.
+  // Parallel dimensions first, reductions spread over threads where the
+  // parallel ones are too few; then parallel dimensions become scf.parallel,
+  // reductions scf.for inside.
+  pm.addNestedPass<func::FuncOp>(weft::createSpreadReductionsPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
   weft::LoopsToGpuPassOptions kernels;

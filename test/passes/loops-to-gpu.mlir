@@ -3,7 +3,8 @@
 // A 2-D parallel loop becomes one launch of one thread per iteration, in
 // blocks of 128: the thread number is split into the loop's indices, the
 // last dimension fastest, and threads past the last iteration do nothing.
-// The sequential reduction inside stays in each thread.
+// The sequential reduction inside stays in each thread, its sum in a
+// register (loaded before the loop, stored after it).
 // CHECK-LABEL: func.func @matvec
 // CHECK:         %[[ROWS:.*]] = arith.ceildivsi
 // CHECK:         %[[COLS:.*]] = arith.ceildivsi
@@ -23,9 +24,12 @@
 // CHECK:             %[[J:.*]] = arith.addi %[[J0]], %{{.*}} : index
 // CHECK:             %[[I0:.*]] = arith.muli %[[ROW]], %{{.*}} : index
 // CHECK:             %[[I:.*]] = arith.addi %[[I0]], %{{.*}} : index
-// CHECK:             scf.for %[[K:.*]] =
+// CHECK:             %[[ACC0:.*]] = memref.load %{{.*}}[%[[I]], %[[J]]] : memref<?x10xf32>
+// CHECK:             %[[SUM:.*]] = scf.for %[[K:[^ ]*]] = {{.*}} iter_args(%{{.*}} = %[[ACC0]]) -> (f32)
 // CHECK:               memref.load %{{.*}}[%[[I]], %[[K]]] : memref<?x4xf32>
-// CHECK:               memref.store %{{.*}}, %{{.*}}[%[[I]], %[[J]]] : memref<?x10xf32>
+// CHECK-NOT:           memref.store
+// CHECK:             }
+// CHECK-NEXT:        memref.store %[[SUM]], %{{.*}}[%[[I]], %[[J]]] : memref<?x10xf32>
 // CHECK:           }
 // CHECK:           gpu.terminator
 // CHECK-NOT:     scf.parallel
@@ -53,14 +57,20 @@ func.func @matvec(%a: memref<?x4xf32>, %w: memref<10x4xf32>, %out: memref<?x10xf
 
 // A full reduction (a sequential loop nest that touches memory) runs in a
 // launch of one thread; scalar code and a loop without memory stay on the
-// host, and so does a branch around them.
+// host, and so does a branch around them. The thread keeps the sum in a
+// register: one load before the loop and one store after it, both inside
+// the launch.
 // CHECK-LABEL: func.func @sum
 // CHECK:         scf.if
 // CHECK:           %[[ONE:.*]] = arith.constant 1 : index
 // CHECK:           gpu.launch blocks({{.*}}) in ({{.*}} = %[[ONE]], {{.*}} = %[[ONE]], {{.*}} = %[[ONE]]) threads({{.*}}) in ({{.*}} = %[[ONE]], {{.*}} = %[[ONE]], {{.*}} = %[[ONE]])
-// CHECK-NEXT:        scf.for
-// CHECK:               memref.load
-// CHECK:           gpu.terminator
+// CHECK-NEXT:        %[[A0:.*]] = memref.load %{{.*}}[] : memref<f32>
+// CHECK-NEXT:        %[[S:.*]] = scf.for {{.*}} iter_args(%[[A:.*]] = %[[A0]]) -> (f32)
+// CHECK-NEXT:          %[[V:.*]] = memref.load %{{.*}}[%{{.*}}] : memref<64xf32>
+// CHECK-NEXT:          %[[N:.*]] = arith.addf %[[A]], %[[V]] : f32
+// CHECK-NEXT:          scf.yield %[[N]] : f32
+// CHECK:             memref.store %[[S]], %{{.*}}[] : memref<f32>
+// CHECK-NEXT:        gpu.terminator
 // CHECK:         %[[R:.*]] = scf.for {{.*}} iter_args
 // CHECK-NOT:     gpu.launch
 // CHECK:         return
@@ -81,4 +91,63 @@ func.func @sum(%x: memref<64xf32>, %acc: memref<f32>, %go: i1, %n: index) -> ind
     scf.yield %u : index
   }
   return %r : index
+}
+
+// -----
+
+// Several threads summing into one element (weft-spread-reductions made a
+// bias gradient's batch dimension parallel): each thread sums its row in a
+// register from zero and adds it to the element atomically; the
+// elementwise output each thread writes alone stays a plain store.
+// CHECK-LABEL: func.func @shared_sum
+// CHECK:         gpu.launch
+// CHECK:           %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK:           %[[S:.*]] = scf.for {{.*}} iter_args(%[[A:.*]] = %[[ZERO]]) -> (f32)
+// CHECK:             memref.store %{{.*}}, %{{.*}} : memref<?x8x16xf32>
+// CHECK:             arith.addf %[[A]]
+// CHECK:           memref.atomic_rmw addf %[[S]], %{{.*}}[%{{.*}}] : (f32, memref<8xf32>) -> f32
+// CHECK-NOT:       memref.store {{.*}} memref<8xf32>
+// CHECK:           gpu.terminator
+func.func @shared_sum(%dy: memref<?x8x16xf32>, %dx: memref<?x8x16xf32>, %db: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %dy, %c0 : memref<?x8x16xf32>
+  scf.parallel (%b, %c) = (%c0, %c0) to (%n, %c8) step (%c1, %c1) {
+    scf.for %i = %c0 to %c16 step %c1 {
+      %g = memref.load %dy[%b, %c, %i] : memref<?x8x16xf32>
+      %r = arith.maximumf %g, %zero : f32
+      memref.store %r, %dx[%b, %c, %i] : memref<?x8x16xf32>
+      %acc = memref.load %db[%c] : memref<8xf32>
+      %s = arith.addf %acc, %r : f32
+      memref.store %s, %db[%c] : memref<8xf32>
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Without a loop, the addition itself becomes atomic.
+// CHECK-LABEL: func.func @shared_sum_of_one
+// CHECK:         gpu.launch
+// CHECK:           %[[V:.*]] = memref.load %{{.*}} : memref<?x8xf32>
+// CHECK-NEXT:      memref.atomic_rmw addf %[[V]], %{{.*}}[%{{.*}}] : (f32, memref<8xf32>) -> f32
+// CHECK-NOT:       memref.store
+func.func @shared_sum_of_one(%dy: memref<?x8xf32>, %db: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %n = memref.dim %dy, %c0 : memref<?x8xf32>
+  scf.parallel (%b, %c) = (%c0, %c0) to (%n, %c8) step (%c1, %c1) {
+    %g = memref.load %dy[%b, %c] : memref<?x8xf32>
+    %acc = memref.load %db[%c] : memref<8xf32>
+    %s = arith.addf %acc, %g : f32
+    memref.store %s, %db[%c] : memref<8xf32>
+    scf.reduce
+  }
+  return
 }

@@ -1,0 +1,34 @@
+//===- GpuAccumulations.h - Sums in registers, shared sums atomic -*- C++ -*-===//
+//
+// Two rewrites weft-loops-to-gpu applies to a loop nest before it becomes a
+// kernel. Loops from linalg read and write a reduction's output element on
+// every step; a thread can keep it in a register instead. And when
+// weft-spread-reductions has several threads sum into one element, their
+// additions must be atomic.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_PASSES_GPUACCUMULATIONS_H
+#define WEFT_PASSES_GPUACCUMULATIONS_H
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+namespace mlir::weft {
+
+/// In every `scf.for` under `root`, innermost first: an element the loop
+/// loads and stores at indices fixed in the loop, and touches no other way,
+/// is loaded once before the loop, carried as an iteration argument and
+/// stored once after it.
+void keepAccumulatorsInRegisters(Operation *root);
+
+/// Every store under `loop` that several of its iterations make to the same
+/// element (its indices do not depend on every induction variable) becomes
+/// an atomic addition, when the stored value is the element plus a term:
+/// `store(load(e) + x, e)`, or a loop's sum that started from `load(e)`
+/// (which then starts from zero). Fails, with an error at the store, for
+/// any other such store: threads would overwrite each other.
+LogicalResult makeSharedSumsAtomic(scf::ParallelOp loop);
+
+} // namespace mlir::weft
+
+#endif // WEFT_PASSES_GPUACCUMULATIONS_H
