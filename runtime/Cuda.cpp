@@ -37,6 +37,12 @@ using CUfunction = void *;
 using CUstream = void *;
 constexpr int kComputeCapabilityMajor = 75, kComputeCapabilityMinor = 76;
 constexpr unsigned kMemAttachGlobal = 1;
+/// CUmemLocation, and its type for a device.
+struct MemLocation {
+  int type;
+  int id;
+};
+constexpr int kMemLocationTypeDevice = 1;
 
 struct Driver {
   CUresult (*cuInit)(unsigned);
@@ -56,6 +62,9 @@ struct Driver {
   CUresult (*cuStreamSynchronize)(CUstream);
   CUresult (*cuMemAllocManaged)(CUdeviceptr *, size_t, unsigned);
   CUresult (*cuMemFree)(CUdeviceptr);
+  /// Optional (CUDA 12.2 and newer): null where the driver lacks it.
+  CUresult (*cuMemPrefetchAsync)(CUdeviceptr, size_t, MemLocation, unsigned,
+                                 CUstream);
   CUresult (*cuGetErrorName)(CUresult, const char **);
   CUresult (*cuGetErrorString)(CUresult, const char **);
 };
@@ -134,6 +143,8 @@ void initializeLocked(State &s) {
     load(s.library, d.cuStreamSynchronize, "cuStreamSynchronize");
     load(s.library, d.cuMemAllocManaged, "cuMemAllocManaged");
     load(s.library, d.cuMemFree, "cuMemFree_v2");
+    d.cuMemPrefetchAsync = reinterpret_cast<decltype(d.cuMemPrefetchAsync)>(
+        dlsym(s.library, "cuMemPrefetchAsync_v2"));
     load(s.library, d.cuGetErrorName, "cuGetErrorName");
     load(s.library, d.cuGetErrorString, "cuGetErrorString");
   }
@@ -260,6 +271,17 @@ weft::TemporaryStats weft::cuda::memoryStats() {
   State &s = state();
   std::lock_guard<std::mutex> lock(s.mutex);
   return s.stats;
+}
+
+void weft::cuda::prefetchToDevice(const void *pointer, size_t bytes) {
+  State &s = state();
+  if (!s.ready || !s.driver.cuMemPrefetchAsync || bytes == 0)
+    return;
+  // A hint: where it fails (a GPU without concurrent managed access), the
+  // pages still move when the kernels touch them, one fault at a time.
+  s.driver.cuMemPrefetchAsync(
+      static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(pointer)), bytes,
+      MemLocation{kMemLocationTypeDevice, s.device}, 0, s.stream);
 }
 
 void weft::cuda::synchronize() {

@@ -41,6 +41,11 @@ void release(void *pointer);
 /// (runtime/Temporaries.h): blocks from the driver, requests served from
 /// the cache, bytes in use (a model's parameters and state included).
 TemporaryStats memoryStats();
+/// Starts moving managed memory the host has just written to the GPU, in
+/// order on the stream the kernels run on: one copy instead of a page fault
+/// per page at the first kernel that reads it. Does nothing where the
+/// driver cannot (CUDA older than 12.2).
+void prefetchToDevice(const void *pointer, size_t bytes);
 /// Waits for every kernel launched so far; throws weft::Error if one failed.
 void synchronize();
 

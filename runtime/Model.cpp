@@ -223,6 +223,8 @@ weft_buffer Model::labelBuffer(const weft_input_info &input,
     if (where == Device::Cpu)
       return bufferOf(labels, batch);
     stagedLabels.assign(labels, labels + batch);
+    cuda::prefetchToDevice(stagedLabels.data(),
+                           size_t(batch) * sizeof(int32_t));
     return bufferOf(stagedLabels.data(), batch);
   }
   if (input.kind == WEFT_INPUT_BINARY) {
@@ -255,6 +257,12 @@ void Model::call(weft_entry_fn fn, const char *name, const float *hyper,
     stagedOut1.resize(size_t(out1Size));
     results0 = stagedOut0.data();
     results1 = stagedOut1.data();
+    // The host wrote the inputs and read the last call's results: both
+    // move back to the GPU in one copy each. The hyperparameters stay,
+    // since the entry point's host code reads them.
+    cuda::prefetchToDevice(inputs, stagedInputs.size() * sizeof(float));
+    cuda::prefetchToDevice(results0, stagedOut0.size() * sizeof(float));
+    cuda::prefetchToDevice(results1, stagedOut1.size() * sizeof(float));
   }
   std::vector<weft_buffer> buffers{
       bufferOf(params.data(), int64_t(params.size())),

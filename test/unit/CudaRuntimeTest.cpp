@@ -45,6 +45,24 @@ TEST(CudaRuntime, DescribesTheDevice) {
   EXPECT_EQ(weft::cuda::deviceDescription(), "Fake GPU (sm_90)");
 }
 
+// What the host wrote moves to the GPU in one copy on the kernels' stream,
+// ahead of them (CU_MEM_LOCATION_TYPE_DEVICE is 1); nothing is asked of
+// the driver for an empty buffer.
+TEST(CudaRuntime, PrefetchesToTheDeviceOnTheKernelsStream) {
+  weft::cuda::initialize();
+  void *inputs = weft::cuda::allocate(3136);
+  int before = fake().prefetches;
+  weft::cuda::prefetchToDevice(inputs, 3136);
+  EXPECT_EQ(fake().prefetches, before + 1);
+  EXPECT_EQ(fake().lastPrefetchPointer, inputs);
+  EXPECT_EQ(fake().lastPrefetchBytes, 3136u);
+  EXPECT_EQ(fake().lastPrefetchLocationType, 1);
+  EXPECT_EQ(fake().lastPrefetchStream, fake().stream);
+  weft::cuda::prefetchToDevice(inputs, 0);
+  EXPECT_EQ(fake().prefetches, before + 1);
+  weft::cuda::release(inputs);
+}
+
 TEST(CudaRuntime, ReusesFreedMemoryOfTheSameSize) {
   weft::cuda::initialize();
   int before = fake().allocations;

@@ -63,6 +63,7 @@ int cuLaunchKernel(void *, unsigned gridX, unsigned, unsigned, unsigned blockX,
 }
 int cuStreamCreate(void **stream, unsigned) {
   *stream = &control;
+  control.stream = *stream;
   return 0;
 }
 int cuStreamSynchronize(void *) {
@@ -75,6 +76,18 @@ int cuMemAllocManaged(unsigned long long *pointer, size_t bytes, unsigned) {
     return kOutOfMemory;
   ++control.allocations;
   *pointer = reinterpret_cast<unsigned long long>(std::malloc(bytes));
+  return 0;
+}
+struct MemLocation {
+  int type, id;
+};
+int cuMemPrefetchAsync_v2(unsigned long long pointer, size_t bytes,
+                          MemLocation location, unsigned, void *stream) {
+  ++control.prefetches;
+  control.lastPrefetchPointer = reinterpret_cast<const void *>(pointer);
+  control.lastPrefetchBytes = bytes;
+  control.lastPrefetchLocationType = location.type;
+  control.lastPrefetchStream = stream;
   return 0;
 }
 int cuMemFree_v2(unsigned long long pointer) {

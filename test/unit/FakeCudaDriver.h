@@ -11,6 +11,12 @@ struct FakeCudaControl {
   bool failNextSynchronize = false;
   int moduleLoads = 0, launches = 0, allocations = 0;
   unsigned lastGridX = 0, lastBlockX = 0;
+  /// The last cuMemPrefetchAsync_v2: where to, how much, on which stream.
+  int prefetches = 0, lastPrefetchLocationType = 0;
+  const void *lastPrefetchPointer = nullptr, *lastPrefetchStream = nullptr;
+  size_t lastPrefetchBytes = 0;
+  /// The stream cuStreamCreate handed out.
+  const void *stream = nullptr;
 };
 
 #endif // WEFT_TEST_UNIT_FAKECUDADRIVER_H
