@@ -6,6 +6,8 @@
 #   weftc examples/fashion_cnn.weft --target=cuda -o BIN/fashion_cnn
 #   bench/gpu/run.sh BIN DATA OUT [EPOCHS]
 #
+# REPEATS (default 3) sets how many runs each throughput figure is the median of.
+#
 # DATA is a Fashion-MNIST folder (the four idx .gz files); OUT receives logs,
 # checkpoints and results.txt. Steps:
 #   1. parity: the same first steps (same initialisation, same batches) on the
@@ -14,7 +16,7 @@
 #      (eager and torch.compile) at batch 32 and 256;
 #   3. fashion_cnn trained for EPOCHS (default 10) epochs on the GPU.
 set -u
-BIN=$1 DATA=$2 OUT=$3 EPOCHS=${4:-10}
+BIN=$1 DATA=$2 OUT=$3 EPOCHS=${4:-10} REPEATS=${REPEATS:-3}
 HERE=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$OUT"
 RESULTS=$OUT/results.txt
@@ -38,13 +40,13 @@ for model in mlp fashion_cnn; do
 done
 
 say ""
-say "throughput, examples/s (median of 3 runs of 200 steps after 20 warm-up)"
-median() { sort -n | sed -n 2p; }
+say "throughput, examples/s (median of $REPEATS runs of 200 steps after 20 warm-up)"
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 for model in mlp fashion_cnn; do
   for batch in 32 256; do
-    weft=$(for r in 1 2 3; do "$BIN/$model" bench --device cuda --data "$DATA" --batch $batch --steps 200 --warmup 20 2>/dev/null | grep -o '"examples_per_second": *[0-9.]*' | grep -o '[0-9.]*$'; done | median)
-    eager=$(for r in 1 2 3; do python3 "$HERE/torch_gpu_step.py" $model --batch $batch --data "$DATA" 2>/dev/null | grep -o '"examples_per_second": [0-9.]*' | grep -o '[0-9.]*$'; done | median)
-    compiled=$(for r in 1 2 3; do python3 "$HERE/torch_gpu_step.py" $model --batch $batch --data "$DATA" --compile 2>/dev/null | grep -o '"examples_per_second": [0-9.]*' | grep -o '[0-9.]*$'; done | median)
+    weft=$(for r in $(seq $REPEATS); do "$BIN/$model" bench --device cuda --data "$DATA" --batch $batch --steps 200 --warmup 20 2>/dev/null | grep -o '"examples_per_second": *[0-9.]*' | grep -o '[0-9.]*$'; done | median)
+    eager=$(for r in $(seq $REPEATS); do python3 "$HERE/torch_gpu_step.py" $model --batch $batch --data "$DATA" 2>/dev/null | grep -o '"examples_per_second": [0-9.]*' | grep -o '[0-9.]*$'; done | median)
+    compiled=$(for r in $(seq $REPEATS); do python3 "$HERE/torch_gpu_step.py" $model --batch $batch --data "$DATA" --compile 2>/dev/null | grep -o '"examples_per_second": [0-9.]*' | grep -o '[0-9.]*$'; done | median)
     ratio() { python3 -c "import sys; a, b = sys.argv[1:]; print(f'{float(a) / float(b):.2f}x' if a and b else 'n/a')" "$1" "$2"; }
     say "$model batch $batch: weft ${weft:-failed}, torch eager ${eager:-failed} ($(ratio "$weft" "$eager")), torch.compile ${compiled:-failed} ($(ratio "$weft" "$compiled"))"
   done
