@@ -10,11 +10,11 @@ using namespace mlir;
 
 namespace {
 
-/// Whether `op` uses `memref` other than as `except`.
-bool usesOtherThan(Operation *op, Value memref, Operation *except) {
+/// Whether `op` or an operation nested in it uses `memref`.
+bool uses(Operation *op, Value memref) {
   return op
       ->walk([&](Operation *inner) {
-        if (inner != except && llvm::is_contained(inner->getOperands(), memref))
+        if (llvm::is_contained(inner->getOperands(), memref))
           return WalkResult::interrupt();
         return WalkResult::advance();
       })
@@ -32,7 +32,7 @@ memref::StoreOp onlyStoreOf(scf::ForOp loop, memref::LoadOp load) {
     if (store && store.getMemRef() == load.getMemRef() && !found &&
         store.getIndices() == load.getIndices() && load->isBeforeInBlock(store))
       found = store;
-    else if (usesOtherThan(&op, load.getMemRef(), nullptr))
+    else if (uses(&op, load.getMemRef()))
       return {};
   }
   return found;

@@ -28,8 +28,11 @@ using namespace mlir;
 
 namespace {
 
-/// What a dynamic extent (the batch) counts as when threads are counted.
-constexpr int64_t kAssumedDynamicExtent = 32;
+/// The threads a dimension of `extent` iterations gives; a dynamic extent
+/// (the batch) counts as 32.
+int64_t threadsAlong(int64_t extent) {
+  return ShapedType::isDynamic(extent) ? 32 : extent;
+}
 
 /// Whether output `init` of `op` is a sum: its payload yields
 /// `addf(out, x)` and reads `out` nowhere else, so that threads may each
@@ -82,8 +85,7 @@ struct SpreadReductionsPass
     for (auto [d, iterator] : llvm::enumerate(iterators)) {
       if (iterator == utils::IteratorType::parallel) {
         parallel.push_back(d);
-        threads *= ShapedType::isDynamic(extents[d]) ? kAssumedDynamicExtent
-                                                     : extents[d];
+        threads *= threadsAlong(extents[d]);
       } else {
         reduction.push_back(d);
       }
@@ -100,8 +102,7 @@ struct SpreadReductionsPass
       if (!sumsWhereShared(op, candidate))
         break;
       spread = candidate;
-      threads *= ShapedType::isDynamic(extents[d]) ? kAssumedDynamicExtent
-                                                   : extents[d];
+      threads *= threadsAlong(extents[d]);
     }
     SmallVector<unsigned> order(spread);
     llvm::append_range(order, parallel);
