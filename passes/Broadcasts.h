@@ -17,17 +17,23 @@ namespace mlir::weft {
 
 /// Whether `op` only copies its input along the output's dimensions: all
 /// loops parallel, the output indexed by all of them in order, the input
-/// by some of them, and a body that yields the input.
+/// by some of them in order (not a transpose, which weft-transpose-for-lanes
+/// makes to be read contiguously), and a body that yields the input.
 inline bool isBroadcast(linalg::GenericOp op) {
   if (!op || !op.hasPureTensorSemantics() || op.getNumDpsInputs() != 1 ||
       op.getNumDpsInits() != 1 || op.getNumParallelLoops() != op.getNumLoops())
     return false;
   Block &body = op.getRegion().front();
-  return body.getOperations().size() == 1 &&
-         body.getTerminator()->getOperand(0) == body.getArgument(0) &&
-         op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity() &&
-         op.getMatchingIndexingMap(op.getDpsInputOperand(0))
-             .isProjectedPermutation();
+  AffineMap input = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  if (body.getOperations().size() != 1 ||
+      body.getTerminator()->getOperand(0) != body.getArgument(0) ||
+      !op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity() ||
+      !input.isProjectedPermutation())
+    return false;
+  for (unsigned i = 1; i < input.getNumResults(); ++i)
+    if (input.getDimPosition(i) <= input.getDimPosition(i - 1))
+      return false;
+  return true;
 }
 
 } // namespace mlir::weft

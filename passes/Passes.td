@@ -578,6 +578,41 @@ def LowerAllocaScopesPass : Pass<"weft-lower-alloca-scopes"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def TransposeForLanesPass : Pass<"weft-transpose-for-lanes"> {
+  let summary = "Short-rowed kernels transposed so that a register-wide "
+                "dimension is contiguous";
+  let description = [{
+    A multiply-add `linalg.generic` (two inputs, one output, at least one
+    reduction) whose output has a static shape and a contiguous dimension
+    shorter than a vector register, and which has a parallel output
+    dimension of whole registers (a multiple of `vector-width`) read by one
+    input as a plain index and not by the other, is rewritten so that this
+    dimension is the last of its output and of that input: the input is
+    copied transposed, the output's start refilled (a `linalg.fill`) or
+    copied transposed, and the result copied back into the original output.
+    The copies are `linalg.generic`s.
+
+    Why: `weft-tile-and-vectorize` takes its lanes along the output's
+    contiguous dimension, or along a reduction contiguous in the inputs
+    with one partial sum per lane. A convolution's weight gradient
+    `dW[o, c, kh, kw]` has rows of a kernel's width (5) and reductions of
+    an image's (lenet's conv2: 10 of 16 lanes, both inputs loaded at every
+    step). Transposed, its output channels are the lanes, the output
+    gradient their contiguous vector and the input broadcast scalars, and
+    no lane is idle. The copies cost one pass over the output gradient.
+    Run before `weft-tile-and-vectorize`. With `remarks`, each kernel
+    transposed is reported at its location.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", "16",
+           "f32 lanes of the target's vector registers (16: AVX-512, 8: AVX2)">,
+    Option<"remarks", "remarks", "bool", "false",
+           "emit a remark for every kernel transposed">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def FoldBroadcastTransposesPass : Pass<"weft-fold-broadcast-transposes"> {
   let summary = "Broadcasts along the lanes as splats, not transposes";
   let description = [{

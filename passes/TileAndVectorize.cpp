@@ -60,6 +60,10 @@ struct BlockPlan {
   bool parallel = false;
 };
 
+/// Independent accumulators a block needs so that its multiply-adds do not
+/// wait on each other: two FMA pipes, four cycles' latency each.
+constexpr int64_t kLatencyHidingAccumulators = 8;
+
 /// Whether `map` reads dimension `dim` (in any result expression).
 bool uses(AffineMap map, unsigned dim) { return map.isFunctionOfDim(dim); }
 
@@ -142,20 +146,50 @@ bool readsAlone(AffineMap map, unsigned dim, ArrayRef<int64_t> wide) {
 /// `plan` when that loads less per multiply-add.
 void addSecondRows(BlockPlan &plan, ArrayRef<int64_t> ranges,
                    ArrayRef<IteratorType> iterators, AffineMap a, AffineMap b,
-                   int64_t registers, int64_t registersPerRow) {
+                   int64_t registers, int64_t registersPerRow, bool fewest) {
   AffineMap rowMover = uses(a, plan.rowsDim) ? a : b;
   AffineMap other = rowMover == a ? b : a;
   auto perLoad = [](int64_t rows, int64_t rows2) {
     return double(rows * rows2) / double(rows + rows2);
   };
   double best = perLoad(plan.rows, 1);
+  std::optional<std::pair<int64_t, int64_t>> chosen;
   for (unsigned d = 0; d < ranges.size(); ++d) {
     if (int64_t(d) == plan.lanesDim || int64_t(d) == plan.rowsDim ||
         iterators[d] != IteratorType::parallel ||
-        ShapedType::isDynamic(ranges[d]) || !uses(other, d) ||
-        uses(rowMover, d) ||
-        !readsAlone(other, d, {plan.lanesDim, plan.rowsDim}))
+        ShapedType::isDynamic(ranges[d]))
       continue;
+    // For latency, rows may also follow the rows' own input when it is
+    // broadcast (not read along the lanes): one more scalar per row.
+    bool alongOther = uses(other, d) && !uses(rowMover, d) &&
+                      readsAlone(other, d, {plan.lanesDim, plan.rowsDim});
+    bool alongBroadcast = fewest && uses(rowMover, d) && !uses(other, d) &&
+                          !uses(rowMover, plan.lanesDim) &&
+                          readsAlone(rowMover, d, {plan.rowsDim});
+    if (!alongOther && !alongBroadcast)
+      continue;
+    if (fewest) {
+      // The fewest second rows that hide the latency, the block's rows
+      // unchanged: each extra row reaches further into any zero padding
+      // the input has, whose steps are then no longer skipped.
+      for (int64_t rows2 = 2; rows2 <= std::min<int64_t>(ranges[d], 8);
+           ++rows2) {
+        if (ranges[d] % rows2 != 0)
+          continue;
+        // Fewer first rows where both no longer fit the registers (6 x 5
+        // of a 5-wide kernel become 3 x 5).
+        int64_t rows = largestDivisor(ranges[plan.rowsDim],
+                                      registers / (registersPerRow * rows2));
+        if (rows * rows2 * registersPerRow < kLatencyHidingAccumulators)
+          continue;
+        if (!chosen || rows2 < chosen->second) {
+          chosen = {rows, rows2};
+          plan.rows2Dim = d;
+        }
+        break;
+      }
+      continue;
+    }
     // Every divisor up to 8 of the dimension (a kernel's 3 or 5 rows whole):
     // the most multiply-adds per load, within the registers.
     for (int64_t rows2 = 2; rows2 <= std::min<int64_t>(ranges[d], 8); ++rows2) {
@@ -171,6 +205,8 @@ void addSecondRows(BlockPlan &plan, ArrayRef<int64_t> ranges,
       }
     }
   }
+  if (chosen)
+    std::tie(plan.rows, plan.rows2) = *chosen;
 }
 
 /// Why `op` cannot be blocked, or the plan to block it.
@@ -256,8 +292,16 @@ FailureOr<BlockPlan> planBlock(linalg::GenericOp op, int64_t vectorWidth,
     }
   }
 
-  if (plan.partialDim >= 0 && plan.rowsDim >= 0)
-    addSecondRows(plan, ranges, iterators, a, b, registers, registersPerRow);
+  // Without partial sums, a block of few accumulators waits on each
+  // multiply-add's latency (lenet's conv2 input gradient: 6 rows of one
+  // register); rows along a second dimension give it independent sums.
+  if (plan.rowsDim >= 0 && plan.partialDim >= 0)
+    addSecondRows(plan, ranges, iterators, a, b, registers, registersPerRow,
+                  /*fewest=*/false);
+  else if (plan.rowsDim >= 0 &&
+           plan.rows * registersPerRow < kLatencyHidingAccumulators)
+    addSecondRows(plan, ranges, iterators, a, b, registers, registersPerRow,
+                  /*fewest=*/true);
 
   for (unsigned d = 0; d < op.getNumLoops(); ++d) {
     int64_t tile = int64_t(d) == plan.lanesDim ? plan.lanes

@@ -34,6 +34,10 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
   // that an activation is the kernel's only user (a block epilogue).
   pm.addPass(memref::createResolveRankedShapeTypeResultDimsPass());
   pm.addPass(createCanonicalizerPass());
+  weft::TransposeForLanesPassOptions transposes;
+  transposes.remarks = reports.kernelRemarks;
+  transposes.vectorWidth = vectorWidth;
+  pm.addNestedPass<func::FuncOp>(weft::createTransposeForLanesPass(transposes));
   weft::TileAndVectorizePassOptions blocks;
   blocks.remarks = reports.kernelRemarks;
   blocks.vectorWidth = vectorWidth;

@@ -34,6 +34,15 @@ CASES = {
     # a row and a column past the last whole window: 9x10 -> 3x3 -> 1x1.
     "tiling-windows": ((2, 11, 12), 3, (4, (3, 3), (1, 1), (0, 0), (1, 1), 1),
                        ((3, 3), (3, 3), (0, 0)), ((2, 2), (2, 2), (0, 0))),
+    # Weight gradients that weft-transpose-for-lanes computes with the
+    # output channels as lanes (16 a group): lenet's conv2, and a grouped
+    # convolution.
+    "channel-lanes": ((6, 14, 14), 10, (16, (5, 5), (1, 1), (0, 0), (1, 1), 1),
+                      ((2, 2), (2, 2), (0, 0)), ((1, 1), (1, 1), (0, 0))),
+    "channel-lanes-grouped": ((16, 12, 12), 4,
+                              (32, (3, 3), (1, 1), (0, 0), (1, 1), 2),
+                              ((2, 2), (2, 2), (0, 0)),
+                              ((2, 2), (1, 1), (0, 0))),
 }
 
 

@@ -112,3 +112,27 @@ func.func @read_of_bias_broadcast(%b: tensor<16xf32>, %init: tensor<?x16x10x10xf
   }
   return %r : tensor<?x16x10x10xf32>
 }
+
+// A transposed copy is no broadcast: weft-transpose-for-lanes makes it so
+// that a kernel reads it contiguously, and reading its source instead
+// would read at a stride again. The read stays.
+#swapped = affine_map<(i, j) -> (j, i)>
+#same = affine_map<(i, j) -> (i, j)>
+// CHECK-LABEL: func.func @read_of_transpose_stays
+// CHECK:         %[[T:.*]] = linalg.generic
+// CHECK:         vector.transfer_read %[[T]]
+func.func @read_of_transpose_stays(%a: tensor<4x16xf32>) -> vector<4x16xf32> {
+  %c0 = arith.constant 0 : index
+  %pad = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<16x4xf32>
+  %t = linalg.generic {indexing_maps = [#swapped, #same],
+      iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<4x16xf32>) outs(%empty : tensor<16x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<16x4xf32>
+  %v = vector.transfer_read %t[%c0, %c0], %pad
+      {in_bounds = [true, true], permutation_map = affine_map<(d0, d1) -> (d1, d0)>}
+      : tensor<16x4xf32>, vector<4x16xf32>
+  return %v : vector<4x16xf32>
+}

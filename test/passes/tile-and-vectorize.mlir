@@ -93,22 +93,24 @@ func.func @weight_gradient(%x: tensor<?x1x32x13x13xf32>, %dy: tensor<?x1x64x11x1
 // output columns would be an odd-sized vector, which LLVM assembles from
 // pieces through the stack; the kernel is split along them into kernels of
 // 16, 8 and 4 columns (upstream's linalg::splitOp), one whole register each,
-// the later ones accumulating into the earlier ones' result.
+// the later ones accumulating into the earlier ones' result. Six rows of
+// one register each would wait on each other's multiply-adds: the blocks
+// take two output rows as well, 12 independent accumulators.
 #x = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (n, g, c, oh + kh, ow + kw)>
 #w = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (g, f, c, kh, kw)>
 #o = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (n, g, f, oh, ow)>
 // CHECK-LABEL: func.func @conv_broadcast_rows
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<6x16xf32>)
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<6x8xf32>)
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<6x4xf32>)
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<6x2x16xf32>)
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<6x2x8xf32>)
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<6x2x4xf32>)
 // CHECK-NOT: vector<6x28xf32>
 func.func @conv_broadcast_rows(%x: tensor<?x1x1x32x32xf32>, %w: tensor<1x6x1x5x5xf32>,
                                %init: tensor<?x1x6x28x28xf32>) -> tensor<?x1x6x28x28xf32> {
   // expected-remark @below {{kernel split: 28 lanes (loop 4) as 16 + 12}}
-  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 16 lanes (lanes: loop 4, rows: loop 2), blocks in parallel}}
+  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 16 lanes (lanes: loop 4, rows: loop 2 x 2 (loop 3)), blocks in parallel}}
   // expected-remark @below {{kernel split: 12 lanes (loop 4) as 8 + 4}}
-  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 8 lanes (lanes: loop 4, rows: loop 2), blocks in parallel}}
-  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 4 lanes (lanes: loop 4, rows: loop 2), blocks in parallel}}
+  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 8 lanes (lanes: loop 4, rows: loop 2 x 2 (loop 3)), blocks in parallel}}
+  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 4 lanes (lanes: loop 4, rows: loop 2 x 2 (loop 3)), blocks in parallel}}
   %r = linalg.generic {indexing_maps = [#x, #w, #o],
       iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
                         "reduction", "reduction", "reduction"]}
@@ -426,22 +428,22 @@ func.func @conv_relu_shared(%x: tensor<?x1x32x13x13xf32>, %w: tensor<1x64x32x3x3
 #o = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (n, g, f, oh, ow)>
 #id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-LABEL: func.func @split_conv_relu
-// CHECK: scf.for {{.*}} -> (vector<6x16xf32>)
-// CHECK: arith.maximumf {{.*}} : vector<1x1x6x1x16xf32>
-// CHECK: scf.for {{.*}} -> (vector<6x8xf32>)
-// CHECK: arith.maximumf {{.*}} : vector<1x1x6x1x8xf32>
-// CHECK: scf.for {{.*}} -> (vector<6x4xf32>)
-// CHECK: arith.maximumf {{.*}} : vector<1x1x6x1x4xf32>
+// CHECK: scf.for {{.*}} -> (vector<6x2x16xf32>)
+// CHECK: arith.maximumf {{.*}} : vector<1x1x6x2x16xf32>
+// CHECK: scf.for {{.*}} -> (vector<6x2x8xf32>)
+// CHECK: arith.maximumf {{.*}} : vector<1x1x6x2x8xf32>
+// CHECK: scf.for {{.*}} -> (vector<6x2x4xf32>)
+// CHECK: arith.maximumf {{.*}} : vector<1x1x6x2x4xf32>
 // CHECK-NOT: linalg.generic
 // CHECK-NOT: arith.maximumf
 func.func @split_conv_relu(%x: tensor<?x1x1x32x32xf32>, %w: tensor<1x6x1x5x5xf32>,
                            %init: tensor<?x1x6x28x28xf32>) -> tensor<?x6x28x28xf32> {
   %zero = arith.constant 0.0 : f32
   // expected-remark @below {{kernel split: 28 lanes (loop 4) as 16 + 12}}
-  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 16 lanes (lanes: loop 4, rows: loop 2), blocks in parallel, with the elementwise op after it applied to each block}}
+  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 16 lanes (lanes: loop 4, rows: loop 2 x 2 (loop 3)), blocks in parallel, with the elementwise op after it applied to each block}}
   // expected-remark @below {{kernel split: 12 lanes (loop 4) as 8 + 4}}
-  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 8 lanes (lanes: loop 4, rows: loop 2), blocks in parallel, with the elementwise op after it applied to each block}}
-  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 4 lanes (lanes: loop 4, rows: loop 2), blocks in parallel, with the elementwise op after it applied to each block}}
+  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 8 lanes (lanes: loop 4, rows: loop 2 x 2 (loop 3)), blocks in parallel, with the elementwise op after it applied to each block}}
+  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 4 lanes (lanes: loop 4, rows: loop 2 x 2 (loop 3)), blocks in parallel, with the elementwise op after it applied to each block}}
   %r = linalg.generic {indexing_maps = [#x, #w, #o],
       iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
                         "reduction", "reduction", "reduction"]}
@@ -468,24 +470,26 @@ func.func @split_conv_relu(%x: tensor<?x1x1x32x32xf32>, %w: tensor<1x6x1x5x5xf32
 // -----
 
 // A convolution's input gradient (lenet's conv2): the output gradient
-// (10x10) padded by kernel - 1 = 4 zeros on every side. The block is one
-// output row; the kernel-row loop runs only over the rows that reach the
-// gradient, [max(0, 4 - oh), min(5, 14 - oh)), since a padding row adds
-// zero. The columns are the lanes: every kernel column reaches some of the
-// 10 nonzero columns, so that loop keeps its bounds.
+// (10x10) padded by kernel - 1 = 4 zeros on every side. The block is two
+// output rows (6 x 2 accumulators, enough to hide the multiply-adds'
+// latency, and the fewest rows that do: each reaches further into the
+// padding); the kernel-row loop runs only over the rows that reach the
+// gradient from either, [max(0, 3 - oh), min(5, 14 - oh)), since a padding
+// row adds zero. The columns are the lanes: every kernel column reaches
+// some of the 10 nonzero columns, so that loop keeps its bounds.
 #dyp = affine_map<(n, g, c, oh, ow, f, kh, kw) -> (n, g, f, oh + kh, ow + kw)>
 #wf = affine_map<(n, g, c, oh, ow, f, kh, kw) -> (g, f, c, kh, kw)>
 #dx = affine_map<(n, g, c, oh, ow, f, kh, kw) -> (n, g, c, oh, ow)>
-// CHECK-DAG: #[[FIRST:.*]] = affine_map<()[s0] -> (-s0 + 4, 0)>
+// CHECK-DAG: #[[FIRST:.*]] = affine_map<()[s0] -> (-s0 + 3, 0)>
 // CHECK-DAG: #[[LAST:.*]] = affine_map<()[s0] -> (-s0 + 14, 5)>
 // CHECK-LABEL: func.func @input_gradient_skips_padding
-// CHECK: scf.forall (%{{.*}}, %[[OH:.*]]) in (%{{.*}}, 14)
+// CHECK: scf.forall (%{{.*}}, %[[OH:.*]]) = (0, 0) to (%{{.*}}, 14) step (1, 2)
 // CHECK: scf.for {{.*}} to %c16 step %c1
 // CHECK: %[[LO:.*]] = affine.max #[[FIRST]]()[%[[OH]]]
 // CHECK: %[[HI:.*]] = affine.min #[[LAST]]()[%[[OH]]]
 // CHECK: scf.for %{{.*}} = %[[LO]] to %[[HI]] step %c1
 // CHECK: scf.for %{{.*}} = %c0 to %c5 step %c1
-// CHECK: arith.mulf {{.*}} : vector<6x14xf32>
+// CHECK: arith.mulf {{.*}} : vector<6x2x14xf32>
 func.func @input_gradient_skips_padding(%dy: tensor<?x16x10x10xf32>, %w: tensor<1x16x6x5x5xf32>,
                                         %init: tensor<?x1x6x14x14xf32>) -> tensor<?x1x6x14x14xf32> {
   %c0 = arith.constant 0 : index
@@ -497,7 +501,7 @@ func.func @input_gradient_skips_padding(%dy: tensor<?x16x10x10xf32>, %w: tensor<
       : tensor<?x16x10x10xf32> into tensor<?x16x18x18xf32>
   %grouped = tensor.expand_shape %padded [[0], [1, 2], [3], [4]] output_shape [%n, 1, 16, 18, 18]
       : tensor<?x16x18x18xf32> into tensor<?x1x16x18x18xf32>
-  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 14 lanes (lanes: loop 4, rows: loop 2), blocks in parallel}}
+  // expected-remark @below {{kernel vectorised: blocks of 6 row(s) x 14 lanes (lanes: loop 4, rows: loop 2 x 2 (loop 3)), blocks in parallel}}
   %r = linalg.generic {indexing_maps = [#dyp, #wf, #dx],
       iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
                         "reduction", "reduction", "reduction"]}

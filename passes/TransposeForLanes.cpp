@@ -1,0 +1,269 @@
+//===- TransposeForLanes.cpp - Whole registers of lanes via a transpose ---===//
+//
+// See weft-transpose-for-lanes in Passes.td. weft-tile-and-vectorize takes
+// its lanes along the output's contiguous dimension, or along a reduction
+// contiguous in the inputs. A convolution's weight gradient has neither in
+// whole registers: its output rows are kernel-wide (5 lanes) and its
+// reductions image-wide (10 lanes of 16 in lenet's conv2, one partial sum
+// per lane). Its output channels (16) are a whole register, but lie at a
+// stride in the output and in the output gradient. Moving them last in both,
+// with a copy of the output gradient and of the result, turns the kernel
+// into an outer product of a contiguous vector and broadcast scalars.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+namespace mlir::weft {
+#define GEN_PASS_DEF_TRANSPOSEFORLANESPASS
+#include "passes/Passes.h.inc"
+} // namespace mlir::weft
+
+using namespace mlir;
+
+namespace {
+
+using utils::IteratorType;
+
+/// The position among `map`'s results of the plain dimension `dim`, if it
+/// is one of them.
+std::optional<unsigned> plainPosition(AffineMap map, unsigned dim) {
+  for (auto [i, result] : llvm::enumerate(map.getResults()))
+    if (auto d = dyn_cast<AffineDimExpr>(result); d && d.getPosition() == dim)
+      return unsigned(i);
+  return std::nullopt;
+}
+
+/// The permutation of `rank` positions that moves `position` last, keeping
+/// the others in order.
+SmallVector<int64_t> movedLast(unsigned rank, unsigned position) {
+  SmallVector<int64_t> permutation;
+  for (unsigned i = 0; i < rank; ++i)
+    if (i != position)
+      permutation.push_back(i);
+  permutation.push_back(position);
+  return permutation;
+}
+
+/// `map` with its results in the order `permutation` gives.
+AffineMap permuteResults(AffineMap map, ArrayRef<int64_t> permutation) {
+  SmallVector<AffineExpr> results;
+  for (int64_t from : permutation)
+    results.push_back(map.getResult(from));
+  return AffineMap::get(map.getNumDims(), map.getNumSymbols(), results,
+                        map.getContext());
+}
+
+/// A copy of `source` with its dimensions in the order `permutation` gives,
+/// written into `dest` (of the permuted shape) by a linalg.generic, which
+/// the pipeline's elementwise passes lower like any other.
+Value transposeInto(OpBuilder &b, Location loc, Value source, Value dest,
+                    ArrayRef<int64_t> permutation) {
+  unsigned rank = permutation.size();
+  // Output position i reads source position permutation[i].
+  SmallVector<AffineExpr> reads(rank);
+  for (unsigned i = 0; i < rank; ++i)
+    reads[permutation[i]] = b.getAffineDimExpr(i);
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, reads, b.getContext()),
+                                 b.getMultiDimIdentityMap(rank)};
+  SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
+  auto copy = linalg::GenericOp::create(
+      b, loc, dest.getType(), ValueRange{source}, ValueRange{dest}, maps,
+      iterators, [](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        linalg::YieldOp::create(nested, nestedLoc, args[0]);
+      });
+  return copy->getResult(0);
+}
+
+/// An empty tensor shaped like `source` with its dimensions permuted.
+Value emptyPermuted(OpBuilder &b, Location loc, Value source,
+                    ArrayRef<int64_t> permutation) {
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, source);
+  SmallVector<OpFoldResult> permuted;
+  for (int64_t from : permutation)
+    permuted.push_back(sizes[from]);
+  return tensor::EmptyOp::create(
+      b, loc, permuted,
+      cast<RankedTensorType>(source.getType()).getElementType());
+}
+
+/// The copies read at a stride, about as slow per element as a few dozen
+/// multiply-adds in registers: below this many multiply-adds per element
+/// copied, a kernel is left as it is (fashion_cnn's conv1 weight gradient,
+/// 9 per element of its output gradient, ran slower transposed; lenet's
+/// conv2, 60, and fashion_cnn's, 85, twice as fast).
+constexpr int64_t kMinMultiplyAddsPerCopied = 32;
+
+/// Elements of `type`, a dynamic (batch) dimension counted as one.
+int64_t elementsPerBatchRow(ShapedType type) {
+  int64_t elements = 1;
+  for (int64_t size : type.getShape())
+    elements *= ShapedType::isDynamic(size) ? 1 : size;
+  return elements;
+}
+
+/// Whether the copies transposing `op` along `dim` cost little next to its
+/// multiply-adds (per batch row: both grow with the batch).
+bool copiesPay(linalg::GenericOp op, unsigned dim) {
+  int64_t multiplyAdds = 1;
+  for (int64_t range : op.getStaticLoopRanges())
+    multiplyAdds *= ShapedType::isDynamic(range) ? 1 : range;
+  int64_t copied = 0;
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (op.getMatchingIndexingMap(input).isFunctionOfDim(dim))
+      copied += elementsPerBatchRow(cast<ShapedType>(input->get().getType()));
+  Value start = op.getDpsInits()[0];
+  int64_t output = elementsPerBatchRow(cast<ShapedType>(start.getType()));
+  copied += start.getDefiningOp<linalg::FillOp>() ? output : 2 * output;
+  return multiplyAdds >= kMinMultiplyAddsPerCopied * copied;
+}
+
+/// The dimension to move last in `op` (its output and the one input that
+/// reads it), or none: a parallel dimension of whole registers, read by
+/// one input as a plain index, not by the other, where the output's
+/// contiguous dimension is shorter than a register and static (the whole
+/// output is then copied back once, and it is small: a weight gradient),
+/// and the copies pay (copiesPay).
+std::optional<unsigned> laneDimension(linalg::GenericOp op,
+                                      int64_t vectorWidth) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !op.hasPureTensorSemantics() || op.getNumReductionLoops() == 0)
+    return std::nullopt;
+  auto outType = dyn_cast<RankedTensorType>(op.getDpsInits()[0].getType());
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (!outType || !outType.hasStaticShape() || outType.getRank() < 2 ||
+      !out.isProjectedPermutation() || outType.getShape().back() >= vectorWidth)
+    return std::nullopt;
+  AffineMap a = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  AffineMap b = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
+  SmallVector<IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  for (unsigned i = 0; i + 1 < out.getNumResults(); ++i) {
+    unsigned d = out.getDimPosition(i);
+    if (iterators[d] != IteratorType::parallel ||
+        ShapedType::isDynamic(ranges[d]) || ranges[d] % vectorWidth != 0 ||
+        a.isFunctionOfDim(d) == b.isFunctionOfDim(d))
+      continue;
+    AffineMap mover = a.isFunctionOfDim(d) ? a : b;
+    // Read as a plain index, and only there (not `oh + kh`).
+    std::optional<unsigned> position = plainPosition(mover, d);
+    if (!position || llvm::count_if(mover.getResults(), [&](AffineExpr e) {
+                       return e.isFunctionOfDim(d);
+                     }) != 1)
+      continue;
+    if (!copiesPay(op, d))
+      return std::nullopt;
+    return d;
+  }
+  return std::nullopt;
+}
+
+/// Rewrites `op` so that `dim` is contiguous in its output and in the input
+/// that reads it: that input and the output's start are copied transposed,
+/// the result copied back into the original output.
+void transposeForLanes(RewriterBase &rewriter, linalg::GenericOp op,
+                       unsigned dim) {
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  SmallVector<Value> inputs = op.getDpsInputs();
+  for (auto [i, input] : llvm::enumerate(inputs)) {
+    std::optional<unsigned> position = plainPosition(maps[i], dim);
+    if (!position)
+      continue;
+    SmallVector<int64_t> permutation =
+        movedLast(maps[i].getNumResults(), *position);
+    input = transposeInto(rewriter, loc, input,
+                          emptyPermuted(rewriter, loc, input, permutation),
+                          permutation);
+    maps[i] = permuteResults(maps[i], permutation);
+  }
+
+  // The output's start: a fill (the usual zero) is refilled in the new
+  // layout, anything else copied.
+  OpOperand *init = op.getDpsInitOperand(0);
+  unsigned outIndex = init->getOperandNumber();
+  SmallVector<int64_t> outPermutation = movedLast(
+      maps[outIndex].getNumResults(), *plainPosition(maps[outIndex], dim));
+  Value start = init->get();
+  Value destination = start;
+  Value newStart;
+  if (auto fill = start.getDefiningOp<linalg::FillOp>()) {
+    destination = fill.getDpsInits()[0];
+    newStart = linalg::FillOp::create(
+                   rewriter, loc, fill.getDpsInputs()[0],
+                   emptyPermuted(rewriter, loc, destination, outPermutation))
+                   .getResult(0);
+  } else {
+    newStart = transposeInto(
+        rewriter, loc, start,
+        emptyPermuted(rewriter, loc, start, outPermutation), outPermutation);
+  }
+  maps[outIndex] = permuteResults(maps[outIndex], outPermutation);
+
+  auto transposed = linalg::GenericOp::create(rewriter, loc, newStart.getType(),
+                                              inputs, ValueRange{newStart},
+                                              maps, op.getIteratorTypesArray());
+  rewriter.inlineRegionBefore(op.getRegion(), transposed.getRegion(),
+                              transposed.getRegion().end());
+  transposed->setDiscardableAttrs(op->getDiscardableAttrDictionary());
+  // The vectoriser orders a block's vector dimensions as its loops: the
+  // lanes' loop goes after every other parallel one, so that they are the
+  // vector's last (contiguous) dimension, not its first.
+  SmallVector<unsigned> order;
+  SmallVector<IteratorType> iterators = transposed.getIteratorTypesArray();
+  for (auto [d, iterator] : llvm::enumerate(iterators))
+    if (iterator == IteratorType::parallel && d != dim)
+      order.push_back(d);
+  order.push_back(dim);
+  for (auto [d, iterator] : llvm::enumerate(iterators))
+    if (iterator != IteratorType::parallel)
+      order.push_back(d);
+  if (!llvm::equal(order, llvm::seq<unsigned>(0, order.size()))) {
+    FailureOr<linalg::GenericOp> reordered =
+        linalg::interchangeGenericOp(rewriter, transposed, order);
+    if (succeeded(reordered))
+      transposed = *reordered;
+  }
+  // Back: output position p of the original reads the transposed result
+  // where outPermutation put p.
+  SmallVector<int64_t> inverse(outPermutation.size());
+  for (auto [i, from] : llvm::enumerate(outPermutation))
+    inverse[from] = int64_t(i);
+  Value back = transposeInto(rewriter, loc, transposed->getResult(0),
+                             destination, inverse);
+  rewriter.replaceOp(op, back);
+}
+
+struct TransposeForLanesPass
+    : public weft::impl::TransposeForLanesPassBase<TransposeForLanesPass> {
+  using TransposeForLanesPassBase::TransposeForLanesPassBase;
+
+  void runOnOperation() override {
+    SmallVector<std::pair<linalg::GenericOp, unsigned>> kernels;
+    getOperation()->walk([&](linalg::GenericOp op) {
+      if (std::optional<unsigned> dim = laneDimension(op, vectorWidth))
+        kernels.emplace_back(op, *dim);
+    });
+    IRRewriter rewriter(&getContext());
+    for (auto [op, dim] : kernels) {
+      if (remarks)
+        emitRemark(op.getLoc())
+            << llvm::formatv("kernel transposed: loop {0} ({1} iterations) "
+                             "made contiguous in its output and input, for "
+                             "lanes in whole registers",
+                             dim, op.getStaticLoopRanges()[dim])
+                   .str();
+      transposeForLanes(rewriter, op, dim);
+    }
+  }
+};
+
+} // namespace
