@@ -201,7 +201,17 @@ def TileAndVectorizePass : Pass<"weft-tile-and-vectorize", "::mlir::func::FuncOp
     upstream's `linalg::splitOp` (16 + 12, then 8 + 4), and each piece is
     blocked as a kernel of its own. Rows whose input does not move with the
     lanes (broadcast scalars) are preferred to rows that each load a
-    vector. The loops over blocks form an `scf.forall` (their blocks write
+    vector. A block of fewer than 8 accumulator registers (two FMA pipes
+    with four cycles' latency) waits on its own multiply-adds: it takes rows
+    along a second dimension too, the fewest that reach 8 (fewer first rows
+    if both no longer fit), since each extra row reaches further into any
+    zero padding whose steps are skipped (lenet's conv2 input gradient: 6
+    channels x 2 image rows). A block with no static dimension for rows (a
+    dense layer's input gradient, whose rows would be the batch) takes more
+    registers of its lanes instead, up to 8 that divide the dimension, and
+    its loops over blocks put the dimensions its largest input does not
+    move along innermost, so that consecutive blocks reuse that input's
+    tile from cache. The loops over blocks form an `scf.forall` (their blocks write
     disjoint tiles of the output) when the kernel has at least
     `parallel-work` multiply-adds, so that the CPU pipeline can run them on
     several threads; smaller kernels keep `scf.for` loops. Run

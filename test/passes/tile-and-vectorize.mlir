@@ -270,6 +270,34 @@ func.func @small_dense(%x: tensor<?x64xf32>, %w: tensor<64x8xf32>,
 
 // -----
 
+// lenet's fc1 input gradient, dx[n, 400] = dy[n, 120] . w[120, 400]: its
+// only dimension for rows is the batch, dynamic, so a block is one row.
+// One register of lanes would be one chain of dependent multiply-adds; the
+// block takes 5 (80 lanes, the most up to 8 registers that divide 400).
+// The loops over blocks put the batch innermost, so that consecutive
+// blocks read the same 120 x 80 tile of the weight (from L1, not L2).
+// CHECK-LABEL: func.func @dense_input_gradient
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (400, %{{.*}}) step (80, 1)
+// CHECK: arith.mulf {{.*}} : vector<80xf32>
+func.func @dense_input_gradient(%dy: tensor<?x120xf32>, %w: tensor<120x400xf32>,
+                                %init: tensor<?x400xf32>) -> tensor<?x400xf32> {
+  // expected-remark @below {{kernel vectorised: blocks of 1 row(s) x 80 lanes (lanes: loop 1), blocks in parallel}}
+  %r = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                        affine_map<(m, n, k) -> (k, n)>,
+                                        affine_map<(m, n, k) -> (m, n)>],
+      iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%dy, %w : tensor<?x120xf32>, tensor<120x400xf32>)
+      outs(%init : tensor<?x400xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b fastmath<reassoc,contract> : f32
+    %s = arith.addf %acc, %m fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<?x400xf32>
+  return %r : tensor<?x400xf32>
+}
+
+// -----
+
 // Left as they are, with the reason: a long row that no vector width
 // divides, and a single-input reduction (a bias gradient).
 // CHECK-LABEL: func.func @left_alone
