@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Activations.h"
 #include "passes/LoopWork.h"
 #include "passes/Passes.h"
 #include "passes/ZeroPadding.h"
@@ -447,19 +448,6 @@ LogicalResult foldUnitDimsAndVectorize(RewriterBase &rewriter,
   return vectorizeInPlace(rewriter, kernel, what, why);
 }
 
-/// Whether `op` maps one input to its output element by element (an
-/// activation): all loops parallel, every map the identity, and its output
-/// only written.
-bool isActivation(linalg::GenericOp op) {
-  if (!op || !op.hasPureTensorSemantics() ||
-      op.getNumParallelLoops() != op.getNumLoops() ||
-      op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
-      op.payloadUsesValueFromOperand(op.getDpsInitOperand(0)))
-    return false;
-  return llvm::all_of(op.getIndexingMapsArray(),
-                      [](AffineMap map) { return map.isIdentity(); });
-}
-
 /// The activation that is the only user of `kernel`'s result, in its shape,
 /// which a block can apply to its accumulators before storing them; null
 /// if there is none.
@@ -468,7 +456,8 @@ linalg::GenericOp epilogueOf(linalg::GenericOp kernel) {
   if (!result.hasOneUse())
     return {};
   auto user = dyn_cast<linalg::GenericOp>(*result.getUsers().begin());
-  if (!isActivation(user) || user->getResult(0).getType() != result.getType())
+  if (!weft::isActivation(user) ||
+      user->getResult(0).getType() != result.getType())
     return {};
   return user;
 }
@@ -489,7 +478,7 @@ void sinkReshapeBelowActivation(RewriterBase &rewriter,
     return;
   auto activation =
       dyn_cast<linalg::GenericOp>(*reshape->getResult(0).getUsers().begin());
-  if (!isActivation(activation))
+  if (!weft::isActivation(activation))
     return;
   Location loc = activation.getLoc();
   auto type = cast<RankedTensorType>(result.getType());

@@ -12,11 +12,14 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Activations.h"
+#include "passes/Broadcasts.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -65,7 +68,8 @@ AffineMap permuteResults(AffineMap map, ArrayRef<int64_t> permutation) {
 /// written into `dest` (of the permuted shape) by a linalg.generic, which
 /// the pipeline's elementwise passes lower like any other.
 Value transposeInto(OpBuilder &b, Location loc, Value source, Value dest,
-                    ArrayRef<int64_t> permutation) {
+                    ArrayRef<int64_t> permutation,
+                    linalg::GenericOp activation = {}) {
   unsigned rank = permutation.size();
   // Output position i reads source position permutation[i].
   SmallVector<AffineExpr> reads(rank);
@@ -74,12 +78,47 @@ Value transposeInto(OpBuilder &b, Location loc, Value source, Value dest,
   SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, reads, b.getContext()),
                                  b.getMultiDimIdentityMap(rank)};
   SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
+  if (activation) {
+    // The activation's body, on the copy's (input, output) arguments.
+    auto copy =
+        linalg::GenericOp::create(b, loc, dest.getType(), ValueRange{source},
+                                  ValueRange{dest}, maps, iterators);
+    IRMapping none;
+    activation.getRegion().cloneInto(&copy.getRegion(), none);
+    return copy->getResult(0);
+  }
   auto copy = linalg::GenericOp::create(
       b, loc, dest.getType(), ValueRange{source}, ValueRange{dest}, maps,
       iterators, [](OpBuilder &nested, Location nestedLoc, ValueRange args) {
         linalg::YieldOp::create(nested, nestedLoc, args[0]);
       });
   return copy->getResult(0);
+}
+
+/// `broadcast`'s input broadcast into `dest`, the broadcast's output with
+/// its dimensions in the order `permutation` gives.
+Value broadcastPermuted(OpBuilder &b, Location loc, linalg::GenericOp broadcast,
+                        Value dest, ArrayRef<int64_t> permutation) {
+  unsigned rank = permutation.size();
+  // The old output dimension j is the new dimension where permutation put j.
+  SmallVector<unsigned> newPosition(rank);
+  for (auto [i, from] : llvm::enumerate(permutation))
+    newPosition[from] = i;
+  AffineMap source =
+      broadcast.getMatchingIndexingMap(broadcast.getDpsInputOperand(0));
+  SmallVector<AffineExpr> reads;
+  for (unsigned k = 0; k < source.getNumResults(); ++k)
+    reads.push_back(b.getAffineDimExpr(newPosition[source.getDimPosition(k)]));
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, reads, b.getContext()),
+                                 b.getMultiDimIdentityMap(rank)};
+  SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, dest.getType(), broadcast.getDpsInputs(), ValueRange{dest},
+             maps, iterators,
+             [](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+               linalg::YieldOp::create(nested, nestedLoc, args[0]);
+             })
+      ->getResult(0);
 }
 
 /// An empty tensor shaped like `source` with its dimensions permuted.
@@ -121,8 +160,37 @@ bool copiesPay(linalg::GenericOp op, unsigned dim) {
       copied += elementsPerBatchRow(cast<ShapedType>(input->get().getType()));
   Value start = op.getDpsInits()[0];
   int64_t output = elementsPerBatchRow(cast<ShapedType>(start.getType()));
-  copied += start.getDefiningOp<linalg::FillOp>() ? output : 2 * output;
+  bool rebuilt = start.getDefiningOp<linalg::FillOp>() ||
+                 weft::isBroadcast(start.getDefiningOp<linalg::GenericOp>());
+  copied += rebuilt ? output : 2 * output;
   return multiplyAdds >= kMinMultiplyAddsPerCopied * copied;
+}
+
+/// Registers a block's accumulators may take (weft-tile-and-vectorize's
+/// default).
+constexpr int64_t kAccumulatorRegisters = 16;
+
+/// Whether `op`, with `dim` as lanes of `registersPerRow` registers, has a
+/// static parallel loop that one input alone reads and that splits into
+/// blocks of at least two rows within the registers: without one, a block
+/// is a single row of few accumulators (fashion_cnn's conv2, 11 x 11
+/// outputs), slower than the partly used lanes it replaces.
+bool hasRows(linalg::GenericOp op, unsigned dim, int64_t registersPerRow) {
+  AffineMap a = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  AffineMap b = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
+  SmallVector<IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t rowsAtMost = kAccumulatorRegisters / registersPerRow;
+  for (unsigned d = 0; d < ranges.size(); ++d) {
+    if (d == dim || iterators[d] != IteratorType::parallel ||
+        ShapedType::isDynamic(ranges[d]) ||
+        a.isFunctionOfDim(d) == b.isFunctionOfDim(d))
+      continue;
+    for (int64_t rows = std::min(rowsAtMost, ranges[d]); rows >= 2; --rows)
+      if (ranges[d] % rows == 0)
+        return true;
+  }
+  return false;
 }
 
 /// The dimension to move last in `op` (its output and the one input that
@@ -138,7 +206,8 @@ std::optional<unsigned> laneDimension(linalg::GenericOp op,
     return std::nullopt;
   auto outType = dyn_cast<RankedTensorType>(op.getDpsInits()[0].getType());
   AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
-  if (!outType || !outType.hasStaticShape() || outType.getRank() < 2 ||
+  if (!outType || outType.getRank() < 2 ||
+      outType.isDynamicDim(outType.getRank() - 1) ||
       !out.isProjectedPermutation() || outType.getShape().back() >= vectorWidth)
     return std::nullopt;
   AffineMap a = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
@@ -158,11 +227,33 @@ std::optional<unsigned> laneDimension(linalg::GenericOp op,
                        return e.isFunctionOfDim(d);
                      }) != 1)
       continue;
-    if (!copiesPay(op, d))
+    if (!copiesPay(op, d) || !hasRows(op, d, ranges[d] / vectorWidth))
       return std::nullopt;
     return d;
   }
   return std::nullopt;
+}
+
+/// The activation that is the only user of `kernel`'s result, directly or
+/// through one reshape that is its only user (a convolution's group
+/// dimension dropped), and that reshape; nulls if there is none.
+std::pair<linalg::GenericOp, Operation *>
+activationAfter(linalg::GenericOp kernel) {
+  Value result = kernel->getResult(0);
+  if (!result.hasOneUse())
+    return {};
+  Operation *user = *result.getUsers().begin();
+  Operation *reshape = nullptr;
+  if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(user)) {
+    if (!user->getResult(0).hasOneUse())
+      return {};
+    reshape = user;
+    user = *user->getResult(0).getUsers().begin();
+  }
+  auto activation = dyn_cast<linalg::GenericOp>(user);
+  if (!weft::isActivation(activation))
+    return {};
+  return {activation, reshape};
 }
 
 /// Rewrites `op` so that `dim` is contiguous in its output and in the input
@@ -195,12 +286,21 @@ void transposeForLanes(RewriterBase &rewriter, linalg::GenericOp op,
   Value start = init->get();
   Value destination = start;
   Value newStart;
+  auto broadcast = start.getDefiningOp<linalg::GenericOp>();
   if (auto fill = start.getDefiningOp<linalg::FillOp>()) {
     destination = fill.getDpsInits()[0];
     newStart = linalg::FillOp::create(
                    rewriter, loc, fill.getDpsInputs()[0],
                    emptyPermuted(rewriter, loc, destination, outPermutation))
                    .getResult(0);
+  } else if (weft::isBroadcast(broadcast)) {
+    // A bias: broadcast again, into the new layout, so that blocks can
+    // still read the bias itself (weft-fold-fill-reads).
+    destination = broadcast.getDpsInits()[0];
+    newStart = broadcastPermuted(
+        rewriter, loc, broadcast,
+        emptyPermuted(rewriter, loc, destination, outPermutation),
+        outPermutation);
   } else {
     newStart = transposeInto(
         rewriter, loc, start,
@@ -237,9 +337,26 @@ void transposeForLanes(RewriterBase &rewriter, linalg::GenericOp op,
   SmallVector<int64_t> inverse(outPermutation.size());
   for (auto [i, from] : llvm::enumerate(outPermutation))
     inverse[from] = int64_t(i);
+  auto [activation, reshape] = activationAfter(op);
   Value back = transposeInto(rewriter, loc, transposed->getResult(0),
-                             destination, inverse);
-  rewriter.replaceOp(op, back);
+                             destination, inverse, activation);
+  if (!activation) {
+    rewriter.replaceOp(op, back);
+    return;
+  }
+  // The copy applied the activation: what read the activation's result
+  // reads the copy's, reshaped as the activation's input was.
+  Value activated = back;
+  if (reshape) {
+    IRMapping mapping;
+    mapping.map(op->getResult(0), back);
+    rewriter.setInsertionPoint(activation);
+    activated = rewriter.clone(*reshape, mapping)->getResult(0);
+  }
+  rewriter.replaceOp(activation, activated);
+  if (reshape)
+    rewriter.eraseOp(reshape);
+  rewriter.eraseOp(op);
 }
 
 struct TransposeForLanesPass

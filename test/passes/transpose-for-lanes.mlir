@@ -118,9 +118,9 @@ func.func @copies_do_not_pay(%x: tensor<?x1x1x28x28xf32>, %dy: tensor<?x1x32x26x
 
 // Left alone: lenet's conv1 weight gradient has 6 output channels, no
 // whole register; a dense layer's weight gradient [84, 120] has rows of
-// several registers already; lenet's conv2 forward pass (rows 10 wide, 16
-// output channels) has a batch-sized (dynamic) output, too large to copy
-// back.
+// several registers already; a forward convolution of one input channel
+// (rows 10 wide, 16 output channels) does 25 multiply-adds per output
+// element, too few to pay for copying its output back.
 #x = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (n, g, c, oh + kh, ow + kw)>
 #dy = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (n, g, f, oh, ow)>
 #dw = affine_map<(g, f, c, kh, kw, n, oh, ow) -> (g, f, c, kh, kw)>
@@ -167,4 +167,88 @@ func.func @left_alone(%x: tensor<?x1x1x32x32xf32>, %dy: tensor<?x1x6x28x28xf32>,
     linalg.yield %s : f32
   } -> tensor<?x1x16x10x10xf32>
   return %r, %d, %c : tensor<1x6x1x5x5xf32>, tensor<84x120xf32>, tensor<?x1x16x10x10xf32>
+}
+
+// -----
+
+// lenet's conv2 forward pass: y[n, f, oh, ow] starts from the bias and is
+// followed by relu (through the reshape dropping the group dimension). Its
+// rows are 10 wide; its 16 output channels are a register. The weight is
+// copied with the channels last, the bias broadcast again into the new
+// layout (blocks still read the bias itself), and the copy back applies
+// relu, so that no pass over memory is added for it.
+#x = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (n, g, c, oh + kh, ow + kw)>
+#w = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (g, f, c, kh, kw)>
+#y = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (n, g, f, oh, ow)>
+#bias = affine_map<(n, g, f, oh, ow) -> (g, f)>
+#id5 = affine_map<(n, g, f, oh, ow) -> (n, g, f, oh, ow)>
+#id4 = affine_map<(n, f, oh, ow) -> (n, f, oh, ow)>
+// CHECK-DAG: #[[BIAS:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d4)>
+// CHECK-DAG: #[[BACK:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3, d4, d2)>
+// CHECK-LABEL: func.func @forward_with_bias_and_relu
+// CHECK-SAME:    (%[[X:.*]]: tensor<?x1x6x14x14xf32>, %[[W:.*]]: tensor<1x16x6x5x5xf32>, %[[B:.*]]: tensor<1x16xf32>, %[[Y:.*]]: tensor<?x1x16x10x10xf32>
+// CHECK:         %[[WT:.*]] = linalg.generic {{.*}} ins(%[[W]] : tensor<1x16x6x5x5xf32>) outs(%{{.*}} : tensor<1x6x5x5x16xf32>)
+// CHECK:         %[[START:.*]] = linalg.generic {indexing_maps = [#[[BIAS]], #{{.*}}]{{.*}} ins(%[[B]] : tensor<1x16xf32>) outs(%{{.*}} : tensor<?x1x10x10x16xf32>)
+// CHECK:         %[[K:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[WT]] : {{.*}}) outs(%[[START]] : tensor<?x1x10x10x16xf32>)
+// CHECK:         %[[R:.*]] = linalg.generic {indexing_maps = [#[[BACK]], #{{.*}}]{{.*}} ins(%[[K]] : tensor<?x1x10x10x16xf32>) outs(%[[Y]] : tensor<?x1x16x10x10xf32>)
+// CHECK:           arith.maximumf
+// CHECK:         %[[C:.*]] = tensor.collapse_shape %[[R]]
+// CHECK-NOT:     linalg.generic
+// CHECK:         return %[[C]]
+func.func @forward_with_bias_and_relu(%x: tensor<?x1x6x14x14xf32>, %w: tensor<1x16x6x5x5xf32>,
+                                      %b: tensor<1x16xf32>, %y: tensor<?x1x16x10x10xf32>,
+                                      %act: tensor<?x16x10x10xf32>) -> tensor<?x16x10x10xf32> {
+  %zero = arith.constant 0.0 : f32
+  %start = linalg.generic {indexing_maps = [#bias, #id5],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<1x16xf32>) outs(%y : tensor<?x1x16x10x10xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<?x1x16x10x10xf32>
+  // expected-remark @below {{kernel transposed: loop 2 (16 iterations) made contiguous in its output and input, for lanes in whole registers}}
+  %r = linalg.generic {indexing_maps = [#x, #w, #y],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
+                        "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<?x1x6x14x14xf32>, tensor<1x16x6x5x5xf32>)
+      outs(%start : tensor<?x1x16x10x10xf32>) {
+  ^bb0(%a: f32, %c: f32, %acc: f32):
+    %m = arith.mulf %a, %c fastmath<reassoc,contract> : f32
+    %s = arith.addf %acc, %m fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1x16x10x10xf32>
+  %flat = tensor.collapse_shape %r [[0], [1, 2], [3], [4]] : tensor<?x1x16x10x10xf32> into tensor<?x16x10x10xf32>
+  %relu = linalg.generic {indexing_maps = [#id4, #id4],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%flat : tensor<?x16x10x10xf32>) outs(%act : tensor<?x16x10x10xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %v = arith.maximumf %in, %zero : f32
+    linalg.yield %v : f32
+  } -> tensor<?x16x10x10xf32>
+  return %relu : tensor<?x16x10x10xf32>
+}
+
+// -----
+
+// Left alone when the transposed blocks would be single rows: fashion_cnn's
+// conv2 forward pass (64 output channels, four registers) has 11 x 11
+// outputs, and 11 rows do not split into blocks of 2 to 4.
+#x = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (n, g, c, oh + kh, ow + kw)>
+#w = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (g, f, c, kh, kw)>
+#y = affine_map<(n, g, f, oh, ow, c, kh, kw) -> (n, g, f, oh, ow)>
+// CHECK-LABEL: func.func @no_rows
+// CHECK-COUNT-1: linalg.generic
+// CHECK-NOT:     linalg.generic
+func.func @no_rows(%x: tensor<?x1x32x13x13xf32>, %w: tensor<1x64x32x3x3xf32>,
+                   %y: tensor<?x1x64x11x11xf32>) -> tensor<?x1x64x11x11xf32> {
+  %r = linalg.generic {indexing_maps = [#x, #w, #y],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
+                        "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<?x1x32x13x13xf32>, tensor<1x64x32x3x3xf32>)
+      outs(%y : tensor<?x1x64x11x11xf32>) {
+  ^bb0(%a: f32, %c: f32, %acc: f32):
+    %m = arith.mulf %a, %c : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1x64x11x11xf32>
+  return %r : tensor<?x1x64x11x11xf32>
 }
