@@ -92,9 +92,16 @@ void mlir::weft::buildLinalgToCudaPipeline(OpPassManager &pm,
     addCpuLoopsToLLVMPasses(pm);
     return;
   }
-  pm.addPass(weft::createManagedBuffersPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(weft::createMergeGpuModulesPass());
+  // Launches are queued without waiting for each kernel: upstream's async
+  // region pass chains them by tokens and waits only before host code with
+  // side effects (a host loop over a result, a free, the return). All run
+  // on the runtime's one stream, so the order is the launches' order.
+  // Buffers become managed allocations after it: upstream lowers only a
+  // synchronous host-shared gpu.alloc.
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  pm.addPass(weft::createManagedBuffersPass());
   GpuNVVMAttachTargetOptions target;
   target.chip = ptxArch(options.archs);
   target.features = ptxFeatures(target.chip);

@@ -25,6 +25,10 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                       intptr_t blockZ, int32_t sharedMemory, void *stream,
                       void **params, void **extra, size_t paramsCount);
 void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared);
+void *mgpuEventCreate();
+void mgpuEventRecord(void *event, void *stream);
+void mgpuStreamWaitEvent(void *stream, void *event);
+void mgpuEventSynchronize(void *event);
 void weft_cuda_free(uintptr_t pointer);
 }
 
@@ -151,6 +155,26 @@ TEST(CudaRuntime, NamesTheKernelThatFailed) {
                            "loss_grad_kernel_3): CUDA_ERROR_ILLEGAL_ADDRESS: "
                            "an illegal memory access was encountered");
   }
+}
+
+// Launches are queued: the host waits at an event or a stream
+// synchronisation, and a kernel's failure surfaces there, as the process's
+// error (compiled code has no caller to throw to).
+TEST(CudaRuntimeDeathTest, EventWaitsForTheStream) {
+  static const char image[] = "fatbin";
+  void *module = mgpuModuleLoad(const_cast<char *>(image), sizeof image);
+  void *kernel = mgpuModuleGetFunction(module, "loss_grad_kernel_5");
+  void *stream = mgpuStreamCreate();
+  void *event = mgpuEventCreate();
+  EXPECT_NE(event, nullptr);
+  mgpuLaunchKernel(kernel, 1, 1, 1, 1, 1, 1, 0, stream, nullptr, nullptr, 0);
+  mgpuEventRecord(event, stream);
+  mgpuStreamWaitEvent(stream, event);
+  fake().failNextSynchronize = true;
+  EXPECT_EXIT(mgpuEventSynchronize(event), testing::ExitedWithCode(1),
+              "error: CUDA: a GPU kernel failed \\(the last launched was "
+              "loss_grad_kernel_5\\): CUDA_ERROR_ILLEGAL_ADDRESS");
+  fake().failNextSynchronize = false;
 }
 
 } // namespace
