@@ -13,6 +13,7 @@
 #define WEFT_PASSES_LOOPWORK_H
 
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Value.h"
 
 namespace mlir::weft {
 
@@ -25,12 +26,21 @@ inline int64_t estimatedExtent(int64_t extent,
   return ShapedType::isDynamic(extent) ? batch : extent;
 }
 
-/// Iterations of a loop nest with these ranges.
-inline int64_t estimatedIterations(ArrayRef<int64_t> ranges) {
+/// Iterations of a loop nest with these ranges (or elements of a tensor of
+/// this shape), a dynamic one taken as `batch`: with `batch` 1, what it
+/// does or holds per batch row.
+inline int64_t estimatedIterations(ArrayRef<int64_t> ranges,
+                                   int64_t batch = kAssumedDynamicExtent) {
   int64_t product = 1;
   for (int64_t range : ranges)
-    product *= estimatedExtent(range);
+    product *= estimatedExtent(range, batch);
   return product;
+}
+
+/// Elements of `value`'s tensor type per batch row.
+inline int64_t elementsPerBatchRow(Value value) {
+  return estimatedIterations(cast<ShapedType>(value.getType()).getShape(),
+                             /*batch=*/1);
 }
 
 } // namespace mlir::weft

@@ -230,15 +230,6 @@ void widenSingleRow(BlockPlan &plan, int64_t extent, int64_t vectorWidth) {
   }
 }
 
-/// Static elements of `value`'s tensor type (a dynamic dimension counts as
-/// one).
-int64_t staticElements(Value value) {
-  int64_t elements = 1;
-  for (int64_t size : cast<ShapedType>(value.getType()).getShape())
-    elements *= ShapedType::isDynamic(size) ? 1 : size;
-  return elements;
-}
-
 /// Loops over the blocks of a one-row kernel that keep its largest input's
 /// tile in cache: the loops that input moves along outermost, the others
 /// (a dense layer's batch, for its weight) innermost, so that consecutive
@@ -247,8 +238,8 @@ int64_t staticElements(Value value) {
 SmallVector<int64_t> reuseOrder(linalg::GenericOp op) {
   OpOperand *largest = nullptr;
   for (OpOperand *input : op.getDpsInputOperands())
-    if (!largest ||
-        staticElements(input->get()) > staticElements(largest->get()))
+    if (!largest || weft::elementsPerBatchRow(input->get()) >
+                        weft::elementsPerBatchRow(largest->get()))
       largest = input;
   AffineMap map = op.getMatchingIndexingMap(largest);
   SmallVector<int64_t> moving, still;

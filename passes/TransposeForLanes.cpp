@@ -8,12 +8,14 @@
 // per lane). Its output channels (16) are a whole register, but lie at a
 // stride in the output and in the output gradient. Moving them last in both,
 // with a copy of the output gradient and of the result, turns the kernel
-// into an outer product of a contiguous vector and broadcast scalars.
+// into an outer product of a contiguous vector and broadcast scalars. A
+// forward convolution's rows (10 wide in lenet's conv2) gain the same way.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/Activations.h"
 #include "passes/Broadcasts.h"
+#include "passes/LoopWork.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -64,9 +66,35 @@ AffineMap permuteResults(AffineMap map, ArrayRef<int64_t> permutation) {
                         map.getContext());
 }
 
+/// A linalg.generic over `dest`'s dimensions that reads `source` through
+/// `read` and writes `dest`: with `activation`, its body on the element
+/// read, else the element itself. The pipeline's elementwise passes lower
+/// it like any other.
+Value copyInto(OpBuilder &b, Location loc, Value source, Value dest,
+               AffineMap read, linalg::GenericOp activation = {}) {
+  unsigned rank = read.getNumDims();
+  SmallVector<AffineMap> maps = {read, b.getMultiDimIdentityMap(rank)};
+  SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
+  if (!activation)
+    return linalg::GenericOp::create(
+               b, loc, dest.getType(), ValueRange{source}, ValueRange{dest},
+               maps, iterators,
+               [](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+                 linalg::YieldOp::create(nested, nestedLoc, args[0]);
+               })
+        ->getResult(0);
+  // The activation's body, on the copy's (input, output) arguments.
+  auto copy =
+      linalg::GenericOp::create(b, loc, dest.getType(), ValueRange{source},
+                                ValueRange{dest}, maps, iterators);
+  IRMapping none;
+  activation.getRegion().cloneInto(&copy.getRegion(), none);
+  return copy->getResult(0);
+}
+
 /// A copy of `source` with its dimensions in the order `permutation` gives,
-/// written into `dest` (of the permuted shape) by a linalg.generic, which
-/// the pipeline's elementwise passes lower like any other.
+/// written into `dest` (of the permuted shape), applying `activation` if
+/// any.
 Value transposeInto(OpBuilder &b, Location loc, Value source, Value dest,
                     ArrayRef<int64_t> permutation,
                     linalg::GenericOp activation = {}) {
@@ -75,24 +103,8 @@ Value transposeInto(OpBuilder &b, Location loc, Value source, Value dest,
   SmallVector<AffineExpr> reads(rank);
   for (unsigned i = 0; i < rank; ++i)
     reads[permutation[i]] = b.getAffineDimExpr(i);
-  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, reads, b.getContext()),
-                                 b.getMultiDimIdentityMap(rank)};
-  SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
-  if (activation) {
-    // The activation's body, on the copy's (input, output) arguments.
-    auto copy =
-        linalg::GenericOp::create(b, loc, dest.getType(), ValueRange{source},
-                                  ValueRange{dest}, maps, iterators);
-    IRMapping none;
-    activation.getRegion().cloneInto(&copy.getRegion(), none);
-    return copy->getResult(0);
-  }
-  auto copy = linalg::GenericOp::create(
-      b, loc, dest.getType(), ValueRange{source}, ValueRange{dest}, maps,
-      iterators, [](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-        linalg::YieldOp::create(nested, nestedLoc, args[0]);
-      });
-  return copy->getResult(0);
+  return copyInto(b, loc, source, dest,
+                  AffineMap::get(rank, 0, reads, b.getContext()), activation);
 }
 
 /// `broadcast`'s input broadcast into `dest`, the broadcast's output with
@@ -109,16 +121,8 @@ Value broadcastPermuted(OpBuilder &b, Location loc, linalg::GenericOp broadcast,
   SmallVector<AffineExpr> reads;
   for (unsigned k = 0; k < source.getNumResults(); ++k)
     reads.push_back(b.getAffineDimExpr(newPosition[source.getDimPosition(k)]));
-  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, reads, b.getContext()),
-                                 b.getMultiDimIdentityMap(rank)};
-  SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
-  return linalg::GenericOp::create(
-             b, loc, dest.getType(), broadcast.getDpsInputs(), ValueRange{dest},
-             maps, iterators,
-             [](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-               linalg::YieldOp::create(nested, nestedLoc, args[0]);
-             })
-      ->getResult(0);
+  return copyInto(b, loc, broadcast.getDpsInputs()[0], dest,
+                  AffineMap::get(rank, 0, reads, b.getContext()));
 }
 
 /// An empty tensor shaped like `source` with its dimensions permuted.
@@ -140,26 +144,17 @@ Value emptyPermuted(OpBuilder &b, Location loc, Value source,
 /// conv2, 60, and fashion_cnn's, 85, twice as fast).
 constexpr int64_t kMinMultiplyAddsPerCopied = 32;
 
-/// Elements of `type`, a dynamic (batch) dimension counted as one.
-int64_t elementsPerBatchRow(ShapedType type) {
-  int64_t elements = 1;
-  for (int64_t size : type.getShape())
-    elements *= ShapedType::isDynamic(size) ? 1 : size;
-  return elements;
-}
-
 /// Whether the copies transposing `op` along `dim` cost little next to its
 /// multiply-adds (per batch row: both grow with the batch).
 bool copiesPay(linalg::GenericOp op, unsigned dim) {
-  int64_t multiplyAdds = 1;
-  for (int64_t range : op.getStaticLoopRanges())
-    multiplyAdds *= ShapedType::isDynamic(range) ? 1 : range;
+  int64_t multiplyAdds =
+      weft::estimatedIterations(op.getStaticLoopRanges(), /*batch=*/1);
   int64_t copied = 0;
   for (OpOperand *input : op.getDpsInputOperands())
     if (op.getMatchingIndexingMap(input).isFunctionOfDim(dim))
-      copied += elementsPerBatchRow(cast<ShapedType>(input->get().getType()));
+      copied += weft::elementsPerBatchRow(input->get());
   Value start = op.getDpsInits()[0];
-  int64_t output = elementsPerBatchRow(cast<ShapedType>(start.getType()));
+  int64_t output = weft::elementsPerBatchRow(start);
   bool rebuilt = start.getDefiningOp<linalg::FillOp>() ||
                  weft::isBroadcast(start.getDefiningOp<linalg::GenericOp>());
   copied += rebuilt ? output : 2 * output;
@@ -196,9 +191,8 @@ bool hasRows(linalg::GenericOp op, unsigned dim, int64_t registersPerRow) {
 /// The dimension to move last in `op` (its output and the one input that
 /// reads it), or none: a parallel dimension of whole registers, read by
 /// one input as a plain index, not by the other, where the output's
-/// contiguous dimension is shorter than a register and static (the whole
-/// output is then copied back once, and it is small: a weight gradient),
-/// and the copies pay (copiesPay).
+/// contiguous dimension is static and shorter than a register, the copies
+/// pay (copiesPay) and the transposed blocks have rows (hasRows).
 std::optional<unsigned> laneDimension(linalg::GenericOp op,
                                       int64_t vectorWidth) {
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
@@ -257,8 +251,10 @@ activationAfter(linalg::GenericOp kernel) {
 }
 
 /// Rewrites `op` so that `dim` is contiguous in its output and in the input
-/// that reads it: that input and the output's start are copied transposed,
-/// the result copied back into the original output.
+/// that reads it: that input is copied transposed, the output's start
+/// refilled, broadcast again or copied transposed, and the result copied
+/// back into the original output, applying the activation that followed
+/// `op` if there is one.
 void transposeForLanes(RewriterBase &rewriter, linalg::GenericOp op,
                        unsigned dim) {
   Location loc = op.getLoc();
