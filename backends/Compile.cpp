@@ -158,8 +158,8 @@ LogicalResult mlir::weft::lowerToCpuAndCuda(ModuleOp module,
 
 LogicalResult
 mlir::weft::lowerWithEmulatedGpuKernels(ModuleOp module,
-                                        const InspectionOptions &inspection) {
-  CudaOptions emulated;
+                                        const InspectionOptions &inspection,
+                                        CudaOptions emulated) {
   emulated.emulateOnCpu = true;
   if (failed(lowerToStage(module, Stage::Linalg, inspection)))
     return failure();

@@ -61,8 +61,11 @@ LogicalResult lowerToCpuAndCuda(ModuleOp module,
 /// Lowers `module` in place to the LLVM dialect for the CPU through the
 /// CUDA pipeline's kernels, each run as CPU loops (weftc
 /// --emulate-gpu-kernels): the GPU lowering's arithmetic, testable here.
+/// Library calls (`cuda`'s cudnn and cublas) stay calls of the runtime,
+/// which needs the libraries (tests give it stand-ins).
 LogicalResult lowerWithEmulatedGpuKernels(ModuleOp module,
-                                          const InspectionOptions &inspection);
+                                          const InspectionOptions &inspection,
+                                          CudaOptions cuda);
 
 /// The PTX of the model's kernels (--emit=ptx): `module` is lowered in
 /// place through the CUDA pipeline, its kernels compiled to PTX only.

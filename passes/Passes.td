@@ -756,6 +756,65 @@ def SpreadReductionsPass : Pass<"weft-spread-reductions", "::mlir::func::FuncOp"
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def GpuLibraryCallsPass : Pass<"weft-gpu-library-calls", "::mlir::func::FuncOp"> {
+  let summary = "Convolutions to cuDNN and matrix products to cuBLAS";
+  let description = [{
+    For the CUDA path, after bufferization and before any generic becomes a
+    kernel: each bufferized `linalg.generic` that is a 2-D convolution or a
+    matrix product (a multiply-add body, `out += a * b`) becomes a
+    `weft.gpu_library_call` of the runtime, which queues the vendor
+    library's kernel on the GPU's stream. Generated kernels read every
+    operand from global memory; the libraries' kernels tile through shared
+    memory and use tensor cores.
+
+    Convolutions are the three forms Weft's lowering and autodiff give, all
+    with unit strides, no dilation and explicit padding (the padded input
+    is a buffer of its own), and groups in a dimension of their own:
+    - forward, `y[n,g,k,p,q] += x[n,g,c,p+r,q+s] * w[g,k,c,r,s]`:
+      `cudnnConvolutionForward`;
+    - input gradient, `dx[n,g,k,p,q] += dy[n,g,c,p+r,q+s] * w[g,c,k,r,s]`
+      (the padded output gradient against the flipped weights):
+      `cudnnConvolutionBackwardData` in convolution mode with padding
+      `r-1, s-1`, which is the same sum;
+    - weight gradient, `dw[g,k,c,r,s] += x[n,g,c,p+r,q+s] * dy[n,g,k,p,q]`:
+      `cudnnConvolutionBackwardFilter`.
+    Matrix products `c[m,n] += a[m,k] * b[k,n]` with either operand
+    transposed (any operand whose last stride is 1) become `cublasSgemm`.
+    The output already holds what the sum starts from (zeros or a bias),
+    so the libraries add to it (beta 1).
+
+    `tf32` lets the libraries round f32 operands to TF32 on tensor cores
+    (Ampere and newer); without it they compute in f32 (cuDNN's FMA math,
+    cuBLAS's pedantic math).
+  }];
+  let options = [
+    Option<"cudnn", "cudnn", "bool", "true",
+           "Convolutions become cuDNN calls">,
+    Option<"cublas", "cublas", "bool", "true",
+           "Matrix products become cuBLAS calls">,
+    Option<"tf32", "tf32", "bool", "true",
+           "The libraries may use TF32 tensor cores for f32">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::weft::WeftDialect"];
+}
+
+def LowerGpuLibraryCallsPass : Pass<"weft-lower-gpu-library-calls", "::mlir::ModuleOp"> {
+  let summary = "weft.gpu_library_call ops become calls of the runtime";
+  let description = [{
+    After `gpu-async-region`: each `weft.gpu_library_call` becomes a
+    `func.call` of its callee with its buffers cast to fully dynamic
+    memrefs (the runtime reads their shapes and strides through MLIR's C
+    interface) and its params as i64 constants. The runtime queues the
+    library's work on the one stream every launch uses, so the call's
+    token is its dependencies' token: the launches after it are ordered
+    behind it by the stream.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def LoopsToGpuPass : Pass<"weft-loops-to-gpu", "::mlir::func::FuncOp"> {
   let summary = "Runs a function's loop nests as GPU kernels";
   let description = [{

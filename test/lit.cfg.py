@@ -28,6 +28,12 @@ config.substitutions.append(
 config.substitutions.append(
     ("%scripts", os.path.join(config.weft_src_root, "scripts")))
 config.substitutions.append(("%fashion", "/usr/share/datasets/fashion-mnist"))
+# A libcuda.so.1, libcudnn.so.9 and libcublas.so.13 that run on the CPU
+# (test/unit/Fake*.cpp): --emulate-gpu-kernels builds with --cuda-libraries
+# call them where no GPU is.
+config.substitutions.append(
+    ("%fake-cuda", os.path.join(config.weft_obj_root, "test", "unit",
+                                "fake-cuda")))
 config.environment["PYTHONPATH"] = os.path.join(config.test_source_root, "lib")
 config.environment["PYTHONDONTWRITEBYTECODE"] = "1"
 

@@ -78,6 +78,13 @@ void mlir::weft::buildLinalgToCudaPipeline(OpPassManager &pm,
   // tanh and erf as arithmetic, as on the CPU: both targets compute the
   // same function.
   pm.addPass(weft::createApproximateMathPass());
+  if (options.cudnn || options.cublas) {
+    weft::GpuLibraryCallsPassOptions libraries;
+    libraries.cudnn = options.cudnn;
+    libraries.cublas = options.cublas;
+    libraries.tf32 = options.tf32;
+    pm.addNestedPass<func::FuncOp>(weft::createGpuLibraryCallsPass(libraries));
+  }
   // Parallel dimensions first, reductions spread over threads where the
   // parallel ones are too few; then parallel dimensions become scf.parallel,
   // reductions scf.for inside.
@@ -89,6 +96,7 @@ void mlir::weft::buildLinalgToCudaPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(weft::createLoopsToGpuPass(kernels));
   if (options.emulateOnCpu) {
     pm.addNestedPass<func::FuncOp>(weft::createEmulateGpuLaunchesPass());
+    pm.addPass(weft::createLowerGpuLibraryCallsPass());
     addCpuLoopsToLLVMPasses(pm);
     return;
   }
@@ -101,6 +109,7 @@ void mlir::weft::buildLinalgToCudaPipeline(OpPassManager &pm,
   // Buffers become managed allocations after it: upstream lowers only a
   // synchronous host-shared gpu.alloc.
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  pm.addPass(weft::createLowerGpuLibraryCallsPass());
   pm.addPass(weft::createManagedBuffersPass());
   GpuNVVMAttachTargetOptions target;
   target.chip = ptxArch(options.archs);

@@ -30,6 +30,11 @@ struct CudaOptions {
   /// (weft-emulate-gpu-launches), and lowers everything for the CPU: tests
   /// check the kernels against the CPU build where no GPU is present.
   bool emulateOnCpu = false;
+  /// Convolutions as cuDNN calls, matrix products as cuBLAS calls
+  /// (weft-gpu-library-calls) instead of generated kernels.
+  bool cudnn = false, cublas = false;
+  /// Whether those libraries may round f32 to TF32 on tensor cores.
+  bool tf32 = true;
 };
 
 /// NN of an architecture named sm_NN that NVVM knows; none otherwise.

@@ -68,6 +68,23 @@ cl::list<std::string> cudaArchs(
              "assembled for (default sm_80,sm_90); the oldest one's PTX is "
              "embedded too, for newer GPUs, and is what --emit=ptx writes"),
     cl::value_desc("sm_NN"), cl::CommaSeparated, cl::cat(weftCategory));
+enum class CudaLibrary { Cudnn, Cublas };
+cl::list<CudaLibrary> cudaLibraries(
+    "cuda-libraries",
+    cl::desc("With --target=cuda: compute convolutions and matrix products "
+             "with NVIDIA's libraries instead of generated kernels (loaded "
+             "when the model runs on a GPU)"),
+    cl::values(clEnumValN(CudaLibrary::Cudnn, "cudnn",
+                          "convolutions with cuDNN (libcudnn.so.9)"),
+               clEnumValN(CudaLibrary::Cublas, "cublas",
+                          "matrix products with cuBLAS (libcublas.so)")),
+    cl::CommaSeparated, cl::cat(weftCategory));
+cl::opt<bool> cudaStrictF32(
+    "cuda-strict-f32",
+    cl::desc("With --cuda-libraries: compute in f32 throughout; by default "
+             "the libraries may round f32 operands to TF32 on tensor cores "
+             "(Ampere and newer), as PyTorch does for convolutions"),
+    cl::cat(weftCategory));
 cl::opt<std::string> cpu("cpu", cl::desc("Target CPU, or 'native'"),
                          cl::init("native"), cl::cat(weftCategory));
 cl::opt<bool> printIRAfterAll("print-ir-after-all",
@@ -218,6 +235,17 @@ int compile(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
     }
   }
   cudaOptions.toolkit = backend::defaultCudaToolkit();
+  for (CudaLibrary library : cudaLibraries) {
+    cudaOptions.cudnn |= library == CudaLibrary::Cudnn;
+    cudaOptions.cublas |= library == CudaLibrary::Cublas;
+  }
+  cudaOptions.tf32 = !cudaStrictF32;
+  if ((!cudaLibraries.empty() || cudaStrictF32) && !cuda &&
+      !emulateGpuKernels) {
+    llvm::errs() << "weftc: error: --cuda-libraries and --cuda-strict-f32 "
+                    "choose how --target=cuda computes; add --target=cuda\n";
+    return 1;
+  }
   if (cuda && stage == backend::Stage::LLVMDialect &&
       cudaOptions.toolkit.empty()) {
     llvm::errs() << "weftc: error: --target=cuda assembles the kernels with "
@@ -254,7 +282,8 @@ int compile(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
                       "target without --stats or --remarks\n";
       return 1;
     }
-    if (failed(backend::lowerWithEmulatedGpuKernels(*module, inspection)))
+    if (failed(backend::lowerWithEmulatedGpuKernels(*module, inspection,
+                                                    cudaOptions)))
       return 1;
   } else if (cuda && stage == backend::Stage::LLVMDialect) {
     if (failed(backend::lowerToCpuAndCuda(*module, inspection, lanes,

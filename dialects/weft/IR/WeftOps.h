@@ -5,6 +5,7 @@
 
 #include "dialects/weft/IR/WeftDialect.h"
 #include "dialects/weft/IR/WeftInterfaces.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/SymbolTable.h"

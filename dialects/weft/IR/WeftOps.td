@@ -14,6 +14,7 @@ include "dialects/weft/IR/WeftInterfaces.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Dialect/GPU/IR/GPUBase.td"
 
 class Weft_Op<string mnemonic, list<Trait> traits = []>
     : Op<Weft_Dialect, mnemonic, traits>;
@@ -727,6 +728,43 @@ def Weft_ClipByGlobalNormOp : Weft_Op<"clip_by_global_norm",
   let arguments = (ins Variadic<Weft_F32Tensor>:$grads, F32:$max_norm);
   let results = (outs Variadic<Weft_F32Tensor>:$clipped);
   let assemblyFormat = "$grads `max_norm` `(` $max_norm `)` attr-dict `:` type($grads)";
+}
+
+//===----------------------------------------------------------------------===//
+// The CUDA path: library calls on the GPU's stream
+//===----------------------------------------------------------------------===//
+
+def Weft_GpuLibraryCallOp : Weft_Op<"gpu_library_call",
+    [GPU_AsyncOpInterface, AttrSizedOperandSegments]> {
+  let summary = "A cuDNN or cuBLAS call that the runtime queues on the GPU";
+  let description = [{
+    One kernel of the CUDA path that a vendor library computes instead of a
+    generated kernel (`weft-gpu-library-calls`): `callee` names the runtime
+    function (runtime/CudaLibraries.cpp), `buffers` are the memrefs it reads
+    and writes, the last one its output, and `params` what the library
+    needs beyond their shapes (the convolution's kind, TF32 or strict f32).
+
+    Like `gpu.launch_func`, it only queues work on the runtime's stream, so
+    it implements the GPU async interface: upstream's `gpu-async-region`
+    chains it by tokens with the launches around it instead of waiting
+    for the GPU before it. `weft-lower-gpu-library-calls` then makes it a
+    call of the runtime.
+
+    ```mlir
+    %t1 = weft.gpu_library_call [%t0] @weft_cudnn_convolution(%x, %w, %y)
+        params [0, 1] : memref<?x1x1x28x28xf32>, memref<1x32x1x3x3xf32>,
+                        memref<?x1x32x26x26xf32> -> !gpu.async.token
+    ```
+  }];
+  let arguments = (ins Variadic<GPU_AsyncToken>:$asyncDependencies,
+                       FlatSymbolRefAttr:$callee,
+                       Variadic<AnyMemRef>:$buffers,
+                       DenseI64ArrayAttr:$params);
+  let results = (outs Optional<GPU_AsyncToken>:$asyncToken);
+  let assemblyFormat = [{
+    (`[` $asyncDependencies^ `]`)? $callee `(` $buffers `)` `params` $params
+    attr-dict `:` type($buffers) (`->` type($asyncToken)^)?
+  }];
 }
 
 #endif // WEFT_OPS
