@@ -1,10 +1,14 @@
 //===- ManagedBuffers.cpp - Buffers both the host and the GPU read --------===//
 //
-// See weft-managed-buffers in Passes.td. Upstream lowers a synchronous
-// `gpu.alloc host_shared` to `mgpuMemAlloc`, but has no synchronous
-// `gpu.dealloc`: the free is a call of Weft's runtime (runtime/Cuda*.cpp),
-// which takes the address `mgpuMemAlloc` returned (a gpu.alloc's aligned
-// and allocated pointers are one).
+// See weft-managed-buffers and weft-host-shared-allocations in Passes.td.
+// The first makes buffers GPU allocations before gpu-async-region, which
+// then queues them like launches instead of waiting for the GPU before
+// each; the second makes them what upstream and Weft's runtime lower:
+// upstream lowers only a synchronous `gpu.alloc host_shared` (to
+// `mgpuMemAlloc`), and has no synchronous `gpu.dealloc`, so the free is a
+// call of Weft's runtime (runtime/Cuda.cpp), which takes the address
+// `mgpuMemAlloc` returned (a gpu.alloc's aligned and allocated pointers are
+// one).
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +16,7 @@
 
 namespace mlir::weft {
 #define GEN_PASS_DEF_MANAGEDBUFFERSPASS
+#define GEN_PASS_DEF_HOSTSHAREDALLOCATIONSPASS
 #include "passes/Passes.h.inc"
 } // namespace mlir::weft
 
@@ -54,15 +59,96 @@ struct ManagedBuffersPass
       alloc.replaceAllUsesWith(managed.getMemref());
       alloc.erase();
     }
-    if (deallocs.empty())
-      return;
-    func::FuncOp free = declareFree(module);
     for (memref::DeallocOp dealloc : deallocs) {
       OpBuilder b(dealloc);
-      Value address = memref::ExtractAlignedPointerAsIndexOp::create(
-          b, dealloc.getLoc(), dealloc.getMemref());
-      func::CallOp::create(b, dealloc.getLoc(), free, ValueRange{address});
+      gpu::DeallocOp::create(b, dealloc.getLoc(), /*asyncToken=*/Type(),
+                             /*asyncDependencies=*/ValueRange(),
+                             dealloc.getMemref());
       dealloc.erase();
+    }
+  }
+};
+
+/// One stream runs every kernel, in the order the host queued them, and
+/// the runtime's allocations come from a cache on the host at once: an
+/// allocation or a free in a chain of launches needs no wait, so its token
+/// stands for its dependencies'.
+Value tokenBefore(OpBuilder &b, Location loc, ValueRange dependencies) {
+  if (dependencies.size() == 1)
+    return dependencies.front();
+  return gpu::WaitOp::create(b, loc, b.getType<gpu::AsyncTokenType>(),
+                             dependencies)
+      .getAsyncToken();
+}
+
+struct HostSharedAllocationsPass
+    : public weft::impl::HostSharedAllocationsPassBase<
+          HostSharedAllocationsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<gpu::AllocOp> allocs;
+    SmallVector<gpu::DeallocOp> deallocs;
+    for (auto function : module.getOps<func::FuncOp>()) {
+      function.walk([&](gpu::AllocOp op) { allocs.push_back(op); });
+      function.walk([&](gpu::DeallocOp op) { deallocs.push_back(op); });
+    }
+    for (gpu::AllocOp alloc : allocs) {
+      if (!alloc.getAsyncToken())
+        continue;
+      OpBuilder b(alloc);
+      auto now = gpu::AllocOp::create(
+          b, alloc.getLoc(), alloc.getMemref().getType(), /*asyncToken=*/Type(),
+          /*asyncDependencies=*/ValueRange(), alloc.getDynamicSizes(),
+          alloc.getSymbolOperands(), alloc.getHostShared());
+      alloc.getAsyncToken().replaceAllUsesWith(
+          tokenBefore(b, alloc.getLoc(), alloc.getAsyncDependencies()));
+      alloc.getMemref().replaceAllUsesWith(now.getMemref());
+      alloc.erase();
+    }
+    if (!deallocs.empty()) {
+      func::FuncOp free = declareFree(module);
+      for (gpu::DeallocOp dealloc : deallocs)
+        lowerFree(dealloc, free);
+    }
+    removeEmptyWaits(module);
+  }
+
+  static void lowerFree(gpu::DeallocOp dealloc, func::FuncOp free) {
+    OpBuilder b(dealloc);
+    Value address = memref::ExtractAlignedPointerAsIndexOp::create(
+        b, dealloc.getLoc(), dealloc.getMemref());
+    func::CallOp::create(b, dealloc.getLoc(), free, ValueRange{address});
+    if (Value token = dealloc.getAsyncToken())
+      token.replaceAllUsesWith(
+          tokenBefore(b, dealloc.getLoc(), dealloc.getAsyncDependencies()));
+    dealloc.erase();
+  }
+
+  /// A chain that queued only allocations and frees now queues nothing:
+  /// its host wait waits for no kernel (gpu-async-region starts a chain
+  /// only once the stream has been waited for), so it goes, and the
+  /// chain's start with it. Runs before library calls are lowered, whose
+  /// tokens still stand for queued work here.
+  static void removeEmptyWaits(ModuleOp module) {
+    auto isEmptyStart = [](Value token) {
+      auto start = token.getDefiningOp<gpu::WaitOp>();
+      return start && start.getAsyncToken() &&
+             start.getAsyncDependencies().empty();
+    };
+    SmallVector<gpu::WaitOp> waits;
+    module.walk([&](gpu::WaitOp wait) {
+      if (!wait.getAsyncToken() && !wait.getAsyncDependencies().empty() &&
+          llvm::all_of(wait.getAsyncDependencies(), isEmptyStart))
+        waits.push_back(wait);
+    });
+    for (gpu::WaitOp wait : waits) {
+      SmallVector<Operation *> starts;
+      for (Value token : wait.getAsyncDependencies())
+        starts.push_back(token.getDefiningOp());
+      wait.erase();
+      for (Operation *start : starts)
+        if (start->use_empty())
+          start->erase();
     }
   }
 };

@@ -850,10 +850,29 @@ def ManagedBuffersPass : Pass<"weft-managed-buffers", "::mlir::ModuleOp"> {
   let description = [{
     In the functions outside `gpu.module`s, each `memref.alloc` becomes a
     `gpu.alloc host_shared` (the runtime's `mgpuMemAlloc`, which gives
-    CUDA managed memory from a cache) and each `memref.dealloc` a call to
-    `weft_cuda_free` with the buffer's address. Kernels and the host's
-    scalar code then read the same buffers, and a training step asks the
-    driver for no memory once the cache is warm.
+    CUDA managed memory from a cache) and each `memref.dealloc` a
+    `gpu.dealloc`. Kernels and the host's scalar code then read the same
+    buffers, and a training step asks the driver for no memory once the
+    cache is warm. Runs before `gpu-async-region`, which queues the
+    allocations and frees in the chains of launches (both are GPU async
+    ops) instead of waiting for the GPU before each;
+    `weft-host-shared-allocations` then makes them what is lowered.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def HostSharedAllocationsPass : Pass<"weft-host-shared-allocations", "::mlir::ModuleOp"> {
+  let summary = "Queued allocations and frees become the runtime's host calls";
+  let description = [{
+    After `gpu-async-region`: each `gpu.alloc async host_shared` becomes a
+    synchronous one (upstream lowers only that: `mgpuMemAlloc`) and each
+    `gpu.dealloc` a call of the runtime's `weft_cuda_free` with the
+    buffer's address; the token of either becomes its dependencies' token.
+    No wait is needed: every kernel runs on one stream in the order it was
+    queued, so a block the cache hands out again is used by later kernels
+    only after the earlier ones, and the host reads or writes a buffer only
+    after a wait (`gpu-async-region` puts one before every host access).
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::func::FuncDialect",

@@ -102,15 +102,16 @@ void mlir::weft::buildLinalgToCudaPipeline(OpPassManager &pm,
   }
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(weft::createMergeGpuModulesPass());
-  // Launches are queued without waiting for each kernel: upstream's async
-  // region pass chains them by tokens and waits only before host code with
-  // side effects (a host loop over a result, a free, the return). All run
-  // on the runtime's one stream, so the order is the launches' order.
-  // Buffers become managed allocations after it: upstream lowers only a
-  // synchronous host-shared gpu.alloc.
-  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
-  pm.addPass(weft::createLowerGpuLibraryCallsPass());
+  // Launches, library calls, allocations and frees are queued without
+  // waiting for each: upstream's async region pass chains them by tokens and
+  // waits only before host code with side effects (a read of a result, a
+  // call, the return). All run on the runtime's one stream, so the order is
+  // the host's. Then what upstream cannot lower (a queued host-shared
+  // allocation, a free, a library call) becomes runtime calls.
   pm.addPass(weft::createManagedBuffersPass());
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  pm.addPass(weft::createHostSharedAllocationsPass());
+  pm.addPass(weft::createLowerGpuLibraryCallsPass());
   GpuNVVMAttachTargetOptions target;
   target.chip = ptxArch(options.archs);
   target.features = ptxFeatures(target.chip);
