@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/weft/IR/WeftOps.h"
+#include "passes/GpuStream.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -306,12 +307,7 @@ struct LowerGpuLibraryCallsPass
       func::CallOp::create(b, loc, callee, arguments);
       // One stream: what follows is queued behind the call already.
       if (Value token = op.getAsyncToken()) {
-        ValueRange dependencies = op.getAsyncDependencies();
-        Value before =
-            dependencies.size() == 1
-                ? dependencies.front()
-                : gpu::WaitOp::create(b, loc, token.getType(), dependencies)
-                      .getAsyncToken();
+        Value before = weft::tokenBefore(b, loc, op.getAsyncDependencies());
         token.replaceAllUsesWith(before);
       }
       op.erase();

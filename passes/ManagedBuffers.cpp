@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/GpuStream.h"
 #include "passes/Passes.h"
 
 namespace mlir::weft {
@@ -69,18 +70,6 @@ struct ManagedBuffersPass
   }
 };
 
-/// One stream runs every kernel, in the order the host queued them, and
-/// the runtime's allocations come from a cache on the host at once: an
-/// allocation or a free in a chain of launches needs no wait, so its token
-/// stands for its dependencies'.
-Value tokenBefore(OpBuilder &b, Location loc, ValueRange dependencies) {
-  if (dependencies.size() == 1)
-    return dependencies.front();
-  return gpu::WaitOp::create(b, loc, b.getType<gpu::AsyncTokenType>(),
-                             dependencies)
-      .getAsyncToken();
-}
-
 struct HostSharedAllocationsPass
     : public weft::impl::HostSharedAllocationsPassBase<
           HostSharedAllocationsPass> {
@@ -101,7 +90,7 @@ struct HostSharedAllocationsPass
           /*asyncDependencies=*/ValueRange(), alloc.getDynamicSizes(),
           alloc.getSymbolOperands(), alloc.getHostShared());
       alloc.getAsyncToken().replaceAllUsesWith(
-          tokenBefore(b, alloc.getLoc(), alloc.getAsyncDependencies()));
+          weft::tokenBefore(b, alloc.getLoc(), alloc.getAsyncDependencies()));
       alloc.getMemref().replaceAllUsesWith(now.getMemref());
       alloc.erase();
     }
@@ -119,8 +108,8 @@ struct HostSharedAllocationsPass
         b, dealloc.getLoc(), dealloc.getMemref());
     func::CallOp::create(b, dealloc.getLoc(), free, ValueRange{address});
     if (Value token = dealloc.getAsyncToken())
-      token.replaceAllUsesWith(
-          tokenBefore(b, dealloc.getLoc(), dealloc.getAsyncDependencies()));
+      token.replaceAllUsesWith(weft::tokenBefore(
+          b, dealloc.getLoc(), dealloc.getAsyncDependencies()));
     dealloc.erase();
   }
 
