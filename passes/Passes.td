@@ -626,6 +626,8 @@ def TransposeForLanesPass : Pass<"weft-transpose-for-lanes"> {
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", "16",
            "f32 lanes of the target's vector registers (16: AVX-512, 8: AVX2)">,
+    Option<"registers", "registers", "int64_t", "16",
+           "vector registers a block's accumulators may take (weft-tile-and-vectorize's registers)">,
     Option<"remarks", "remarks", "bool", "false",
            "emit a remark for every kernel transposed">,
   ];

@@ -161,21 +161,19 @@ bool copiesPay(linalg::GenericOp op, unsigned dim) {
   return multiplyAdds >= kMinMultiplyAddsPerCopied * copied;
 }
 
-/// Registers a block's accumulators may take (weft-tile-and-vectorize's
-/// default).
-constexpr int64_t kAccumulatorRegisters = 16;
-
-/// Whether `op`, with `dim` as lanes of `registersPerRow` registers, has a
+/// Whether `op`, with `dim` as lanes of `registersPerRow` registers of the
+/// `registers` a block's accumulators may take, has a
 /// static parallel loop that one input alone reads and that splits into
 /// blocks of at least two rows within the registers: without one, a block
 /// is a single row of few accumulators (fashion_cnn's conv2, 11 x 11
 /// outputs), slower than the partly used lanes it replaces.
-bool hasRows(linalg::GenericOp op, unsigned dim, int64_t registersPerRow) {
+bool hasRows(linalg::GenericOp op, unsigned dim, int64_t registersPerRow,
+             int64_t registers) {
   AffineMap a = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
   AffineMap b = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
   SmallVector<IteratorType> iterators = op.getIteratorTypesArray();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  int64_t rowsAtMost = kAccumulatorRegisters / registersPerRow;
+  int64_t rowsAtMost = registers / registersPerRow;
   for (unsigned d = 0; d < ranges.size(); ++d) {
     if (d == dim || iterators[d] != IteratorType::parallel ||
         ShapedType::isDynamic(ranges[d]) ||
@@ -193,8 +191,8 @@ bool hasRows(linalg::GenericOp op, unsigned dim, int64_t registersPerRow) {
 /// one input as a plain index, not by the other, where the output's
 /// contiguous dimension is static and shorter than a register, the copies
 /// pay (copiesPay) and the transposed blocks have rows (hasRows).
-std::optional<unsigned> laneDimension(linalg::GenericOp op,
-                                      int64_t vectorWidth) {
+std::optional<unsigned> laneDimension(linalg::GenericOp op, int64_t vectorWidth,
+                                      int64_t registers) {
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
       !op.hasPureTensorSemantics() || op.getNumReductionLoops() == 0)
     return std::nullopt;
@@ -221,7 +219,8 @@ std::optional<unsigned> laneDimension(linalg::GenericOp op,
                        return e.isFunctionOfDim(d);
                      }) != 1)
       continue;
-    if (!copiesPay(op, d) || !hasRows(op, d, ranges[d] / vectorWidth))
+    if (!copiesPay(op, d) ||
+        !hasRows(op, d, ranges[d] / vectorWidth, registers))
       return std::nullopt;
     return d;
   }
@@ -362,7 +361,8 @@ struct TransposeForLanesPass
   void runOnOperation() override {
     SmallVector<std::pair<linalg::GenericOp, unsigned>> kernels;
     getOperation()->walk([&](linalg::GenericOp op) {
-      if (std::optional<unsigned> dim = laneDimension(op, vectorWidth))
+      if (std::optional<unsigned> dim =
+              laneDimension(op, vectorWidth, registers))
         kernels.emplace_back(op, *dim);
     });
     IRRewriter rewriter(&getContext());

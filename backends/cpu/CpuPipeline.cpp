@@ -34,13 +34,16 @@ void mlir::weft::buildLinalgToLLVMPipeline(OpPassManager &pm,
   // that an activation is the kernel's only user (a block epilogue).
   pm.addPass(memref::createResolveRankedShapeTypeResultDimsPass());
   pm.addPass(createCanonicalizerPass());
-  weft::TransposeForLanesPassOptions transposes;
-  transposes.remarks = reports.kernelRemarks;
-  transposes.vectorWidth = vectorWidth;
-  pm.addNestedPass<func::FuncOp>(weft::createTransposeForLanesPass(transposes));
+  // Both passes size blocks by the same accumulator registers: a kernel is
+  // transposed only if tile-and-vectorize then blocks it in several rows.
   weft::TileAndVectorizePassOptions blocks;
   blocks.remarks = reports.kernelRemarks;
   blocks.vectorWidth = vectorWidth;
+  weft::TransposeForLanesPassOptions transposes;
+  transposes.remarks = reports.kernelRemarks;
+  transposes.vectorWidth = vectorWidth;
+  transposes.registers = blocks.registers;
+  pm.addNestedPass<func::FuncOp>(weft::createTransposeForLanesPass(transposes));
   pm.addNestedPass<func::FuncOp>(weft::createTileAndVectorizePass(blocks));
   // What is left elementwise runs as long contiguous rows.
   pm.addNestedPass<func::FuncOp>(weft::createFlattenElementwisePass());
