@@ -10,7 +10,9 @@
 
 #include "dialects/weft/IR/WeftOps.h"
 #include "passes/GpuStream.h"
+#include "passes/MultiplyAdd.h"
 #include "passes/Passes.h"
+#include "runtime/CudaLibraries.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "llvm/ADT/SmallSet.h"
@@ -28,32 +30,10 @@ namespace {
 constexpr llvm::StringLiteral kConvolution = "weft_cudnn_convolution";
 constexpr llvm::StringLiteral kGemm = "weft_cublas_gemm";
 
-/// The runtime's names for the three convolutions (runtime/CudaLibraries.h).
-enum class ConvolutionKind : int64_t { Forward, BackwardData, BackwardFilter };
-
-/// Whether the payload is `out + a * b` of its two inputs, in f32.
-bool isMultiplyAdd(linalg::GenericOp op) {
-  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
-    return false;
-  Block &body = op.getRegion().front();
-  if (body.getOperations().size() != 3 ||
-      !body.getArgument(2).getType().isF32())
-    return false;
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
-  if (!add)
-    return false;
-  Value out = body.getArgument(2);
-  Value product = add.getLhs() == out ? add.getRhs() : add.getLhs();
-  if (add.getLhs() != out && add.getRhs() != out)
-    return false;
-  auto mul = product.getDefiningOp<arith::MulFOp>();
-  if (!mul)
-    return false;
-  Value in0 = body.getArgument(0), in1 = body.getArgument(1);
-  return (mul.getLhs() == in0 && mul.getRhs() == in1) ||
-         (mul.getLhs() == in1 && mul.getRhs() == in0);
-}
+// runtime/CudaLibraries.h, which numbers the convolutions for compiler and
+// runtime alike, brings in the runtime's ::weft: the compiler's namespace
+// is written mlir::weft here.
+using ::weft::cuda::ConvolutionKind;
 
 /// The loop dimensions a map's results name, or none if a result is not
 /// a plain dimension.
@@ -80,10 +60,10 @@ std::optional<std::pair<unsigned, unsigned>> sumOfDims(AffineExpr expr) {
   return std::make_pair(lhs.getPosition(), rhs.getPosition());
 }
 
-/// Whether `{a, b}` is `{p, r}` in some order.
-bool sameSum(std::pair<unsigned, unsigned> sum, unsigned p, unsigned r) {
-  return (sum.first == p && sum.second == r) ||
-         (sum.first == r && sum.second == p);
+/// Whether `pair` is `{p, r}` in some order.
+bool isPair(std::pair<unsigned, unsigned> pair, unsigned p, unsigned r) {
+  return (pair.first == p && pair.second == r) ||
+         (pair.first == r && pair.second == p);
 }
 
 /// An f32 memref with static strides whose dimension `outer` steps over
@@ -121,7 +101,7 @@ struct ConvolutionCall {
 };
 
 std::optional<ConvolutionCall> matchConvolution(linalg::GenericOp op) {
-  if (op.getNumLoops() != 8 || !isMultiplyAdd(op))
+  if (op.getNumLoops() != 8 || !mlir::weft::isMultiplyAdd(op))
     return std::nullopt;
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   if (llvm::any_of(maps, [](AffineMap m) { return m.getNumResults() != 5; }))
@@ -161,16 +141,16 @@ std::optional<ConvolutionCall> matchConvolution(linalg::GenericOp op) {
     unsigned r = (*o)[3], s = (*o)[4];
     bool forward = (*o)[0] == g && (*o)[1] == k && (*o)[2] == c;
     bool backwardData = (*o)[0] == g && (*o)[1] == c && (*o)[2] == k;
-    if ((!forward && !backwardData) || !sameSum(*rows, p, r) ||
-        !sameSum(*columns, q, s) || !allDistinct({n, g, c, k, p, q, r, s}) ||
+    if ((!forward && !backwardData) || !isPair(*rows, p, r) ||
+        !isPair(*columns, q, s) || !allDistinct({n, g, c, k, p, q, r, s}) ||
         !outputParallel(*y))
       return std::nullopt;
     if (!hasLibraryLayout(xBuffer, 1, false) ||
         !hasLibraryLayout(oBuffer, 0, true) ||
         !hasLibraryLayout(yBuffer, 1, false))
       return std::nullopt;
-    return ConvolutionCall{forward ? ConvolutionKind::Forward
-                                   : ConvolutionKind::BackwardData,
+    return ConvolutionCall{forward ? ::weft::cuda::Forward
+                                   : ::weft::cuda::BackwardData,
                            {xBuffer, oBuffer, yBuffer}};
   }
   // Weight gradient: dw = [g, k, c, r, s], dy = [n, g, k, p, q].
@@ -178,14 +158,14 @@ std::optional<ConvolutionCall> matchConvolution(linalg::GenericOp op) {
       (*o)[2] == (*y)[1]) {
     unsigned k = (*y)[1], r = (*y)[3], s = (*y)[4];
     unsigned p = (*o)[3], q = (*o)[4];
-    if (!sameSum(*rows, p, r) || !sameSum(*columns, q, s) ||
+    if (!isPair(*rows, p, r) || !isPair(*columns, q, s) ||
         !allDistinct({n, g, c, k, p, q, r, s}) || !outputParallel(*y))
       return std::nullopt;
     if (!hasLibraryLayout(xBuffer, 1, false) ||
         !hasLibraryLayout(oBuffer, 1, false) ||
         !hasLibraryLayout(yBuffer, 0, true))
       return std::nullopt;
-    return ConvolutionCall{ConvolutionKind::BackwardFilter,
+    return ConvolutionCall{::weft::cuda::BackwardFilter,
                            {xBuffer, oBuffer, yBuffer}};
   }
   return std::nullopt;
@@ -199,7 +179,7 @@ struct GemmCall {
 };
 
 std::optional<GemmCall> matchGemm(linalg::GenericOp op) {
-  if (op.getNumLoops() != 3 || !isMultiplyAdd(op))
+  if (op.getNumLoops() != 3 || !mlir::weft::isMultiplyAdd(op))
     return std::nullopt;
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   auto c = plainDims(maps[2]);
@@ -216,8 +196,7 @@ std::optional<GemmCall> matchGemm(linalg::GenericOp op) {
     return std::nullopt;
   // Which input holds m (a) and which n (b).
   auto holds = [](ArrayRef<unsigned> dims, unsigned first, unsigned second) {
-    return (dims[0] == first && dims[1] == second) ||
-           (dims[0] == second && dims[1] == first);
+    return isPair({dims[0], dims[1]}, first, second);
   };
   unsigned a = holds(*in0, m, k) ? 0 : 1;
   ArrayRef<unsigned> aDims = a == 0 ? *in0 : *in1;
@@ -240,7 +219,7 @@ std::optional<GemmCall> matchGemm(linalg::GenericOp op) {
 }
 
 struct GpuLibraryCallsPass
-    : public weft::impl::GpuLibraryCallsPassBase<GpuLibraryCallsPass> {
+    : public mlir::weft::impl::GpuLibraryCallsPassBase<GpuLibraryCallsPass> {
   using GpuLibraryCallsPassBase::GpuLibraryCallsPassBase;
 
   void runOnOperation() override {
@@ -268,7 +247,7 @@ struct GpuLibraryCallsPass
 
   static void replace(OpBuilder &b, linalg::GenericOp op, StringRef callee,
                       ValueRange buffers, ArrayRef<int64_t> params) {
-    weft::GpuLibraryCallOp::create(
+    mlir::weft::GpuLibraryCallOp::create(
         b, op.getLoc(), /*asyncToken=*/Type(), /*asyncDependencies=*/{},
         FlatSymbolRefAttr::get(b.getContext(), callee), buffers,
         b.getDenseI64ArrayAttr(params));
@@ -286,13 +265,13 @@ MemRefType anyLayout(MLIRContext *context, int64_t rank) {
 }
 
 struct LowerGpuLibraryCallsPass
-    : public weft::impl::LowerGpuLibraryCallsPassBase<
+    : public mlir::weft::impl::LowerGpuLibraryCallsPassBase<
           LowerGpuLibraryCallsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<weft::GpuLibraryCallOp> calls;
-    module.walk([&](weft::GpuLibraryCallOp op) { calls.push_back(op); });
-    for (weft::GpuLibraryCallOp op : calls) {
+    SmallVector<mlir::weft::GpuLibraryCallOp> calls;
+    module.walk([&](mlir::weft::GpuLibraryCallOp op) { calls.push_back(op); });
+    for (mlir::weft::GpuLibraryCallOp op : calls) {
       OpBuilder b(op);
       Location loc = op.getLoc();
       SmallVector<Value> arguments;
@@ -307,7 +286,8 @@ struct LowerGpuLibraryCallsPass
       func::CallOp::create(b, loc, callee, arguments);
       // One stream: what follows is queued behind the call already.
       if (Value token = op.getAsyncToken()) {
-        Value before = weft::tokenBefore(b, loc, op.getAsyncDependencies());
+        Value before =
+            mlir::weft::tokenBefore(b, loc, op.getAsyncDependencies());
         token.replaceAllUsesWith(before);
       }
       op.erase();

@@ -19,6 +19,7 @@
 
 #include "passes/Activations.h"
 #include "passes/LoopWork.h"
+#include "passes/MultiplyAdd.h"
 #include "passes/Passes.h"
 #include "passes/ZeroPadding.h"
 
@@ -348,10 +349,10 @@ FailureOr<BlockPlan> planBlock(linalg::GenericOp op, int64_t vectorWidth,
   }
 
   for (unsigned d = 0; d < op.getNumLoops(); ++d) {
-    int64_t tile = int64_t(d) == plan.lanesDim ? plan.lanes
-                   : int64_t(d) == plan.rowsDim ? plan.rows
+    int64_t tile = int64_t(d) == plan.lanesDim   ? plan.lanes
+                   : int64_t(d) == plan.rowsDim  ? plan.rows
                    : int64_t(d) == plan.rows2Dim ? plan.rows2
-                                                : 1;
+                                                 : 1;
     plan.parallelTiles.push_back(
         iterators[d] == IteratorType::reduction ? 0 : tile);
   }
@@ -480,7 +481,8 @@ void sinkReshapeBelowActivation(RewriterBase &rewriter,
       rewriter, loc,
       tensor::getMixedSizes(rewriter, loc, kernel.getDpsInitOperand(0)->get()),
       type.getElementType());
-  SmallVector<AffineMap> maps(2, rewriter.getMultiDimIdentityMap(type.getRank()));
+  SmallVector<AffineMap> maps(2,
+                              rewriter.getMultiDimIdentityMap(type.getRank()));
   SmallVector<IteratorType> iterators(type.getRank(), IteratorType::parallel);
   auto moved = linalg::GenericOp::create(rewriter, loc, TypeRange{type},
                                          ValueRange{result}, ValueRange{init},
@@ -498,10 +500,11 @@ void sinkReshapeBelowActivation(RewriterBase &rewriter,
 /// fused into each: the block computes its tile of `op` and then the
 /// epilogue's, and `op`'s result is never stored whole. Returns `op`'s tile
 /// and sets `epilogueTile`; on failure the IR is unchanged.
-FailureOr<linalg::GenericOp>
-tileWithEpilogue(RewriterBase &rewriter, linalg::GenericOp op,
-                 linalg::GenericOp epilogue, const BlockPlan &plan,
-                 linalg::GenericOp &epilogueTile) {
+FailureOr<linalg::GenericOp> tileWithEpilogue(RewriterBase &rewriter,
+                                              linalg::GenericOp op,
+                                              linalg::GenericOp epilogue,
+                                              const BlockPlan &plan,
+                                              linalg::GenericOp &epilogueTile) {
   // The epilogue's loops are the kernel's output dimensions.
   AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   SmallVector<int64_t> sizes;
@@ -511,11 +514,12 @@ tileWithEpilogue(RewriterBase &rewriter, linalg::GenericOp op,
   options.tilingOptions.setTileSizes(
       getAsIndexOpFoldResult(rewriter.getContext(), sizes));
   if (plan.parallel)
-    options.tilingOptions.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    options.tilingOptions.setLoopType(
+        scf::SCFTilingOptions::LoopType::ForallOp);
   // Only the kernel: what produces its inputs is computed once, outside.
   options.setFusionControlFn(
-      [&](tensor::ExtractSliceOp, OpResult producer, bool)
-          -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+      [&](tensor::ExtractSliceOp, OpResult producer,
+          bool) -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
         if (producer.getOwner() == op.getOperation())
           return scf::SCFTileAndFuseOptions::ControlFnResult{};
         return std::nullopt;
@@ -556,26 +560,6 @@ tileWithEpilogue(RewriterBase &rewriter, linalg::GenericOp op,
   return block;
 }
 
-/// Whether `op`'s payload is `out + a * b` (in either order) with `input`'s
-/// value one of the factors, so that a step where it is zero adds nothing.
-bool addsProductOf(linalg::GenericOp op, OpOperand *input) {
-  Block &body = op.getRegion().front();
-  if (body.getOperations().size() != 3)
-    return false;
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  auto add = yield->getOperand(0).getDefiningOp<arith::AddFOp>();
-  if (!add)
-    return false;
-  Value out = body.getArgument(op.getDpsInitOperand(0)->getOperandNumber());
-  Value product = add.getLhs() == out ? add.getRhs() : add.getLhs();
-  if (add.getLhs() != out && add.getRhs() != out)
-    return false;
-  auto multiply = product.getDefiningOp<arith::MulFOp>();
-  Value factor = body.getArgument(input->getOperandNumber());
-  return multiply && multiply->getBlock() == &body &&
-         (multiply.getLhs() == factor || multiply.getRhs() == factor);
-}
-
 /// A reduction loop of a block whose steps may be cut to those where an
 /// input reads something other than zero padding: the input is read along
 /// one dimension at `p + r`, p a parallel loop of `rows` in the block and r
@@ -596,7 +580,7 @@ SmallVector<PaddingSkip> paddingSkips(linalg::GenericOp block) {
   SmallVector<int64_t> ranges = block.getStaticLoopRanges();
   SmallVector<IteratorType> iterators = block.getIteratorTypesArray();
   for (OpOperand *input : block.getDpsInputOperands()) {
-    if (!addsProductOf(block, input))
+    if (!weft::addsProductOf(block, input))
       continue;
     AffineMap map = block.getMatchingIndexingMap(input);
     for (auto [dim, result] : llvm::enumerate(map.getResults())) {

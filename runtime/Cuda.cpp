@@ -294,11 +294,6 @@ void weft::cuda::synchronize() {
                s.lastKernel ? s.lastKernel : "none", "): ", errorText(result));
 }
 
-void *weft::cuda::stream() {
-  initialize();
-  return state().stream;
-}
-
 //===----------------------------------------------------------------------===//
 // What compiled code calls (upstream MLIR's names and signatures)
 //===----------------------------------------------------------------------===//

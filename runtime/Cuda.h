@@ -48,9 +48,6 @@ TemporaryStats memoryStats();
 void prefetchToDevice(const void *pointer, size_t bytes);
 /// Waits for every kernel launched so far; throws weft::Error if one failed.
 void synchronize();
-/// The one stream every launch and library call is queued on (a CUstream);
-/// initialize()s first.
-void *stream();
 
 /// What the CUDA driver's error code `code` means, as cuGetErrorName and
 /// cuGetErrorString say ("CUDA_ERROR_OUT_OF_MEMORY: out of memory"), or

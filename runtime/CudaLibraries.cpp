@@ -6,12 +6,12 @@
 // loaded with dlopen on first use, from the library path or the CUDA
 // toolkit, so a model built without --cuda-libraries never needs them.
 //
-// Compiled code passes its buffers as MLIR memref descriptors (the C
-// interface of a func.func marked llvm.emit_c_interface). As with the mgpu*
-// functions, a failure prints its message and ends the process: no
-// exception unwinds through compiled code.
+// As with the mgpu* functions, a failure prints its message and ends the
+// process: no exception unwinds through compiled code.
 //
 //===----------------------------------------------------------------------===//
+
+#include "runtime/CudaLibraries.h"
 
 #include "runtime/Cuda.h"
 
@@ -28,22 +28,15 @@
 
 namespace {
 
-/// A memref descriptor as MLIR lays it out for the C interface.
-template <int Rank> struct Buffer {
-  float *allocated;
-  float *aligned;
-  int64_t offset;
-  int64_t sizes[Rank];
-  int64_t strides[Rank];
+using weft::cuda::BackwardData;
+using weft::cuda::BackwardFilter;
+using weft::cuda::ConvolutionKind;
+using weft::cuda::Forward;
+using weft::cuda::MemRef;
 
-  float *data() const { return aligned + offset; }
-  bool empty() const {
-    for (int64_t size : sizes)
-      if (size == 0)
-        return true;
-    return false;
-  }
-};
+/// The runtime's one stream (runtime/Cuda.cpp), which every launch is
+/// queued on; it ends the process saying why where there is no GPU.
+extern "C" void *mgpuStreamCreate();
 
 [[noreturn]] void libraryFailure(const std::string &message) {
   std::fprintf(stderr, "error: %s\n", message.c_str());
@@ -135,9 +128,6 @@ struct Cudnn {
                         Handle, void *);
 };
 
-/// The convolutions a model's generics are (passes/GpuLibraryCalls.cpp).
-enum Kind : int64_t { Forward = 0, BackwardData = 1, BackwardFilter = 2 };
-
 /// A convolution's descriptors and algorithm, made once per shape.
 struct ConvolutionPlan {
   Handle first = nullptr, second = nullptr, result = nullptr;
@@ -189,15 +179,6 @@ void checkCublas(int status, const char *what) {
                    std::to_string(status));
 }
 
-/// The GPU's stream, or the process ends with why there is none.
-void *streamOrExit() {
-  try {
-    return weft::cuda::stream();
-  } catch (const std::exception &e) {
-    libraryFailure(e.what());
-  }
-}
-
 Handle cudnnReady(Libraries &l) {
   if (l.cudnnHandle)
     return l.cudnnHandle;
@@ -227,7 +208,7 @@ Handle cudnnReady(Libraries &l) {
   load(library, d.backwardFilterWorkspace,
        "cudnnGetConvolutionBackwardFilterWorkspaceSize");
   load(library, d.backwardFilter, "cudnnConvolutionBackwardFilter");
-  void *stream = streamOrExit();
+  void *stream = mgpuStreamCreate();
   checkCudnn(d.create(&l.cudnnHandle), "cudnnCreate");
   checkCudnn(d.setStream(l.cudnnHandle, stream), "cudnnSetStream");
   return l.cudnnHandle;
@@ -241,7 +222,7 @@ int toInt(int64_t value) {
 }
 
 /// A [n, g, c, h, w] buffer as cuDNN's [n, g*c, h, w] tensor.
-Handle tensorOf(Libraries &l, const Buffer<5> &b) {
+Handle tensorOf(Libraries &l, const MemRef<5> &b) {
   if (b.sizes[1] != 1 && b.strides[1] != b.sizes[2] * b.strides[2])
     libraryFailure("cuDNN: a convolution buffer's groups and channels are "
                    "not one dimension");
@@ -257,7 +238,7 @@ Handle tensorOf(Libraries &l, const Buffer<5> &b) {
 }
 
 /// A packed [g, k, c, r, s] buffer as cuDNN's [g*k, c, r, s] filter.
-Handle filterOf(Libraries &l, const Buffer<5> &b) {
+Handle filterOf(Libraries &l, const MemRef<5> &b) {
   int64_t expected = 1;
   for (int i = 4; i >= 0; --i) {
     if (b.sizes[i] != 1 && b.strides[i] != expected)
@@ -292,9 +273,9 @@ int chooseAlgorithm(Libraries &l, Handle convolution, bool tf32, Query query) {
   libraryFailure("cuDNN has no algorithm for a convolution of the model");
 }
 
-ConvolutionPlan makePlan(Libraries &l, Handle handle, Kind kind, bool tf32,
-                         const Buffer<5> &a, const Buffer<5> &b,
-                         const Buffer<5> &c) {
+ConvolutionPlan makePlan(Libraries &l, Handle handle, ConvolutionKind kind,
+                         bool tf32, const MemRef<5> &a, const MemRef<5> &b,
+                         const MemRef<5> &c) {
   Cudnn &d = l.cudnn;
   ConvolutionPlan plan;
   plan.first = tensorOf(l, a);
@@ -357,10 +338,8 @@ void *workspace(Libraries &l, size_t bytes) {
 
 extern "C" {
 
-/// out += the convolution `kind` (Kind) of a and b, on the GPU's stream;
-/// `tf32` lets cuDNN use TF32 tensor cores.
-void _mlir_ciface_weft_cudnn_convolution(Buffer<5> *a, Buffer<5> *b,
-                                         Buffer<5> *c, int64_t kind,
+void _mlir_ciface_weft_cudnn_convolution(MemRef<5> *a, MemRef<5> *b,
+                                         MemRef<5> *c, int64_t kind,
                                          int64_t tf32) {
   if (kind < Forward || kind > BackwardFilter)
     libraryFailure("cuDNN: unknown convolution kind " + std::to_string(kind));
@@ -371,7 +350,7 @@ void _mlir_ciface_weft_cudnn_convolution(Buffer<5> *a, Buffer<5> *b,
   Handle handle = cudnnReady(l);
   PlanKey key{};
   size_t i = 0;
-  for (const Buffer<5> *buffer : {a, b, c})
+  for (const MemRef<5> *buffer : {a, b, c})
     for (int d = 0; d < 5; ++d) {
       key[i++] = buffer->sizes[d];
       key[i++] = buffer->strides[d];
@@ -381,8 +360,8 @@ void _mlir_ciface_weft_cudnn_convolution(Buffer<5> *a, Buffer<5> *b,
   auto known = l.plans.find(key);
   if (known == l.plans.end())
     known = l.plans
-                .emplace(key,
-                         makePlan(l, handle, Kind(kind), tf32 != 0, *a, *b, *c))
+                .emplace(key, makePlan(l, handle, ConvolutionKind(kind),
+                                       tf32 != 0, *a, *b, *c))
                 .first;
   const ConvolutionPlan &plan = known->second;
   void *space = workspace(l, plan.workspaceBytes);
@@ -405,16 +384,14 @@ void _mlir_ciface_weft_cudnn_convolution(Buffer<5> *a, Buffer<5> *b,
              name);
 }
 
-/// c[m, n] += a[m, k] b[k, n] in row-major buffers, `transposeA` when a is
-/// stored [k, m] and `transposeB` when b is stored [n, k].
-void _mlir_ciface_weft_cublas_gemm(Buffer<2> *a, Buffer<2> *b, Buffer<2> *c,
+void _mlir_ciface_weft_cublas_gemm(MemRef<2> *a, MemRef<2> *b, MemRef<2> *c,
                                    int64_t transposeA, int64_t transposeB,
                                    int64_t tf32) {
   int64_t m = c->sizes[0], n = c->sizes[1];
   int64_t k = transposeA ? a->sizes[0] : a->sizes[1];
   if (m == 0 || n == 0 || k == 0)
     return;
-  for (const Buffer<2> *buffer : {a, b, c})
+  for (const MemRef<2> *buffer : {a, b, c})
     if (buffer->strides[1] != 1 && buffer->sizes[1] != 1)
       libraryFailure("cuBLAS: a matrix's rows are not contiguous");
   Libraries &l = libraries();
@@ -427,7 +404,7 @@ void _mlir_ciface_weft_cublas_gemm(Buffer<2> *a, Buffer<2> *b, Buffer<2> *c,
     load(library, blas.setStream, "cublasSetStream_v2");
     load(library, blas.setMathMode, "cublasSetMathMode");
     load(library, blas.sgemm, "cublasSgemm_v2");
-    void *stream = streamOrExit();
+    void *stream = mgpuStreamCreate();
     checkCublas(blas.create(&l.cublasHandle), "cublasCreate");
     checkCublas(blas.setStream(l.cublasHandle, stream), "cublasSetStream");
   }
@@ -438,7 +415,7 @@ void _mlir_ciface_weft_cublas_gemm(Buffer<2> *a, Buffer<2> *b, Buffer<2> *c,
   // cuBLAS is column-major: a row-major c is c^T, and c^T = b^T a^T.
   // A matrix of one row may have any row distance; cuBLAS asks for at
   // least a row's length.
-  auto leading = [](const Buffer<2> *buffer) {
+  auto leading = [](const MemRef<2> *buffer) {
     return toInt(buffer->sizes[0] == 1 ? std::max<int64_t>(buffer->sizes[1], 1)
                                        : buffer->strides[0]);
   };

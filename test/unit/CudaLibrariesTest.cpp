@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/CudaLibraries.h"
 #include "FakeCudaLibraries.h"
 
 #include <dlfcn.h>
@@ -18,18 +19,12 @@
 
 namespace {
 
-template <int Rank> struct Buffer {
-  float *allocated;
-  float *aligned;
-  int64_t offset;
-  int64_t sizes[Rank];
-  int64_t strides[Rank];
-};
+using weft::cuda::MemRef;
 
 /// A row-major buffer descriptor over `data`.
 template <int Rank>
-Buffer<Rank> over(std::vector<float> &data, std::array<int64_t, Rank> sizes) {
-  Buffer<Rank> b{data.data(), data.data(), 0, {}, {}};
+MemRef<Rank> over(std::vector<float> &data, std::array<int64_t, Rank> sizes) {
+  MemRef<Rank> b{data.data(), data.data(), 0, {}, {}};
   int64_t stride = 1;
   for (int i = Rank - 1; i >= 0; --i) {
     b.sizes[i] = sizes[i];
@@ -38,19 +33,6 @@ Buffer<Rank> over(std::vector<float> &data, std::array<int64_t, Rank> sizes) {
   }
   return b;
 }
-
-} // namespace
-
-extern "C" {
-void _mlir_ciface_weft_cublas_gemm(Buffer<2> *a, Buffer<2> *b, Buffer<2> *c,
-                                   int64_t transposeA, int64_t transposeB,
-                                   int64_t tf32);
-void _mlir_ciface_weft_cudnn_convolution(Buffer<5> *a, Buffer<5> *b,
-                                         Buffer<5> *c, int64_t kind,
-                                         int64_t tf32);
-}
-
-namespace {
 
 template <typename Control>
 Control &control(const char *library, const char *function) {
@@ -131,7 +113,8 @@ TEST(CudaLibraries, InputGradientIsBackwardData) {
   auto DY = over<5>(dy, {N, 1, C, H, W});
   auto WT = over<5>(w, {1, C, K, R, S});
   auto OUT = over<5>(out, {N, 1, K, P, Q});
-  _mlir_ciface_weft_cudnn_convolution(&DY, &WT, &OUT, /*BackwardData*/ 1, 0);
+  _mlir_ciface_weft_cudnn_convolution(&DY, &WT, &OUT, weft::cuda::BackwardData,
+                                      0);
   EXPECT_EQ(out, expected);
   auto &cudnn = control<FakeCudnnControl>("libcudnn.so.9", "fakeCudnnControl");
   EXPECT_EQ(cudnn.lastMathType, 3); // CUDNN_FMA_MATH: strict f32

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -126,6 +127,30 @@ struct Dense {
       index[offsets[i]] = long(i);
   }
 };
+
+/// result = alpha * sum + beta * result over the elements at `offsets`,
+/// the sum running over the products of the forward convolution y =
+/// conv(x, w): `term(x, w, y)` names the result element a product adds to
+/// and the product. The call that all three directions are; counts itself
+/// in `calls`.
+template <typename Term>
+int convolve(const Tensor &x, const Filter &w, const Convolution &conv,
+             const Tensor &y, void *workspace, size_t workspaceBytes,
+             const void *alpha, const void *beta, std::vector<size_t> offsets,
+             float *result, int &calls, Term term) {
+  if (!workspace || workspaceBytes < 256)
+    return kBadParam;
+  Dense out(std::move(offsets));
+  std::vector<float> sum(out.offsets.size(), 0.0f);
+  if (!forEachProduct(x, w, conv, y, [&](size_t xi, size_t wi, size_t yi) {
+        auto [element, product] = term(xi, wi, yi);
+        sum[out.index[element]] += product;
+      }))
+    return kBadParam;
+  blend(alpha, beta, sum, out.offsets, result);
+  ++calls;
+  return kSuccess;
+}
 
 /// With WEFT_FAKE_CUDA_LOG set, what was called is appended to that file
 /// at exit, so that a test sees the library was used.
@@ -258,23 +283,16 @@ int cudnnConvolutionForward(void *, const void *alpha, void *xDesc,
                             void *convDesc, int, void *workspace,
                             size_t workspaceBytes, const void *beta,
                             void *yDesc, void *y) {
-  auto &yt = *static_cast<Tensor *>(yDesc);
-  if (!workspace || workspaceBytes < 256)
-    return kBadParam;
-  Dense out(offsetsOf(yt));
-  std::vector<float> sum(out.offsets.size(), 0.0f);
   const auto *xs = static_cast<const float *>(x);
   const auto *ws = static_cast<const float *>(w);
-  if (!forEachProduct(*static_cast<Tensor *>(xDesc),
-                      *static_cast<Filter *>(wDesc),
-                      *static_cast<Convolution *>(convDesc), yt,
-                      [&](size_t xi, size_t wi, size_t yi) {
-                        sum[out.index[yi]] += xs[xi] * ws[wi];
-                      }))
-    return kBadParam;
-  blend(alpha, beta, sum, out.offsets, static_cast<float *>(y));
-  ++control.forward;
-  return kSuccess;
+  auto &yt = *static_cast<Tensor *>(yDesc);
+  return convolve(*static_cast<Tensor *>(xDesc), *static_cast<Filter *>(wDesc),
+                  *static_cast<Convolution *>(convDesc), yt, workspace,
+                  workspaceBytes, alpha, beta, offsetsOf(yt),
+                  static_cast<float *>(y), control.forward,
+                  [&](size_t xi, size_t wi, size_t yi) {
+                    return std::make_pair(yi, xs[xi] * ws[wi]);
+                  });
 }
 
 int cudnnConvolutionBackwardData(void *, const void *alpha, void *wDesc,
@@ -282,23 +300,16 @@ int cudnnConvolutionBackwardData(void *, const void *alpha, void *wDesc,
                                  void *convDesc, int, void *workspace,
                                  size_t workspaceBytes, const void *beta,
                                  void *dxDesc, void *dx) {
-  auto &dxt = *static_cast<Tensor *>(dxDesc);
-  if (!workspace || workspaceBytes < 256)
-    return kBadParam;
-  Dense out(offsetsOf(dxt));
-  std::vector<float> sum(out.offsets.size(), 0.0f);
   const auto *ws = static_cast<const float *>(w);
   const auto *dys = static_cast<const float *>(dy);
-  if (!forEachProduct(dxt, *static_cast<Filter *>(wDesc),
-                      *static_cast<Convolution *>(convDesc),
-                      *static_cast<Tensor *>(dyDesc),
-                      [&](size_t xi, size_t wi, size_t yi) {
-                        sum[out.index[xi]] += dys[yi] * ws[wi];
-                      }))
-    return kBadParam;
-  blend(alpha, beta, sum, out.offsets, static_cast<float *>(dx));
-  ++control.backwardData;
-  return kSuccess;
+  auto &dxt = *static_cast<Tensor *>(dxDesc);
+  return convolve(dxt, *static_cast<Filter *>(wDesc),
+                  *static_cast<Convolution *>(convDesc),
+                  *static_cast<Tensor *>(dyDesc), workspace, workspaceBytes,
+                  alpha, beta, offsetsOf(dxt), static_cast<float *>(dx),
+                  control.backwardData, [&](size_t xi, size_t wi, size_t yi) {
+                    return std::make_pair(xi, dys[yi] * ws[wi]);
+                  });
 }
 
 int cudnnConvolutionBackwardFilter(void *, const void *alpha, void *xDesc,
@@ -306,23 +317,16 @@ int cudnnConvolutionBackwardFilter(void *, const void *alpha, void *xDesc,
                                    void *convDesc, int, void *workspace,
                                    size_t workspaceBytes, const void *beta,
                                    void *dwDesc, void *dw) {
-  auto &dwf = *static_cast<Filter *>(dwDesc);
-  if (!workspace || workspaceBytes < 256)
-    return kBadParam;
-  std::vector<size_t> offsets = offsetsOf(dwf);
-  std::vector<float> sum(offsets.size(), 0.0f);
   const auto *xs = static_cast<const float *>(x);
   const auto *dys = static_cast<const float *>(dy);
-  if (!forEachProduct(*static_cast<Tensor *>(xDesc), dwf,
-                      *static_cast<Convolution *>(convDesc),
-                      *static_cast<Tensor *>(dyDesc),
-                      [&](size_t xi, size_t wi, size_t yi) {
-                        sum[wi] += xs[xi] * dys[yi];
-                      }))
-    return kBadParam;
-  blend(alpha, beta, sum, offsets, static_cast<float *>(dw));
-  ++control.backwardFilter;
-  return kSuccess;
+  auto &dwf = *static_cast<Filter *>(dwDesc);
+  return convolve(*static_cast<Tensor *>(xDesc), dwf,
+                  *static_cast<Convolution *>(convDesc),
+                  *static_cast<Tensor *>(dyDesc), workspace, workspaceBytes,
+                  alpha, beta, offsetsOf(dwf), static_cast<float *>(dw),
+                  control.backwardFilter, [&](size_t xi, size_t wi, size_t yi) {
+                    return std::make_pair(wi, xs[xi] * dys[yi]);
+                  });
 }
 
 } // extern "C"
