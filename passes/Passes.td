@@ -847,6 +847,60 @@ def LoopsToGpuPass : Pass<"weft-loops-to-gpu", "::mlir::func::FuncOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def ScalarsToGpuPass : Pass<"weft-scalars-to-gpu", "::mlir::func::FuncOp"> {
+  let summary = "Runs the host's element reads and writes in kernels of one thread";
+  let description = [{
+    After `weft-loops-to-gpu`, the loads and stores left in host code are
+    single elements: a rank-0 fill (a sum's start), the loss's mean, a copy
+    of a result. Each one made the host wait for the GPU before it, and on
+    managed memory moved the element's page to the host and back. This
+    pass finds each stretch of such code in a block (loads, stores, and
+    arithmetic without effects or regions) and moves what depends on a
+    loaded value, with the loads and stores, into a `gpu.launch` of one
+    thread, queued where the stretch's last moved op was; arithmetic that
+    reads no buffer stays on the host and reaches the kernel as an
+    argument. What the host itself needs stays: a loaded value used past
+    the stretch or by host code (a hyperparameter, a clip-norm factor), and
+    what it is computed from. A load or store that stays cuts the stretch,
+    so that every access keeps its order; a buffer the GPU cannot reach
+    (the host's stack, a global) is left on the host.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def InlineHostCallsPass : Pass<"weft-inline-host-calls", "::mlir::ModuleOp"> {
+  let summary = "Inlines private host functions that launch kernels into their callers";
+  let description = [{
+    `@loss_grad` stays one function on the CPU, for compile time; on the
+    GPU path, once its kernels are outlined, its host code is only
+    launches. A call is a host op to `gpu-async-region`: the callee waits
+    for its kernels before returning and the caller starts a new chain
+    after the call. Inlined, a training step's launches form one chain
+    that waits only where the host reads a result. Each call of a private
+    function in the module with one block and no results is replaced by
+    the function's body (the kernels are shared, only host code is
+    copied); the function is erased once no call is left.
+  }];
+}
+
+def WaitsIntoBranchesPass : Pass<"weft-waits-into-branches", "::mlir::func::FuncOp"> {
+  let summary = "Moves a host wait before an scf.if into the branches that need it";
+  let description = [{
+    After `gpu-async-region`, which waits for the GPU before any op with
+    side effects, an `scf.if` included, even when only one branch touches
+    memory (the clip-norm reads squared sums on the host; with clipping off
+    its other branch yields 1). A host wait (`gpu.wait` without a token)
+    that stands before an `scf.if`, past code without effects, moves into
+    each branch that has effects, as its first op, and is dropped from the
+    branches without. Only where what follows the `scf.if` up to the next
+    host wait is queued GPU work or code without effects, so that nothing
+    after the branch relied on the wait: every queue is the runtime's one
+    stream, so the next wait covers the same work.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 def ManagedBuffersPass : Pass<"weft-managed-buffers", "::mlir::ModuleOp"> {
   let summary = "Host functions allocate their buffers where the GPU can read them";
   let description = [{

@@ -94,6 +94,9 @@ void mlir::weft::buildLinalgToCudaPipeline(OpPassManager &pm,
   weft::LoopsToGpuPassOptions kernels;
   kernels.blockSize = options.blockSize;
   pm.addNestedPass<func::FuncOp>(weft::createLoopsToGpuPass(kernels));
+  // What host code reads or writes of a buffer runs on the GPU too, so that
+  // the host neither waits for it nor moves its managed page.
+  pm.addNestedPass<func::FuncOp>(weft::createScalarsToGpuPass());
   if (options.emulateOnCpu) {
     pm.addNestedPass<func::FuncOp>(weft::createEmulateGpuLaunchesPass());
     pm.addPass(weft::createLowerGpuLibraryCallsPass());
@@ -102,6 +105,9 @@ void mlir::weft::buildLinalgToCudaPipeline(OpPassManager &pm,
   }
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(weft::createMergeGpuModulesPass());
+  // One chain of launches per entry point: a call would end the chain with
+  // a wait in the callee.
+  pm.addPass(weft::createInlineHostCallsPass());
   // Launches, library calls, allocations and frees are queued without
   // waiting for each: upstream's async region pass chains them by tokens and
   // waits only before host code with side effects (a read of a result, a
@@ -110,6 +116,7 @@ void mlir::weft::buildLinalgToCudaPipeline(OpPassManager &pm,
   // allocation, a free, a library call) becomes runtime calls.
   pm.addPass(weft::createManagedBuffersPass());
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  pm.addNestedPass<func::FuncOp>(weft::createWaitsIntoBranchesPass());
   pm.addPass(weft::createHostSharedAllocationsPass());
   pm.addPass(weft::createLowerGpuLibraryCallsPass());
   GpuNVVMAttachTargetOptions target;
