@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/GpuAccumulations.h"
+#include "passes/GpuLaunches.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -28,19 +29,6 @@ namespace {
 Value tripCount(OpBuilder &b, Location loc, Value lb, Value ub, Value step) {
   Value span = arith::SubIOp::create(b, loc, ub, lb);
   return arith::CeilDivSIOp::create(b, loc, span, step);
-}
-
-/// A launch of `blocks` blocks of `threads` threads (x only; `one` sizes y
-/// and z) at the builder; returns it with the builder inside its body,
-/// before the terminator.
-gpu::LaunchOp createLaunch(OpBuilder &b, Location loc, Value blocks,
-                           Value threads, Value one) {
-  auto launch =
-      gpu::LaunchOp::create(b, loc, blocks, one, one, threads, one, one);
-  b.setInsertionPointToEnd(&launch.getBody().front());
-  auto terminator = gpu::TerminatorOp::create(b, loc);
-  b.setInsertionPoint(terminator);
-  return launch;
 }
 
 /// One thread per iteration of `loop`, `blockSize` threads a block.
@@ -63,7 +51,7 @@ LogicalResult launchParallel(scf::ParallelOp loop, int64_t blockSize) {
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   Value blocks = arith::MaxSIOp::create(
       b, loc, arith::CeilDivSIOp::create(b, loc, total, threads), one);
-  gpu::LaunchOp launch = createLaunch(b, loc, blocks, threads, one);
+  gpu::LaunchOp launch = weft::createLaunch(b, loc, blocks, threads, one);
   Value id = arith::AddIOp::create(
       b, loc, arith::MulIOp::create(b, loc, launch.getBlockIds().x, threads),
       launch.getThreadIds().x);
@@ -88,15 +76,6 @@ LogicalResult launchParallel(scf::ParallelOp loop, int64_t blockSize) {
     b.clone(op, mapping);
   loop.erase();
   return success();
-}
-
-/// `loop` alone in a launch of one thread.
-gpu::LaunchOp launchSerial(scf::ForOp loop) {
-  OpBuilder b(loop);
-  Value one = arith::ConstantIndexOp::create(b, loop.getLoc(), 1);
-  gpu::LaunchOp launch = createLaunch(b, loop.getLoc(), one, one, one);
-  loop->moveBefore(launch.getBody().front().getTerminator());
-  return launch;
 }
 
 bool touchesMemory(Operation *op) {
@@ -138,7 +117,8 @@ struct LoopsToGpuPass : public weft::impl::LoopsToGpuPassBase<LoopsToGpuPass> {
         }
         // Inside the launch, so that what the outermost loop keeps in
         // registers is loaded and stored by the GPU thread.
-        weft::keepAccumulatorsInRegisters(launchSerial(serial));
+        weft::keepAccumulatorsInRegisters(
+            weft::launchOneThread(serial.getOperation()));
       }
     }
   }

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/GpuLaunches.h"
 #include "passes/Passes.h"
 
 #include "mlir/Interfaces/FunctionInterfaces.h"
@@ -124,22 +125,6 @@ private:
   llvm::SetVector<Operation *> moved;
 };
 
-/// `ops` (in order, each defined before its users) moved into a launch of
-/// one thread, queued where the last of them was.
-void launchOneThread(ArrayRef<Operation *> ops) {
-  Operation *last = ops.back();
-  OpBuilder b(last->getContext());
-  b.setInsertionPointAfter(last);
-  Location loc = last->getLoc();
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  auto launch = gpu::LaunchOp::create(b, loc, one, one, one, one, one, one);
-  Block &body = launch.getBody().front();
-  b.setInsertionPointToEnd(&body);
-  auto terminator = gpu::TerminatorOp::create(b, loc);
-  for (Operation *op : ops)
-    op->moveBefore(terminator);
-}
-
 /// The runs of scalar code in `block`, each with at least one memory
 /// access.
 SmallVector<SmallVector<Operation *>> runsIn(Block &block) {
@@ -171,7 +156,7 @@ struct ScalarsToGpuPass
     for (Block *block : blocks)
       for (SmallVector<Operation *> &ops : runsIn(*block))
         for (SmallVector<Operation *> &kernel : Run(ops).kernels())
-          launchOneThread(kernel);
+          weft::launchOneThread(kernel);
   }
 };
 

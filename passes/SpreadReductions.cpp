@@ -47,17 +47,15 @@ bool isSumOutput(linalg::GenericOp op, OpOperand &init) {
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
   unsigned result = init.getOperandNumber() - op.getNumDpsInputs();
   auto add = yield.getOperand(result).getDefiningOp<arith::AddFOp>();
-  return add && out.hasOneUse() &&
-         (add.getLhs() == out || add.getRhs() == out);
+  return add && out.hasOneUse() && (add.getLhs() == out || add.getRhs() == out);
 }
 
 /// Whether every output that `dims` do not index is a sum.
 bool sumsWhereShared(linalg::GenericOp op, ArrayRef<unsigned> dims) {
   for (OpOperand &init : op.getDpsInitsMutable()) {
     AffineMap map = op.getMatchingIndexingMap(&init);
-    bool indexedByAll = llvm::all_of(dims, [&](unsigned d) {
-      return map.isFunctionOfDim(d);
-    });
+    bool indexedByAll =
+        llvm::all_of(dims, [&](unsigned d) { return map.isFunctionOfDim(d); });
     if (!indexedByAll && !isSumOutput(op, init))
       return false;
   }
@@ -134,9 +132,8 @@ FailureOr<linalg::GenericOp> splitDimension(IRRewriter &rewriter,
         unsigned first = i <= at ? i : i + 1;
         groups.push_back(i == at ? ReassociationIndices{first, first + 1}
                                  : ReassociationIndices{first});
-        OpFoldResult size = memref::getMixedSize(rewriter, loc, value, i);
         if (i != at) {
-          sizes.push_back(size);
+          sizes.push_back(memref::getMixedSize(rewriter, loc, value, i));
           continue;
         }
         sizes.push_back(rewriter.getIndexAttr(extent / inner));
@@ -211,8 +208,9 @@ struct SpreadReductionsPass
     // (conv1's bias gradient sums 676 positions in each of 8192 threads)
     // is split, the inner part over threads, last among them, so that
     // neighbouring threads read neighbouring elements; each thread then
-    // sums every inner-th element.
-    bool splitLast = false;
+    // sums every inner-th element. `splitAt` is the split dimension, now its
+    // outer part; the inner part follows it.
+    std::optional<unsigned> splitAt;
     if (threads < minThreads && spread.size() + 1 == reduction.size()) {
       unsigned last = reduction.back();
       int64_t extent = extents[last];
@@ -228,19 +226,17 @@ struct SpreadReductionsPass
             splitDimension(rewriter, op, last, inner);
         if (succeeded(split)) {
           op = *split;
-          splitLast = true;
+          splitAt = last;
           for (unsigned &d : parallel)
             d = d > last ? d + 1 : d;
-          // The inner part is dimension last + 1, the outer stays `last`.
-          reduction.push_back(last + 1);
         }
       }
     }
     SmallVector<unsigned> order(spread);
     llvm::append_range(order, parallel);
-    if (splitLast) {
-      order.push_back(reduction.back());
-      order.push_back(reduction[reduction.size() - 2]);
+    if (splitAt) {
+      order.push_back(*splitAt + 1);
+      order.push_back(*splitAt);
     } else {
       llvm::append_range(order, ArrayRef(reduction).drop_front(spread.size()));
     }
@@ -252,11 +248,11 @@ struct SpreadReductionsPass
         return;
       op = *reordered;
     }
-    if (spread.empty() && !splitLast)
+    if (spread.empty() && !splitAt)
       return;
     // In the new order: the spread reductions, the parallel dimensions, the
     // split's inner part, then what stays sequential.
-    size_t threadDims = spread.size() + parallel.size() + (splitLast ? 1 : 0);
+    size_t threadDims = spread.size() + parallel.size() + (splitAt ? 1 : 0);
     SmallVector<Attribute> types;
     for (auto [d, iterator] : llvm::enumerate(op.getIteratorTypesArray()))
       types.push_back(linalg::IteratorTypeAttr::get(

@@ -1,0 +1,46 @@
+//===- GpuLaunches.h - Kernels as gpu.launch ops ----------------*- C++ -*-===//
+//
+// weft-loops-to-gpu and weft-scalars-to-gpu both make launches before
+// outlining: one thread per iteration of a parallel loop, or one thread
+// for code that has nothing to spread (a full reduction, an element's
+// read or write).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_PASSES_GPULAUNCHES_H
+#define WEFT_PASSES_GPULAUNCHES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+
+namespace mlir::weft {
+
+/// A launch of `blocks` blocks of `threads` threads (x only; `one` sizes y
+/// and z) at the builder; returns it with the builder inside its body,
+/// before the terminator.
+inline gpu::LaunchOp createLaunch(OpBuilder &b, Location loc, Value blocks,
+                                  Value threads, Value one) {
+  auto launch =
+      gpu::LaunchOp::create(b, loc, blocks, one, one, threads, one, one);
+  b.setInsertionPointToEnd(&launch.getBody().front());
+  auto terminator = gpu::TerminatorOp::create(b, loc);
+  b.setInsertionPoint(terminator);
+  return launch;
+}
+
+/// `ops` (in order, each defined before its users, all in one block) moved
+/// into a launch of one thread, queued where the last of them was.
+inline gpu::LaunchOp launchOneThread(ArrayRef<Operation *> ops) {
+  Operation *last = ops.back();
+  OpBuilder b(last->getContext());
+  b.setInsertionPointAfter(last);
+  Value one = arith::ConstantIndexOp::create(b, last->getLoc(), 1);
+  gpu::LaunchOp launch = createLaunch(b, last->getLoc(), one, one, one);
+  for (Operation *op : ops)
+    op->moveBefore(launch.getBody().front().getTerminator());
+  return launch;
+}
+
+} // namespace mlir::weft
+
+#endif // WEFT_PASSES_GPULAUNCHES_H
