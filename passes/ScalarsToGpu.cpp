@@ -54,8 +54,12 @@ bool isDeviceAccess(Operation *op) {
 }
 
 /// Ops a kernel can run as they are: element reads and writes, and
-/// arithmetic without regions or effects.
+/// arithmetic without regions or effects. A terminator (an scf.yield of a
+/// loaded value) is none: it belongs to its block, and what it yields
+/// stays on the host.
 bool isScalarCode(Operation *op) {
+  if (op->hasTrait<OpTrait::IsTerminator>())
+    return false;
   return isMemoryAccess(op) || (op->getNumRegions() == 0 && isPure(op));
 }
 

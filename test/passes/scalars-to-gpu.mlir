@@ -152,3 +152,29 @@ func.func @inside_kernel(%a: memref<f32>, %b: memref<f32>) {
   }
   return
 }
+
+// -----
+
+// The clip-norm's branch yields a value computed from loaded sums. Its
+// scf.yield stays the branch's terminator (moving it into a kernel left the
+// branch without one), so what it yields stays on the host with the loads
+// it comes from.
+// CHECK-LABEL: func.func @yield_loaded
+// CHECK:         %[[FACTOR:.*]] = scf.if
+// CHECK-NEXT:      %[[SUM:.*]] = memref.load
+// CHECK-NEXT:      %[[ROOT:.*]] = math.sqrt %[[SUM]]
+// CHECK-NEXT:      scf.yield %[[ROOT]] : f32
+// CHECK-NEXT:    } else {
+// CHECK-NOT:     gpu.launch
+// CHECK:         return %[[FACTOR]]
+func.func @yield_loaded(%clip: i1, %sum: memref<f32>) -> f32 {
+  %one = arith.constant 1.0 : f32
+  %factor = scf.if %clip -> f32 {
+    %s = memref.load %sum[] : memref<f32>
+    %r = math.sqrt %s : f32
+    scf.yield %r : f32
+  } else {
+    scf.yield %one : f32
+  }
+  return %factor : f32
+}
