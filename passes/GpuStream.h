@@ -16,6 +16,10 @@
 
 namespace mlir::weft {
 
+/// The runtime's free (runtime/Cuda.cpp): returns a block to its cache at
+/// once; later work on the one stream may reuse it.
+constexpr llvm::StringLiteral kFreeFunction = "weft_cuda_free";
+
 /// The token that stands for an operation with `dependencies` once it is
 /// lowered to a host call: its one dependency, or a `gpu.wait async` that
 /// joins several.

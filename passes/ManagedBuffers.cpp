@@ -25,14 +25,13 @@ using namespace mlir;
 
 namespace {
 
-constexpr llvm::StringLiteral kFreeFunction = "weft_cuda_free";
-
 func::FuncOp declareFree(ModuleOp module) {
-  if (auto existing = module.lookupSymbol<func::FuncOp>(kFreeFunction))
+  if (auto existing = module.lookupSymbol<func::FuncOp>(weft::kFreeFunction))
     return existing;
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   auto type = b.getFunctionType({b.getIndexType()}, {});
-  auto free = func::FuncOp::create(b, module.getLoc(), kFreeFunction, type);
+  auto free =
+      func::FuncOp::create(b, module.getLoc(), weft::kFreeFunction, type);
   free.setPrivate();
   return free;
 }

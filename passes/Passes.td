@@ -914,6 +914,22 @@ def WaitsIntoBranchesPass : Pass<"weft-waits-into-branches", "::mlir::func::Func
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def QueuedReturnsPass : Pass<"weft-queued-returns", "::mlir::ModuleOp"> {
+  let summary = "Entry points return without waiting for the GPU";
+  let description = [{
+    `gpu-async-region` makes the host wait for the GPU before a function
+    returns. In each public entry point (`weft.entry`), that wait goes when
+    nothing but code without effects and frees (`weft_cuda_free`, which
+    hands a block back to the runtime's cache; only later work on the one
+    stream reuses it) stands between it and the return. The caller, Weft's
+    runtime, waits before it reads a result (`Model` in runtime/Model.cpp),
+    so the host can queue the next training step while the GPU runs this
+    one. Runs after `weft-host-shared-allocations`. Private functions keep
+    their wait: their caller may read what they wrote.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 def ManagedBuffersPass : Pass<"weft-managed-buffers", "::mlir::ModuleOp"> {
   let summary = "Host functions allocate their buffers where the GPU can read them";
   let description = [{

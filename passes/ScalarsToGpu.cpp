@@ -32,12 +32,18 @@ bool isMemoryAccess(Operation *op) {
   return isa<memref::LoadOp, memref::StoreOp>(op);
 }
 
+/// The buffer `buffer` views, through every view.
+Value rootOf(Value buffer) {
+  while (auto view = buffer.getDefiningOp<ViewLikeOpInterface>())
+    buffer = view.getViewSource();
+  return buffer;
+}
+
 /// Whether a kernel can reach `buffer`'s memory: an entry point's argument
 /// or an allocation (both managed memory on this path), seen through views.
 /// The host's stack and constant globals are not.
 bool reachableFromGpu(Value buffer) {
-  while (auto view = buffer.getDefiningOp<ViewLikeOpInterface>())
-    buffer = view.getViewSource();
+  buffer = rootOf(buffer);
   if (auto argument = dyn_cast<BlockArgument>(buffer))
     return isa<FunctionOpInterface>(argument.getOwner()->getParentOp());
   return buffer.getDefiningOp<memref::AllocOp>() ||
@@ -60,7 +66,44 @@ bool isDeviceAccess(Operation *op) {
 bool isScalarCode(Operation *op) {
   if (op->hasTrait<OpTrait::IsTerminator>())
     return false;
-  return isMemoryAccess(op) || (op->getNumRegions() == 0 && isPure(op));
+  return isMemoryAccess(op) || isa<memref::DeallocOp>(op) ||
+         (op->getNumRegions() == 0 && isPure(op));
+}
+
+/// Whether code in `launch` reads or writes `buffer` or a view of it.
+bool launchUses(gpu::LaunchOp launch, Value buffer) {
+  auto usesBuffer = [&](Operation *op) {
+    return llvm::any_of(op->getOperands(), [&](Value v) {
+      return isa<MemRefType>(v.getType()) && rootOf(v) == buffer;
+    });
+  };
+  return launch
+      ->walk([&](Operation *op) {
+        return usesBuffer(op) ? WalkResult::interrupt() : WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
+/// Moves each free in `run` after the last of `launches` that uses its
+/// buffer: a free stands after its buffer's last use, which may now be in
+/// a kernel queued after it (the loss's sum is freed once read, and the
+/// read moves into the kernel that stores the mean).
+void freeAfterLaunches(ArrayRef<Operation *> run,
+                       ArrayRef<gpu::LaunchOp> launches) {
+  for (Operation *op : run) {
+    auto free = dyn_cast<memref::DeallocOp>(op);
+    if (!free)
+      continue;
+    Value buffer = rootOf(free.getMemref());
+    for (gpu::LaunchOp launch : llvm::reverse(launches)) {
+      if (launch->isBeforeInBlock(free))
+        break;
+      if (launchUses(launch, buffer)) {
+        free->moveAfter(launch);
+        break;
+      }
+    }
+  }
 }
 
 /// A stretch of consecutive scalar code in one block, and which of its ops
@@ -158,9 +201,12 @@ struct ScalarsToGpuPass
       return WalkResult::advance();
     });
     for (Block *block : blocks)
-      for (SmallVector<Operation *> &ops : runsIn(*block))
+      for (SmallVector<Operation *> &ops : runsIn(*block)) {
+        SmallVector<gpu::LaunchOp> launches;
         for (SmallVector<Operation *> &kernel : Run(ops).kernels())
-          weft::launchOneThread(kernel);
+          launches.push_back(weft::launchOneThread(kernel));
+        freeAfterLaunches(ops, launches);
+      }
   }
 };
 

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <sys/resource.h>
 
 using namespace weft;
@@ -44,23 +45,34 @@ int weft::bench(Model &model, const TrainOptions &options, int64_t warmup,
     gatherBatch(data, order.data() + b * options.batch, options.batch,
                 inputs[size_t(b)], labels[size_t(b)]);
 
-  auto step = [&](int64_t s) {
+  // As training runs them: each step's loss is read once the next one is
+  // queued (Trainer.cpp), so that on a GPU the host queues a step while the
+  // GPU runs the one before.
+  auto queueStep = [&](int64_t s) {
     size_t b = size_t(s % distinct);
-    return model.trainStep(options.hyper, s + 1,
-                           stepSeed(uint64_t(options.seed), s + 1),
-                           inputs[b].data(), labels[b].data(), options.batch);
+    return model.queueTrainStep(
+        options.hyper, s + 1, stepSeed(uint64_t(options.seed), s + 1),
+        inputs[b].data(), labels[b].data(), options.batch);
   };
-  for (int64_t s = 0; s < warmup; ++s)
-    step(s);
+  auto runSteps = [&](int64_t first, int64_t count) {
+    float loss = 0;
+    std::optional<QueuedCall> pending;
+    for (int64_t s = first; s < first + count; ++s) {
+      QueuedCall call = queueStep(s);
+      if (pending)
+        loss = model.lossOf(*pending);
+      pending = call;
+    }
+    return pending ? model.lossOf(*pending) : loss;
+  };
+  runSteps(0, warmup);
   // After warm-up every temporary should come from the cache: on the GPU,
   // the cache of managed memory the CUDA entry points allocate from.
   bool gpu = model.device() == Device::Cuda;
   TemporaryStats (*stats)() = gpu ? cuda::memoryStats : temporaryStats;
   TemporaryStats before = stats();
   auto start = std::chrono::steady_clock::now();
-  float loss = 0;
-  for (int64_t s = warmup; s < warmup + steps; ++s)
-    loss = step(s);
+  float loss = runSteps(warmup, steps);
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();

@@ -35,14 +35,10 @@ using CUcontext = void *;
 using CUmodule = void *;
 using CUfunction = void *;
 using CUstream = void *;
+using CUevent = void *;
+constexpr unsigned kEventDisableTiming = 2;
 constexpr int kComputeCapabilityMajor = 75, kComputeCapabilityMinor = 76;
 constexpr unsigned kMemAttachGlobal = 1;
-/// CUmemLocation, and its type for a device.
-struct MemLocation {
-  int type;
-  int id;
-};
-constexpr int kMemLocationTypeDevice = 1;
 
 struct Driver {
   CUresult (*cuInit)(unsigned);
@@ -62,9 +58,14 @@ struct Driver {
   CUresult (*cuStreamSynchronize)(CUstream);
   CUresult (*cuMemAllocManaged)(CUdeviceptr *, size_t, unsigned);
   CUresult (*cuMemFree)(CUdeviceptr);
-  /// Optional (CUDA 12.2 and newer): null where the driver lacks it.
-  CUresult (*cuMemPrefetchAsync)(CUdeviceptr, size_t, MemLocation, unsigned,
-                                 CUstream);
+  CUresult (*cuMemAllocHost)(void **, size_t);
+  CUresult (*cuMemFreeHost)(void *);
+  CUresult (*cuMemcpyHtoDAsync)(CUdeviceptr, const void *, size_t, CUstream);
+  CUresult (*cuMemcpyDtoHAsync)(void *, CUdeviceptr, size_t, CUstream);
+  CUresult (*cuEventCreate)(CUevent *, unsigned);
+  CUresult (*cuEventRecord)(CUevent, CUstream);
+  CUresult (*cuEventSynchronize)(CUevent);
+  CUresult (*cuEventDestroy)(CUevent);
   CUresult (*cuGetErrorName)(CUresult, const char **);
   CUresult (*cuGetErrorString)(CUresult, const char **);
 };
@@ -143,8 +144,14 @@ void initializeLocked(State &s) {
     load(s.library, d.cuStreamSynchronize, "cuStreamSynchronize");
     load(s.library, d.cuMemAllocManaged, "cuMemAllocManaged");
     load(s.library, d.cuMemFree, "cuMemFree_v2");
-    d.cuMemPrefetchAsync = reinterpret_cast<decltype(d.cuMemPrefetchAsync)>(
-        dlsym(s.library, "cuMemPrefetchAsync_v2"));
+    load(s.library, d.cuMemAllocHost, "cuMemAllocHost_v2");
+    load(s.library, d.cuMemFreeHost, "cuMemFreeHost");
+    load(s.library, d.cuMemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2");
+    load(s.library, d.cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
+    load(s.library, d.cuEventCreate, "cuEventCreate");
+    load(s.library, d.cuEventRecord, "cuEventRecord");
+    load(s.library, d.cuEventSynchronize, "cuEventSynchronize");
+    load(s.library, d.cuEventDestroy, "cuEventDestroy_v2");
     load(s.library, d.cuGetErrorName, "cuGetErrorName");
     load(s.library, d.cuGetErrorString, "cuGetErrorString");
   }
@@ -222,7 +229,9 @@ std::string weft::cuda::deviceDescription() {
          std::to_string(minor) + ")";
 }
 
-void *weft::cuda::allocate(size_t bytes) {
+/// A block of at least `bytes` from the cache or the driver; with
+/// `forHost`, a cached block only once the GPU is idle.
+static void *allocateBlock(size_t bytes, bool forHost) {
   State &s = state();
   std::lock_guard<std::mutex> lock(s.mutex);
   initializeLocked(s);
@@ -235,6 +244,11 @@ void *weft::cuda::allocate(size_t bytes) {
   };
   auto cached = s.freeBlocks.find(bytes);
   if (cached != s.freeBlocks.end()) {
+    // Work still queued may use the block: compiled code frees a buffer
+    // once its last kernel is queued, not once it has run.
+    if (forHost)
+      check(s.driver.cuStreamSynchronize(s.stream),
+            "waiting for the GPU before reusing its memory");
     void *p = cached->second;
     s.freeBlocks.erase(cached);
     ++s.stats.reused;
@@ -246,12 +260,20 @@ void *weft::cuda::allocate(size_t bytes) {
   CUresult result = s.driver.cuMemAllocManaged(&p, bytes, kMemAttachGlobal);
   if (result != 0)
     weft::fail("CUDA: could not allocate ", bytes,
-               " bytes of GPU memory: ", errorText(result));
+               " bytes of GPU memory: ", weft::cuda::errorText(result));
   void *pointer = reinterpret_cast<void *>(static_cast<uintptr_t>(p));
   s.blockSizes[pointer] = bytes;
   ++s.stats.systemAllocations;
   inUse();
   return pointer;
+}
+
+void *weft::cuda::allocate(size_t bytes) {
+  return allocateBlock(bytes, /*forHost=*/true);
+}
+
+void *weft::cuda::allocateQueued(size_t bytes) {
+  return allocateBlock(bytes, /*forHost=*/false);
 }
 
 void weft::cuda::release(void *pointer) {
@@ -273,17 +295,6 @@ weft::TemporaryStats weft::cuda::memoryStats() {
   return s.stats;
 }
 
-void weft::cuda::prefetchToDevice(const void *pointer, size_t bytes) {
-  State &s = state();
-  if (!s.ready || !s.driver.cuMemPrefetchAsync || bytes == 0)
-    return;
-  // A hint: where it fails (a GPU without concurrent managed access), the
-  // pages still move when the kernels touch them, one fault at a time.
-  s.driver.cuMemPrefetchAsync(
-      static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(pointer)), bytes,
-      MemLocation{kMemLocationTypeDevice, s.device}, 0, s.stream);
-}
-
 void weft::cuda::synchronize() {
   State &s = state();
   if (!s.ready)
@@ -292,6 +303,93 @@ void weft::cuda::synchronize() {
   if (result != 0)
     weft::fail("CUDA: a kernel failed (the last launched was ",
                s.lastKernel ? s.lastKernel : "none", "): ", errorText(result));
+}
+
+void *weft::cuda::allocatePinned(size_t bytes) {
+  State &s = state();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  initializeLocked(s);
+  void *pointer = nullptr;
+  CUresult result = s.driver.cuMemAllocHost(&pointer, bytes == 0 ? 1 : bytes);
+  if (result != 0)
+    weft::fail("CUDA: could not allocate ", bytes,
+               " bytes of pinned host memory: ", errorText(result));
+  return pointer;
+}
+
+void weft::cuda::releasePinned(void *pointer) {
+  State &s = state();
+  if (pointer && s.ready)
+    s.driver.cuMemFreeHost(pointer);
+}
+
+static CUdeviceptr devicePointer(const void *pointer) {
+  return static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(pointer));
+}
+
+void weft::cuda::copyToDevice(void *device, const void *pinnedHost,
+                              size_t bytes) {
+  State &s = state();
+  if (bytes == 0)
+    return;
+  check(s.driver.cuMemcpyHtoDAsync(devicePointer(device), pinnedHost, bytes,
+                                   s.stream),
+        "queuing a copy to the GPU (cuMemcpyHtoDAsync)");
+}
+
+void weft::cuda::copyToHost(void *pinnedHost, const void *device,
+                            size_t bytes) {
+  State &s = state();
+  if (bytes == 0)
+    return;
+  check(s.driver.cuMemcpyDtoHAsync(pinnedHost, devicePointer(device), bytes,
+                                   s.stream),
+        "queuing a copy from the GPU (cuMemcpyDtoHAsync)");
+}
+
+weft::cuda::Event::~Event() {
+  State &s = state();
+  if (event && s.ready)
+    s.driver.cuEventDestroy(event);
+}
+
+void weft::cuda::Event::record() {
+  State &s = state();
+  if (!event)
+    check(s.driver.cuEventCreate(&event, kEventDisableTiming), "cuEventCreate");
+  check(s.driver.cuEventRecord(event, s.stream), "cuEventRecord");
+  pending = true;
+}
+
+void weft::cuda::Event::wait() {
+  if (!pending)
+    return;
+  State &s = state();
+  pending = false;
+  CUresult result = s.driver.cuEventSynchronize(event);
+  if (result != 0)
+    weft::fail("CUDA: a kernel failed (the last launched was ",
+               s.lastKernel ? s.lastKernel : "none", "): ", errorText(result));
+}
+
+void *weft::cuda::DeviceBuffer::reserve(size_t bytes) {
+  if (bytes > capacity || !pointer) {
+    release(pointer);
+    pointer = nullptr;
+    pointer = allocate(bytes);
+    capacity = bytes;
+  }
+  return pointer;
+}
+
+void *weft::cuda::PinnedBuffer::reserve(size_t bytes) {
+  if (bytes > capacity || !pointer) {
+    releasePinned(pointer);
+    pointer = nullptr;
+    pointer = allocatePinned(bytes);
+    capacity = bytes;
+  }
+  return pointer;
 }
 
 //===----------------------------------------------------------------------===//
@@ -390,7 +488,7 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
 
 void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/, bool /*hostShared*/) {
   try {
-    return weft::cuda::allocate(bytes);
+    return weft::cuda::allocateQueued(bytes);
   } catch (const weft::Error &e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     std::exit(1);

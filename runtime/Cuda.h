@@ -33,21 +33,83 @@ std::string deviceDescription();
 
 /// Managed memory (readable from the host and the GPU) of at least `bytes`
 /// bytes, from a cache: a step that asks for the sizes it asked for before
-/// costs the driver nothing. Throws weft::Error when the GPU is full.
+/// costs the driver nothing. Throws weft::Error when the GPU is full. The
+/// host may use the memory at once: a cached block is handed out only
+/// after the GPU has finished what was queued (it may have used it).
 void *allocate(size_t bytes);
+/// The same for memory that only work queued on the stream from now on
+/// uses (compiled code's buffers, a library's workspace): a cached block is
+/// handed out at once, since that work runs after what used it before.
+void *allocateQueued(size_t bytes);
 /// Returns memory from allocate() to the cache.
 void release(void *pointer);
 /// allocate()'s counts so far, as the CPU's temporaries are counted
 /// (runtime/Temporaries.h): blocks from the driver, requests served from
 /// the cache, bytes in use (a model's parameters and state included).
 TemporaryStats memoryStats();
-/// Starts moving managed memory the host has just written to the GPU, in
-/// order on the stream the kernels run on: one copy instead of a page fault
-/// per page at the first kernel that reads it. Does nothing where the
-/// driver cannot (CUDA older than 12.2).
-void prefetchToDevice(const void *pointer, size_t bytes);
 /// Waits for every kernel launched so far; throws weft::Error if one failed.
 void synchronize();
+
+/// Page-locked host memory (cuMemAllocHost) of at least `bytes` bytes: the
+/// GPU's copy engines read and write it while the host goes on, and
+/// kernels can read it where they are given its address. Throws
+/// weft::Error when the driver refuses.
+void *allocatePinned(size_t bytes);
+/// Returns memory from allocatePinned() to the driver.
+void releasePinned(void *pointer);
+/// Queue copies on the kernels' stream, between pinned host memory and
+/// GPU memory; the host reads a copy's result after waiting for it.
+void copyToDevice(void *device, const void *pinnedHost, size_t bytes);
+void copyToHost(void *pinnedHost, const void *device, size_t bytes);
+
+/// A point in the work queued on the GPU: record() marks where the queue
+/// stands now, wait() waits until the GPU has done everything queued
+/// before that mark (at once when nothing was recorded).
+class Event {
+public:
+  Event() = default;
+  Event(const Event &) = delete;
+  Event &operator=(const Event &) = delete;
+  ~Event();
+  void record();
+  /// Throws weft::Error naming the last kernel launched if one failed.
+  void wait();
+
+private:
+  void *event = nullptr;
+  bool pending = false;
+};
+
+/// GPU memory from allocate() that grows on demand; what it held is not
+/// kept, and nothing is written to it (the host never touches its pages).
+class DeviceBuffer {
+public:
+  DeviceBuffer() = default;
+  DeviceBuffer(const DeviceBuffer &) = delete;
+  DeviceBuffer &operator=(const DeviceBuffer &) = delete;
+  ~DeviceBuffer() { release(pointer); }
+  /// At least `bytes` bytes.
+  void *reserve(size_t bytes);
+
+private:
+  void *pointer = nullptr;
+  size_t capacity = 0;
+};
+
+/// Pinned host memory that grows on demand; what it held is not kept.
+class PinnedBuffer {
+public:
+  PinnedBuffer() = default;
+  PinnedBuffer(const PinnedBuffer &) = delete;
+  PinnedBuffer &operator=(const PinnedBuffer &) = delete;
+  ~PinnedBuffer() { releasePinned(pointer); }
+  /// At least `bytes` bytes.
+  void *reserve(size_t bytes);
+
+private:
+  void *pointer = nullptr;
+  size_t capacity = 0;
+};
 
 /// What the CUDA driver's error code `code` means, as cuGetErrorName and
 /// cuGetErrorString say ("CUDA_ERROR_OUT_OF_MEMORY: out of memory"), or

@@ -326,7 +326,7 @@ void *workspace(Libraries &l, size_t bytes) {
     return l.workspace;
   try {
     weft::cuda::release(l.workspace);
-    l.workspace = weft::cuda::allocate(bytes);
+    l.workspace = weft::cuda::allocateQueued(bytes);
   } catch (const std::exception &e) {
     libraryFailure(e.what());
   }

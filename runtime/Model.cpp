@@ -52,11 +52,7 @@ Model::Model(const weft_model_info &info, Device device)
     : model(info), where(device),
       params(size_t(info.param_size), 0.0f, allocatorFor(info, device)),
       state(size_t(info.state_size), 0.0f, params.get_allocator()),
-      grads(size_t(info.param_size), 0.0f, params.get_allocator()),
-      encodedLabels(params.get_allocator()),
-      stagedHyper(params.get_allocator()), stagedInputs(params.get_allocator()),
-      stagedOut0(params.get_allocator()), stagedOut1(params.get_allocator()),
-      stagedLabels(params.get_allocator()) {
+      grads(size_t(info.param_size), 0.0f, params.get_allocator()) {
   for (int64_t i = 0; i < info.num_inputs; ++i)
     if (info.inputs[i].kind == WEFT_INPUT_DATA) {
       exampleSize = 1;
@@ -64,6 +60,17 @@ Model::Model(const weft_model_info &info, Device device)
         exampleSize *= info.inputs[i].shape[d];
       break;
     }
+}
+
+Model::~Model() {
+  // The GPU may still run a queued call that reads the pinned buffers.
+  for (CallSlot &slot : slots) {
+    try {
+      slot.done.wait();
+    } catch (const Error &) {
+      // A failed kernel was reported, or is of no interest any more.
+    }
+  }
 }
 
 bool weft::isBinaryLoss(const char *loss) {
@@ -96,6 +103,7 @@ int64_t Model::outputSize() const {
 }
 
 void Model::initialize(uint64_t seed) {
+  settle();
   std::mt19937_64 rng(seed);
   for (int64_t i = 0; i < model.num_params; ++i) {
     const weft_param_info &p = model.params[i];
@@ -115,7 +123,10 @@ void Model::initialize(uint64_t seed) {
   resetOptimizer();
 }
 
-void Model::resetOptimizer() { std::fill(state.begin(), state.end(), 0.0f); }
+void Model::resetOptimizer() {
+  settle();
+  std::fill(state.begin(), state.end(), 0.0f);
+}
 
 namespace {
 /// "a, b, c".
@@ -143,6 +154,7 @@ Metadata Model::load(const std::string &path, bool withOptimizerState) {
 
 Metadata Model::load(SafetensorsFile file, const std::string &path,
                      bool withOptimizerState) {
+  settle();
   std::map<std::string, Tensor> &tensors = file.tensors;
   // Check everything before changing anything, and report every problem
   // at once: a user fixing a converted state dict wants the whole list.
@@ -203,6 +215,7 @@ Metadata Model::load(SafetensorsFile file, const std::string &path,
 
 void Model::save(const std::string &path, const Metadata &metadata,
                  bool withOptimizerState) const {
+  settle();
   std::vector<TensorRef> tensors;
   for (int64_t i = 0; i < model.num_params; ++i) {
     const weft_param_info &p = model.params[i];
@@ -217,53 +230,42 @@ void Model::save(const std::string &path, const Metadata &metadata,
   writeSafetensors(path, tensors, withLayout);
 }
 
-weft_buffer Model::labelBuffer(const weft_input_info &input,
-                               const int32_t *labels, int64_t batch) {
-  if (input.kind == WEFT_INPUT_CLASS_LABEL) {
-    if (where == Device::Cpu)
-      return bufferOf(labels, batch);
-    stagedLabels.assign(labels, labels + batch);
-    cuda::prefetchToDevice(stagedLabels.data(),
-                           size_t(batch) * sizeof(int32_t));
-    return bufferOf(stagedLabels.data(), batch);
-  }
-  if (input.kind == WEFT_INPUT_BINARY) {
-    encodedLabels.assign(labels, labels + batch);
-    return bufferOf(encodedLabels.data(), batch);
-  }
-  // One-hot: [batch, num_classes].
-  encodedLabels.assign(size_t(batch * input.num_classes), 0.0f);
-  for (int64_t i = 0; i < batch; ++i)
-    encodedLabels[size_t(i * input.num_classes + labels[i])] = 1.0f;
-  return bufferOf(encodedLabels.data(), batch * input.num_classes);
+const weft_input_info *Model::labelInput() const {
+  for (int64_t i = 0; i < model.num_inputs; ++i)
+    if (model.inputs[i].kind != WEFT_INPUT_DATA)
+      return &model.inputs[i];
+  return nullptr;
 }
 
-void Model::call(weft_entry_fn fn, const char *name, const float *hyper,
-                 int64_t hyperCount, const float *inputs, const int32_t *labels,
-                 int64_t batch, float *out0, int64_t out0Size, float *out1,
-                 int64_t out1Size) {
-  if (!fn)
-    fail("model ", model.name, " was compiled without the '", name,
-         "' entry point");
-  // On a GPU, what the host passes goes through managed memory.
-  bool gpu = where == Device::Cuda;
-  float *results0 = out0, *results1 = out1;
-  if (gpu) {
-    stagedHyper.assign(hyper, hyper + hyperCount);
-    hyper = stagedHyper.data();
-    stagedInputs.assign(inputs, inputs + batch * exampleSize);
-    inputs = stagedInputs.data();
-    stagedOut0.resize(size_t(out0Size));
-    stagedOut1.resize(size_t(out1Size));
-    results0 = stagedOut0.data();
-    results1 = stagedOut1.data();
-    // The host wrote the inputs and read the last call's results: both
-    // move back to the GPU in one copy each. The hyperparameters stay,
-    // since the entry point's host code reads them.
-    cuda::prefetchToDevice(inputs, stagedInputs.size() * sizeof(float));
-    cuda::prefetchToDevice(results0, stagedOut0.size() * sizeof(float));
-    cuda::prefetchToDevice(results1, stagedOut1.size() * sizeof(float));
+int64_t Model::encodedLabelCount(const weft_input_info &input,
+                                 int64_t batch) const {
+  return input.kind == WEFT_INPUT_ONE_HOT ? batch * input.num_classes : batch;
+}
+
+int64_t Model::encodeLabels(const weft_input_info &input, const int32_t *labels,
+                            int64_t batch, void *out) const {
+  if (input.kind == WEFT_INPUT_CLASS_LABEL) {
+    std::copy_n(labels, batch, static_cast<int32_t *>(out));
+    return batch;
   }
+  float *encoded = static_cast<float *>(out);
+  if (input.kind == WEFT_INPUT_BINARY) {
+    std::copy_n(labels, batch, encoded);
+    return batch;
+  }
+  // One-hot: [batch, num_classes].
+  int64_t count = encodedLabelCount(input, batch);
+  std::fill_n(encoded, count, 0.0f);
+  for (int64_t i = 0; i < batch; ++i)
+    encoded[i * input.num_classes + labels[i]] = 1.0f;
+  return count;
+}
+
+std::vector<weft_buffer>
+Model::callBuffers(const float *hyper, int64_t hyperCount, const void *inputs,
+                   const void *labels, int64_t batch, int64_t labelCount,
+                   float *out0, int64_t out0Size, float *out1,
+                   int64_t out1Size) {
   std::vector<weft_buffer> buffers{
       bufferOf(params.data(), int64_t(params.size())),
       bufferOf(state.data(), int64_t(state.size())),
@@ -275,19 +277,102 @@ void Model::call(weft_entry_fn fn, const char *name, const float *hyper,
     if (model.inputs[i].kind == WEFT_INPUT_DATA)
       buffers.push_back(bufferOf(inputs, batch * exampleSize));
     else if (labels)
-      buffers.push_back(labelBuffer(model.inputs[i], labels, batch));
+      buffers.push_back(bufferOf(labels, labelCount));
   }
-  buffers.push_back(bufferOf(results0, out0Size));
-  buffers.push_back(bufferOf(results1, out1Size));
+  buffers.push_back(bufferOf(out0, out0Size));
+  buffers.push_back(bufferOf(out1, out1Size));
+  return buffers;
+}
+
+QueuedCall Model::queue(weft_entry_fn fn, const char *name, const float *hyper,
+                        int64_t hyperCount, const float *inputs,
+                        const int32_t *labels, int64_t batch, int64_t out0Size,
+                        int64_t out1Size) {
+  if (!fn)
+    fail("model ", model.name, " was compiled without the '", name,
+         "' entry point");
+  QueuedCall call{size_t(calls % slots.size()), ++calls};
+  CallSlot &slot = slots[call.slot];
+  // The call that used this slot before has run: its pinned buffers are
+  // free (on the CPU there is nothing to wait for).
+  slot.done.wait();
+  slot.number = call.number;
+  // The second output 256-byte aligned, as the first.
+  slot.out1Offset = size_t(out0Size + 63) / 64 * 64;
+  size_t resultFloats = slot.out1Offset + size_t(out1Size);
+  const weft_input_info *labelKind = labels ? labelInput() : nullptr;
+  int64_t labelCount = labelKind ? encodedLabelCount(*labelKind, batch) : 0;
+
+  if (where == Device::Cpu) {
+    const void *labelData = labels;
+    if (labelKind && labelKind->kind != WEFT_INPUT_CLASS_LABEL) {
+      encodedLabels.resize(size_t(labelCount));
+      encodeLabels(*labelKind, labels, batch, encodedLabels.data());
+      labelData = encodedLabels.data();
+    }
+    slot.hostResults.resize(resultFloats);
+    slot.results = slot.hostResults.data();
+    std::vector<weft_buffer> buffers = callBuffers(
+        hyper, hyperCount, inputs, labelData, batch, labelCount, slot.results,
+        out0Size, slot.results + slot.out1Offset, out1Size);
+    std::vector<weft_buffer *> args;
+    for (weft_buffer &b : buffers)
+      args.push_back(&b);
+    fn(args.data());
+    return call;
+  }
+
+  // On a GPU: the host writes pinned memory, which is copied to the GPU on
+  // the kernels' stream; the entry point queues its kernels behind the
+  // copies and returns; the results are copied back behind the kernels.
+  // The host touches no memory the kernels use, so no page moves.
+  size_t hyperBytes = size_t(hyperCount) * sizeof(float);
+  auto *pinnedHyper = static_cast<float *>(slot.hyper.reserve(hyperBytes));
+  std::copy_n(hyper, hyperCount, pinnedHyper);
+  size_t inputBytes = size_t(batch * exampleSize) * sizeof(float);
+  void *pinnedInputs = slot.inputs.reserve(inputBytes);
+  if (inputs)
+    std::memcpy(pinnedInputs, inputs, inputBytes);
+  void *gpuInputs = deviceInputs.reserve(inputBytes);
+  cuda::copyToDevice(gpuInputs, pinnedInputs, inputBytes);
+  void *gpuLabels = nullptr;
+  if (labelKind) {
+    size_t labelBytes = size_t(labelCount) * 4;
+    void *pinnedLabels = slot.labels.reserve(labelBytes);
+    encodeLabels(*labelKind, labels, batch, pinnedLabels);
+    gpuLabels = deviceLabels.reserve(labelBytes);
+    cuda::copyToDevice(gpuLabels, pinnedLabels, labelBytes);
+  }
+  auto *gpuResults =
+      static_cast<float *>(deviceResults.reserve(resultFloats * sizeof(float)));
+  std::vector<weft_buffer> buffers = callBuffers(
+      pinnedHyper, hyperCount, gpuInputs, gpuLabels, batch, labelCount,
+      gpuResults, out0Size, gpuResults + slot.out1Offset, out1Size);
   std::vector<weft_buffer *> args;
   for (weft_buffer &b : buffers)
     args.push_back(&b);
   fn(args.data());
-  if (gpu) {
-    cuda::synchronize();
-    std::copy(stagedOut0.begin(), stagedOut0.end(), out0);
-    std::copy(stagedOut1.begin(), stagedOut1.end(), out1);
-  }
+  slot.results = static_cast<float *>(
+      slot.pinnedResults.reserve(resultFloats * sizeof(float)));
+  cuda::copyToHost(slot.results, gpuResults, size_t(out0Size) * sizeof(float));
+  cuda::copyToHost(slot.results + slot.out1Offset, gpuResults + slot.out1Offset,
+                   size_t(out1Size) * sizeof(float));
+  slot.done.record();
+  return call;
+}
+
+void Model::settle() const {
+  for (CallSlot &slot : slots)
+    slot.done.wait();
+}
+
+const float *Model::results(QueuedCall call) {
+  CallSlot &slot = slots[call.slot];
+  if (slot.number != call.number)
+    fail("internal error: the results of call ", call.number,
+         " were read after two more calls were queued");
+  slot.done.wait();
+  return slot.results;
 }
 
 /// The seed as compiled code reads it: a uint32 in a float's bits.
@@ -297,56 +382,61 @@ static float seedBits(uint32_t seed) {
   return bits;
 }
 
-float Model::trainStep(const Hyperparameters &hp, int64_t step, uint32_t seed,
-                       const float *inputs, const int32_t *labels,
-                       int64_t batch) {
-  float loss = 0;
+QueuedCall Model::queueTrainStep(const Hyperparameters &hp, int64_t step,
+                                 uint32_t seed, const float *inputs,
+                                 const int32_t *labels, int64_t batch) {
   // The order of weft_model.h: the seed, then the optimizer's scalars.
   if (hp.optimizer == "sgd") {
     float hyper[] = {seedBits(seed),        float(hp.lr),
                      float(hp.momentum),    float(hp.weightDecay),
                      float(hp.nesterov),    float(hp.clipNorm)};
-    call(entry(model.train_step_sgd, model.cuda_train_step_sgd),
-         "train_step_sgd", hyper, 6, inputs, labels, batch, &loss, 1, nullptr,
-         0);
-  } else if (hp.optimizer == "adam" || hp.optimizer == "adamw") {
+    return queue(entry(model.train_step_sgd, model.cuda_train_step_sgd),
+                 "train_step_sgd", hyper, 6, inputs, labels, batch, 1, 0);
+  }
+  if (hp.optimizer == "adam" || hp.optimizer == "adamw") {
     float decoupled = hp.optimizer == "adamw" ? 1.0f : 0.0f;
     float hyper[] = {seedBits(seed),  float(hp.lr),          float(hp.beta1),
                      float(hp.beta2), float(hp.eps),         float(hp.weightDecay),
                      float(step),     decoupled,             float(hp.clipNorm)};
-    call(entry(model.train_step_adam, model.cuda_train_step_adam),
-         "train_step_adam", hyper, 9, inputs, labels, batch, &loss, 1, nullptr,
-         0);
-  } else {
-    fail("unknown optimizer '", hp.optimizer, "'; expected sgd, adam or adamw");
+    return queue(entry(model.train_step_adam, model.cuda_train_step_adam),
+                 "train_step_adam", hyper, 9, inputs, labels, batch, 1, 0);
   }
-  return loss;
+  fail("unknown optimizer '", hp.optimizer, "'; expected sgd, adam or adamw");
+}
+
+float Model::lossOf(QueuedCall step) { return results(step)[0]; }
+
+float Model::trainStep(const Hyperparameters &hp, int64_t step, uint32_t seed,
+                       const float *inputs, const int32_t *labels,
+                       int64_t batch) {
+  return lossOf(queueTrainStep(hp, step, seed, inputs, labels, batch));
 }
 
 float Model::evalStep(const float *inputs, const int32_t *labels, int64_t batch,
                       std::vector<float> &outputs) {
-  float loss = 0;
-  outputs.resize(size_t(batch * outputSize()));
-  call(entry(model.eval_step, model.cuda_eval_step), "eval_step", nullptr, 0,
-       inputs, labels, batch, &loss, 1, outputs.data(),
-       int64_t(outputs.size()));
-  return loss;
+  int64_t size = batch * outputSize();
+  QueuedCall call =
+      queue(entry(model.eval_step, model.cuda_eval_step), "eval_step", nullptr,
+            0, inputs, labels, batch, 1, size);
+  const float *out = secondOutput(call);
+  outputs.assign(out, out + size);
+  return results(call)[0];
 }
 
 float Model::computeGradients(uint32_t seed, const float *inputs,
                               const int32_t *labels, int64_t batch) {
-  float loss = 0;
   float hyper[] = {seedBits(seed)};
-  call(entry(model.gradients, model.cuda_gradients), "gradients", hyper, 1,
-       inputs, labels, batch, &loss, 1, nullptr, 0);
-  return loss;
+  return results(queue(entry(model.gradients, model.cuda_gradients),
+                       "gradients", hyper, 1, inputs, labels, batch, 1, 0))[0];
 }
 
 void Model::forward(const float *inputs, int64_t batch,
                     std::vector<float> &outputs) {
-  outputs.resize(size_t(batch * outputSize()));
-  call(entry(model.forward, model.cuda_forward), "forward", nullptr, 0, inputs,
-       nullptr, batch, outputs.data(), int64_t(outputs.size()), nullptr, 0);
+  int64_t size = batch * outputSize();
+  const float *out =
+      results(queue(entry(model.forward, model.cuda_forward), "forward",
+                    nullptr, 0, inputs, nullptr, batch, size, 0));
+  outputs.assign(out, out + size);
 }
 
 std::vector<float> Model::probabilities(const float *row) const {

@@ -12,6 +12,7 @@
 #include "runtime/Safetensors.h"
 #include "runtime/weft_model.h"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -47,17 +48,38 @@ Device parseDevice(const char *name);
 /// managed memory (also readable on the host) for the GPU.
 using DeviceFloats = std::vector<float, cuda::Allocator<float>>;
 
+/// A call queued on a model's device whose results are not read yet; they
+/// stay readable until two more calls are queued.
+struct QueuedCall {
+  size_t slot = 0;
+  uint64_t number = 0;
+};
+
 class Model {
 public:
   /// With Device::Cuda, the model must be built with --target=cuda and a GPU
   /// must be there; throws weft::Error saying which is missing.
   explicit Model(const weft_model_info &info, Device device = Device::Cpu);
+  /// Waits for the GPU to finish what was queued with the model's buffers.
+  ~Model();
+  Model(const Model &) = delete;
+  Model &operator=(const Model &) = delete;
 
   const weft_model_info &info() const { return model; }
   Device device() const { return where; }
-  DeviceFloats &parameters() { return params; }
-  const DeviceFloats &parameters() const { return params; }
-  const DeviceFloats &gradients() const { return grads; }
+  /// The buffers themselves, once the GPU is done with them.
+  DeviceFloats &parameters() {
+    settle();
+    return params;
+  }
+  const DeviceFloats &parameters() const {
+    settle();
+    return params;
+  }
+  const DeviceFloats &gradients() const {
+    settle();
+    return grads;
+  }
 
   /// PyTorch's default initialisation, drawn from a generator seeded `seed`.
   void initialize(uint64_t seed);
@@ -83,6 +105,14 @@ public:
   /// the step's dropout masks. Returns the loss before the update.
   float trainStep(const Hyperparameters &hp, int64_t step, uint32_t seed,
                   const float *inputs, const int32_t *labels, int64_t batch);
+  /// The same step, queued: on a GPU it returns before the GPU has run it,
+  /// so that the host can prepare and queue the next one meanwhile (the
+  /// inputs and labels are copied before it returns). lossOf() waits for
+  /// the step and reads its loss.
+  QueuedCall queueTrainStep(const Hyperparameters &hp, int64_t step,
+                            uint32_t seed, const float *inputs,
+                            const int32_t *labels, int64_t batch);
+  float lossOf(QueuedCall step);
   /// The loss of a batch and the model outputs ([batch, classes]).
   float evalStep(const float *inputs, const int32_t *labels, int64_t batch,
                  std::vector<float> &outputs);
@@ -108,14 +138,54 @@ public:
   bool outputsLogits() const;
 
 private:
-  /// The label buffer input `input` takes: class indices as they are,
-  /// one-hot and binary labels encoded as floats.
-  weft_buffer labelBuffer(const weft_input_info &input, const int32_t *labels,
-                          int64_t batch);
-  void call(weft_entry_fn fn, const char *name, const float *hyper,
-            int64_t hyperCount, const float *inputs, const int32_t *labels,
-            int64_t batch, float *out0, int64_t out0Size, float *out1,
-            int64_t out1Size);
+  /// What one call passes in and gets back through the host. On a GPU two
+  /// slots alternate, so that the host fills one while the GPU still runs
+  /// the call queued from the other.
+  struct CallSlot {
+    /// The call that used the slot last (QueuedCall::number).
+    uint64_t number = 0;
+    /// Where the call's results are once it has run, and their offsets.
+    float *results = nullptr;
+    size_t out1Offset = 0;
+    /// CPU: the outputs, written by the call.
+    std::vector<float> hostResults;
+    /// GPU: what the host writes (hyperparameters, which the entry point's
+    /// host code reads, inputs and labels, copied to the GPU from here)
+    /// and where the results are copied back to.
+    cuda::PinnedBuffer hyper, inputs, labels, pinnedResults;
+    /// Recorded after the call's last copy back.
+    cuda::Event done;
+  };
+
+  /// Labels as input `input` takes them, written to `out`: class indices
+  /// as they are, one-hot and binary labels encoded as floats. Returns the
+  /// number of 4-byte values.
+  int64_t encodeLabels(const weft_input_info &input, const int32_t *labels,
+                       int64_t batch, void *out) const;
+  /// How many 4-byte values encodeLabels() writes.
+  int64_t encodedLabelCount(const weft_input_info &input, int64_t batch) const;
+  /// Queues entry point `fn` (`name` for messages) on the model's device.
+  QueuedCall queue(weft_entry_fn fn, const char *name, const float *hyper,
+                   int64_t hyperCount, const float *inputs,
+                   const int32_t *labels, int64_t batch, int64_t out0Size,
+                   int64_t out1Size);
+  /// The buffers a call passes besides the parameters, state and gradients.
+  std::vector<weft_buffer> callBuffers(const float *hyper, int64_t hyperCount,
+                                       const void *inputs, const void *labels,
+                                       int64_t batch, int64_t labelCount,
+                                       float *out0, int64_t out0Size,
+                                       float *out1, int64_t out1Size);
+  /// Waits for `call` and returns its first output; its second starts at
+  /// secondOutput().
+  const float *results(QueuedCall call);
+  const float *secondOutput(QueuedCall call) {
+    return results(call) + slots[call.slot].out1Offset;
+  }
+  /// Waits until no queued call uses the model's buffers (on the CPU,
+  /// none ever does).
+  void settle() const;
+  /// The label input the entry points take, if any.
+  const weft_input_info *labelInput() const;
 
   /// The entry point `cpu`, or its CUDA twin on a GPU.
   weft_entry_fn entry(weft_entry_fn cpu, weft_entry_fn cuda) const {
@@ -125,11 +195,14 @@ private:
   const weft_model_info &model;
   Device where;
   DeviceFloats params, state, grads;
-  DeviceFloats encodedLabels;
-  /// On a GPU, the call's hyperparameters, inputs and outputs are copied
-  /// through these, which the kernels can read.
-  DeviceFloats stagedHyper, stagedInputs, stagedOut0, stagedOut1;
-  std::vector<int32_t, cuda::Allocator<int32_t>> stagedLabels;
+  /// CPU: one-hot and binary labels encoded as floats.
+  std::vector<float> encodedLabels;
+  /// Mutable: waiting for a call is no change to the model.
+  mutable std::array<CallSlot, 2> slots;
+  uint64_t calls = 0;
+  /// GPU: where a call's inputs, labels and results are on the device; one
+  /// of each serves both slots, since calls run one after another.
+  cuda::DeviceBuffer deviceInputs, deviceLabels, deviceResults;
   int64_t exampleSize = 0;
 };
 

@@ -128,6 +128,25 @@ int weft::train(Model &model, const TrainOptions &options) {
                       batchesPerEpoch);
     double lossSum = 0;
     int64_t seen = 0;
+    // Each step's loss is read after the next step is queued: on a GPU the
+    // host prepares and queues a batch while the GPU runs the one before.
+    struct Pending {
+      QueuedCall call;
+      int64_t step, size, position;
+    };
+    std::optional<Pending> pending;
+    auto finishPending = [&] {
+      if (!pending)
+        return;
+      float loss = model.lossOf(pending->call);
+      if (!std::isfinite(loss))
+        fail("training diverged: the loss is ", loss, " at step ",
+             pending->step, "; try a lower --lr");
+      lossSum += double(loss) * double(pending->size);
+      seen += pending->size;
+      progress.update(pending->position, lossSum / double(seen));
+      pending.reset();
+    };
     Batch batch;
     for (int64_t b = firstBatch; b < batchesPerEpoch && loader.next(batch); ++b) {
       // Step numbers follow batch positions, skipped images or not, so the
@@ -136,22 +155,21 @@ int weft::train(Model &model, const TrainOptions &options) {
       if (batch.size > 0) {
         hyper.lr = options.schedule.lrAt(options.hyper.lr, run.step, epoch,
                                          totalSteps);
-        float loss = model.trainStep(hyper, run.step,
-                                     stepSeed(uint64_t(options.seed), run.step),
-                                     batch.inputs.data(), batch.labels.data(),
-                                     batch.size);
-        if (!std::isfinite(loss))
-          fail("training diverged: the loss is ", loss, " at step ", run.step,
-               "; try a lower --lr");
-        lossSum += double(loss) * double(batch.size);
-        seen += batch.size;
+        QueuedCall call = model.queueTrainStep(
+            hyper, run.step, stepSeed(uint64_t(options.seed), run.step),
+            batch.inputs.data(), batch.labels.data(), batch.size);
+        finishPending();
+        pending = Pending{call, run.step, batch.size, b + 1};
+      } else {
+        finishPending();
+        progress.update(b + 1, seen ? lossSum / double(seen) : 0.0);
       }
-      progress.update(b + 1, seen ? lossSum / double(seen) : 0.0);
       if (run.step >= totalSteps) {
         stop = true;
         break;
       }
     }
+    finishPending();
     progress.finish();
     bool complete = run.step == epoch * batchesPerEpoch;
     if (complete)

@@ -125,7 +125,10 @@ typedef struct weft_model_info {
   weft_train_defaults train;
   /* The same entry points running their loops on an NVIDIA GPU (weftc
      --target=cuda; null otherwise). Every buffer they are given must be
-     CUDA managed memory (weft_cuda_alloc in runtime/CudaDevice.h). */
+     memory the GPU reads: the runtime's managed memory, or pinned host
+     memory for the hyperparameters, which their host code reads too. They
+     return with their work queued on the runtime's one stream; the caller
+     waits before it reads a result (runtime/Model.cpp). */
   weft_entry_fn cuda_forward, cuda_eval_step, cuda_gradients,
       cuda_train_step_sgd, cuda_train_step_adam;
 } weft_model_info;

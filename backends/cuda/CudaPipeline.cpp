@@ -118,6 +118,9 @@ void mlir::weft::buildLinalgToCudaPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
   pm.addNestedPass<func::FuncOp>(weft::createWaitsIntoBranchesPass());
   pm.addPass(weft::createHostSharedAllocationsPass());
+  // The runtime waits before it reads a result: an entry point returns
+  // with its work queued.
+  pm.addPass(weft::createQueuedReturnsPass());
   pm.addPass(weft::createLowerGpuLibraryCallsPass());
   GpuNVVMAttachTargetOptions target;
   target.chip = ptxArch(options.archs);

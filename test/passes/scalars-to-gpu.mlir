@@ -178,3 +178,40 @@ func.func @yield_loaded(%clip: i1, %sum: memref<f32>) -> f32 {
   }
   return %factor : f32
 }
+
+// -----
+
+// The loss's sum is freed as soon as the host has read it, before the
+// mean is stored. The free no longer ends the stretch: the read joins the
+// kernel that stores the mean, and the free moves after that kernel, so
+// the host neither waits nor frees a buffer a queued kernel still reads.
+// CHECK-LABEL: func.func @freed_sum
+// CHECK-SAME:    (%[[LOSSES:.*]]: memref<?xf32>, %[[MEAN:.*]]: memref<f32>)
+// CHECK:         %[[SUM:.*]] = memref.alloc() : memref<f32>
+// CHECK:         %[[BATCH:.*]] = arith.sitofp
+// CHECK:         gpu.launch blocks
+// CHECK-NEXT:      %[[TOTAL:.*]] = memref.load %[[SUM]][] : memref<f32>
+// CHECK-NEXT:      %[[Q:.*]] = arith.divf %[[TOTAL]], %[[BATCH]] : f32
+// CHECK-NEXT:      memref.store %[[Q]], %[[MEAN]][] : memref<f32>
+// CHECK-NEXT:      gpu.terminator
+// CHECK-NEXT:    }
+// CHECK-NEXT:    memref.dealloc %[[SUM]] : memref<f32>
+// CHECK-NEXT:    return
+func.func @freed_sum(%losses: memref<?xf32>, %mean: memref<f32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %sum = memref.alloc() : memref<f32>
+  %n = memref.dim %losses, %c0 : memref<?xf32>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    "test.sum"(%losses, %sum) : (memref<?xf32>, memref<f32>) -> ()
+    gpu.terminator
+  }
+  %total = memref.load %sum[] : memref<f32>
+  memref.dealloc %sum : memref<f32>
+  %ni = arith.index_cast %n : index to i64
+  %batch = arith.sitofp %ni : i64 to f32
+  %q = arith.divf %total, %batch : f32
+  memref.store %q, %mean[] : memref<f32>
+  return
+}

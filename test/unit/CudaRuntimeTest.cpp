@@ -49,22 +49,21 @@ TEST(CudaRuntime, DescribesTheDevice) {
   EXPECT_EQ(weft::cuda::deviceDescription(), "Fake GPU (sm_90)");
 }
 
-// What the host wrote moves to the GPU in one copy on the kernels' stream,
-// ahead of them (CU_MEM_LOCATION_TYPE_DEVICE is 1); nothing is asked of
-// the driver for an empty buffer.
-TEST(CudaRuntime, PrefetchesToTheDeviceOnTheKernelsStream) {
+// Compiled code frees a buffer once its last kernel is queued. So a cached
+// block reaches the host only after the GPU has finished what was queued,
+// while queued work (compiled code's allocations) takes it at once: that
+// work runs after what used the block.
+TEST(CudaRuntime, HandsCachedMemoryToTheHostOnlyOnceTheGpuIsDone) {
   weft::cuda::initialize();
-  void *inputs = weft::cuda::allocate(3136);
-  int before = fake().prefetches;
-  weft::cuda::prefetchToDevice(inputs, 3136);
-  EXPECT_EQ(fake().prefetches, before + 1);
-  EXPECT_EQ(fake().lastPrefetchPointer, inputs);
-  EXPECT_EQ(fake().lastPrefetchBytes, 3136u);
-  EXPECT_EQ(fake().lastPrefetchLocationType, 1);
-  EXPECT_EQ(fake().lastPrefetchStream, fake().stream);
-  weft::cuda::prefetchToDevice(inputs, 0);
-  EXPECT_EQ(fake().prefetches, before + 1);
-  weft::cuda::release(inputs);
+  void *block = weft::cuda::allocateQueued(4104);
+  weft::cuda::release(block);
+  int waits = fake().streamWaits;
+  EXPECT_EQ(weft::cuda::allocateQueued(4104), block);
+  EXPECT_EQ(fake().streamWaits, waits);
+  weft::cuda::release(block);
+  EXPECT_EQ(weft::cuda::allocate(4104), block);
+  EXPECT_EQ(fake().streamWaits, waits + 1);
+  weft::cuda::release(block);
 }
 
 TEST(CudaRuntime, ReusesFreedMemoryOfTheSameSize) {

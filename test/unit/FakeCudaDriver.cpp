@@ -67,6 +67,7 @@ int cuStreamCreate(void **stream, unsigned) {
   return 0;
 }
 int cuStreamSynchronize(void *) {
+  ++control.streamWaits;
   return control.failNextSynchronize
              ? (control.failNextSynchronize = false, kIllegalAddress)
              : kSuccess;
@@ -78,20 +79,52 @@ int cuMemAllocManaged(unsigned long long *pointer, size_t bytes, unsigned) {
   *pointer = reinterpret_cast<unsigned long long>(std::malloc(bytes));
   return 0;
 }
-struct MemLocation {
-  int type, id;
-};
-int cuMemPrefetchAsync_v2(unsigned long long pointer, size_t bytes,
-                          MemLocation location, unsigned, void *stream) {
-  ++control.prefetches;
-  control.lastPrefetchPointer = reinterpret_cast<const void *>(pointer);
-  control.lastPrefetchBytes = bytes;
-  control.lastPrefetchLocationType = location.type;
-  control.lastPrefetchStream = stream;
-  return 0;
-}
 int cuMemFree_v2(unsigned long long pointer) {
   std::free(reinterpret_cast<void *>(pointer));
+  return 0;
+}
+int cuMemAllocHost_v2(void **pointer, size_t bytes) {
+  ++control.pinnedAllocations;
+  *pointer = std::malloc(bytes);
+  return 0;
+}
+int cuMemFreeHost(void *pointer) {
+  std::free(pointer);
+  return 0;
+}
+// Host memory stands for the GPU's, so a queued copy is done at once.
+int cuMemcpyHtoDAsync_v2(unsigned long long device, const void *host,
+                         size_t bytes, void *stream) {
+  ++control.copiesToDevice;
+  control.lastCopyBytes = bytes;
+  control.lastCopyStream = stream;
+  std::memcpy(reinterpret_cast<void *>(device), host, bytes);
+  return 0;
+}
+int cuMemcpyDtoHAsync_v2(void *host, unsigned long long device, size_t bytes,
+                         void *stream) {
+  ++control.copiesToHost;
+  control.lastCopyBytes = bytes;
+  control.lastCopyStream = stream;
+  std::memcpy(host, reinterpret_cast<const void *>(device), bytes);
+  return 0;
+}
+int cuEventCreate(void **event, unsigned) {
+  *event = std::malloc(1);
+  return 0;
+}
+int cuEventRecord(void *, void *) {
+  ++control.eventRecords;
+  return 0;
+}
+int cuEventSynchronize(void *) {
+  ++control.eventWaits;
+  return control.failNextSynchronize
+             ? (control.failNextSynchronize = false, kIllegalAddress)
+             : kSuccess;
+}
+int cuEventDestroy_v2(void *event) {
+  std::free(event);
   return 0;
 }
 int cuGetErrorName(int code, const char **name) {

@@ -11,12 +11,14 @@ struct FakeCudaControl {
   bool failNextSynchronize = false;
   int moduleLoads = 0, launches = 0, allocations = 0;
   unsigned lastGridX = 0, lastBlockX = 0;
-  /// The last cuMemPrefetchAsync_v2: where to, how much, on which stream.
-  int prefetches = 0, lastPrefetchLocationType = 0;
-  const void *lastPrefetchPointer = nullptr, *lastPrefetchStream = nullptr;
-  size_t lastPrefetchBytes = 0;
   /// The stream cuStreamCreate handed out.
   const void *stream = nullptr;
+  /// Pinned allocations, queued copies (bytes and stream of the last) and
+  /// events recorded and waited for.
+  int pinnedAllocations = 0, copiesToDevice = 0, copiesToHost = 0;
+  size_t lastCopyBytes = 0;
+  const void *lastCopyStream = nullptr;
+  int eventRecords = 0, eventWaits = 0, streamWaits = 0;
 };
 
 #endif // WEFT_TEST_UNIT_FAKECUDADRIVER_H
