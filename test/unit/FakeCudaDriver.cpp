@@ -10,12 +10,32 @@
 
 #include "FakeCudaDriver.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 namespace {
 FakeCudaControl control;
 constexpr int kSuccess = 0, kOutOfMemory = 2, kIllegalAddress = 700;
+
+/// With WEFT_FAKE_CUDA_LOG set, what the process asked of the driver is
+/// appended to that file at exit, so that a test of a compiled model sees
+/// how its host code queued work and where it waited.
+struct LogAtExit {
+  ~LogAtExit() {
+    const char *path = std::getenv("WEFT_FAKE_CUDA_LOG");
+    if (!path)
+      return;
+    if (FILE *log = std::fopen(path, "a")) {
+      std::fprintf(log,
+                   "fake CUDA driver: %d launches, %d stream waits, %d event "
+                   "waits, %d copies to the GPU, %d copies back\n",
+                   control.launches, control.streamWaits, control.eventWaits,
+                   control.copiesToDevice, control.copiesToHost);
+      std::fclose(log);
+    }
+  }
+} logAtExit;
 } // namespace
 
 extern "C" {
@@ -76,7 +96,9 @@ int cuMemAllocManaged(unsigned long long *pointer, size_t bytes, unsigned) {
   if (bytes > control.memoryBytes)
     return kOutOfMemory;
   ++control.allocations;
-  *pointer = reinterpret_cast<unsigned long long>(std::malloc(bytes));
+  // Zeros: no kernel runs, so what a step returns (its loss) is what the
+  // memory held, and a compiled model's host code then sees a finite loss.
+  *pointer = reinterpret_cast<unsigned long long>(std::calloc(bytes, 1));
   return 0;
 }
 int cuMemFree_v2(unsigned long long pointer) {
