@@ -12,8 +12,28 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::weft {
+
+/// The buffer `buffer` views, through every view.
+inline Value rootOf(Value buffer) {
+  while (auto view = buffer.getDefiningOp<ViewLikeOpInterface>())
+    buffer = view.getViewSource();
+  return buffer;
+}
+
+/// Host code a kernel of one thread can run as it is: element reads and
+/// writes, frees, and arithmetic without regions or effects. A terminator
+/// (an scf.yield of a loaded value) is none: it belongs to its block.
+inline bool isElementCode(Operation *op) {
+  if (op->hasTrait<OpTrait::IsTerminator>())
+    return false;
+  return isa<memref::LoadOp, memref::StoreOp, memref::DeallocOp>(op) ||
+         (op->getNumRegions() == 0 && isPure(op));
+}
 
 /// A launch of `blocks` blocks of `threads` threads (x only; `one` sizes y
 /// and z) at the builder; returns it with the builder inside its body,

@@ -860,6 +860,28 @@ def LoopsToGpuPass : Pass<"weft-loops-to-gpu", "::mlir::func::FuncOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def CarryScalarsPass : Pass<"weft-carry-scalars", "::mlir::func::FuncOp"> {
+  let summary = "Scalars computed from kernels' results reach later kernels through buffers";
+  let description = [{
+    Host code that combines what kernels wrote (the clip-norm adds the
+    gradients' squared sums, one after each sum's kernel, and passes the
+    factor to the update kernels) made the host wait for each kernel. A
+    value computed from a load of an allocation (a kernel's result), by
+    element code, that is used by a kernel or by element code past a
+    launch or a loop, is stored into a rank-0 buffer of its own where it
+    is computed and loaded where it is used (once at the start of each
+    kernel that uses it). An `scf.if` result yielded from such values is
+    stored into a rank-0 buffer in each branch the same way. Values that
+    host code needs itself (a loop bound, a branch condition) are left
+    alone, as are loads of an entry point's arguments (the
+    hyperparameters, which kernels should get as arguments rather than
+    read from host memory in every thread). `weft-scalars-to-gpu`, which
+    runs next, then moves the loads, the arithmetic and the stores into
+    kernels of one thread.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def ScalarsToGpuPass : Pass<"weft-scalars-to-gpu", "::mlir::func::FuncOp"> {
   let summary = "Runs the host's element reads and writes in kernels of one thread";
   let description = [{
@@ -918,14 +940,19 @@ def QueuedReturnsPass : Pass<"weft-queued-returns", "::mlir::ModuleOp"> {
   let summary = "Entry points return without waiting for the GPU";
   let description = [{
     `gpu-async-region` makes the host wait for the GPU before a function
-    returns. In each public entry point (`weft.entry`), that wait goes when
-    nothing but code without effects and frees (`weft_cuda_free`, which
-    hands a block back to the runtime's cache; only later work on the one
-    stream reuses it) stands between it and the return. The caller, Weft's
-    runtime, waits before it reads a result (`Model` in runtime/Model.cpp),
-    so the host can queue the next training step while the GPU runs this
-    one. Runs after `weft-host-shared-allocations`. Private functions keep
-    their wait: their caller may read what they wrote.
+    returns, and at the end of an `scf.if` branch that queued work. In each
+    public entry point (`weft.entry`), a host wait (`gpu.wait` without a
+    token) goes when the host code after it, up to the next host wait or
+    the return, needs no wait: code without effects, queued GPU work,
+    allocations and frees (`weft_cuda_free` hands a block back to the
+    runtime's cache; only later work on the one stream reuses it), and
+    `scf.if`s made of such code. The search steps out of a branch to the
+    code after its `scf.if`; a loop's body ends it. The caller, Weft's
+    runtime, waits before it reads a result (`Model` in
+    runtime/Model.cpp), so the host can queue the next training step while
+    the GPU runs this one. Runs after `weft-host-shared-allocations`.
+    Private functions keep their waits: their caller may read what they
+    wrote.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }

@@ -1,16 +1,19 @@
 //===- QueuedReturns.cpp - Entry points return with their work queued -----===//
 //
 // See weft-queued-returns in Passes.td. gpu-async-region makes the host
-// wait for the GPU before a function returns. An entry point's caller is
-// the runtime, which waits itself before it reads a result, so the entry
-// point can return at once: the host then queues the next training step
-// (its batch, its launches) while the GPU still runs this one.
+// wait for the GPU before a function returns, and at the end of each
+// branch that queued work. An entry point's caller is the runtime, which
+// waits itself before it reads a result, so a wait that nothing after it
+// needs goes: the entry point returns at once, and the host queues the
+// next training step (its batch, its launches) while the GPU still runs
+// this one.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/GpuStream.h"
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace mlir::weft {
@@ -28,19 +31,51 @@ bool isHostWait(Operation *op) {
   return wait && !wait.getAsyncToken();
 }
 
-/// The host wait before `ret` with nothing between them but code without
-/// effects and frees: the runtime's cache takes a freed block back at once,
-/// and only later work on the one stream reuses it.
-gpu::WaitOp waitBefore(func::ReturnOp ret) {
-  for (Operation *op = ret->getPrevNode(); op; op = op->getPrevNode()) {
-    if (isHostWait(op))
-      return cast<gpu::WaitOp>(op);
-    auto call = dyn_cast<func::CallOp>(op);
-    bool isFree = call && call.getCallee() == weft::kFreeFunction;
-    if (!isFree && !isMemoryEffectFree(op))
-      return nullptr;
+/// Host code that needs no wait before it: code without effects, queued
+/// GPU work (launches, library calls, joined tokens), allocations and
+/// frees (the runtime's cache hands out and takes back memory at once;
+/// only later work on the one stream reuses a freed block), and waits.
+bool needsNoWait(Operation *op) {
+  if (isMemoryEffectFree(op) ||
+      isa<gpu::WaitOp, gpu::AllocOp, gpu::DeallocOp>(op))
+    return true;
+  if (auto async = dyn_cast<gpu::AsyncOpInterface>(op))
+    return bool(async.getAsyncToken());
+  auto call = dyn_cast<func::CallOp>(op);
+  return call && call.getCallee() == weft::kFreeFunction;
+}
+
+/// Whether `op` and everything nested in it needs no wait (branches
+/// included; a loop is not looked into).
+bool allNeedNoWait(Operation *op) {
+  return !op->walk([](Operation *inner) {
+              bool fine =
+                  needsNoWait(inner) || isa<scf::IfOp, scf::YieldOp>(inner);
+              return fine ? WalkResult::advance() : WalkResult::interrupt();
+            }).wasInterrupted();
+}
+
+/// Whether host wait `wait` is needless: the host code after it, up to the
+/// next host wait or the entry point's return, reads and writes nothing
+/// that the GPU's work might touch. It steps out of an scf.if's branch to
+/// the code after the scf.if; a loop's body ends the search (its next
+/// iteration would come first).
+bool isNeedless(gpu::WaitOp wait) {
+  for (Operation *op = wait->getNextNode(); op;) {
+    if (isHostWait(op) || isa<func::ReturnOp>(op))
+      return true;
+    if (isa<scf::YieldOp>(op)) {
+      Operation *parent = op->getParentOp();
+      if (!isa<scf::IfOp>(parent))
+        return false;
+      op = parent->getNextNode();
+      continue;
+    }
+    if (!allNeedNoWait(op))
+      return false;
+    op = op->getNextNode();
   }
-  return nullptr;
+  return false;
 }
 
 struct QueuedReturnsPass
@@ -49,10 +84,17 @@ struct QueuedReturnsPass
     getOperation().walk([](func::FuncOp function) {
       if (!function->hasAttr("weft.entry") || function.isPrivate())
         return;
-      function.walk([](func::ReturnOp ret) {
-        if (gpu::WaitOp wait = waitBefore(ret))
-          wait.erase();
+      // Latest first: a wait that is needless because a later one covers
+      // it stays needless once the later one goes, since nothing after
+      // either needs the GPU to have finished.
+      SmallVector<gpu::WaitOp> waits;
+      function.walk([&](gpu::WaitOp wait) {
+        if (isHostWait(wait))
+          waits.push_back(wait);
       });
+      for (gpu::WaitOp wait : llvm::reverse(waits))
+        if (isNeedless(wait))
+          wait.erase();
     });
   }
 };

@@ -32,18 +32,11 @@ bool isMemoryAccess(Operation *op) {
   return isa<memref::LoadOp, memref::StoreOp>(op);
 }
 
-/// The buffer `buffer` views, through every view.
-Value rootOf(Value buffer) {
-  while (auto view = buffer.getDefiningOp<ViewLikeOpInterface>())
-    buffer = view.getViewSource();
-  return buffer;
-}
-
 /// Whether a kernel can reach `buffer`'s memory: an entry point's argument
 /// or an allocation (both managed memory on this path), seen through views.
 /// The host's stack and constant globals are not.
 bool reachableFromGpu(Value buffer) {
-  buffer = rootOf(buffer);
+  buffer = weft::rootOf(buffer);
   if (auto argument = dyn_cast<BlockArgument>(buffer))
     return isa<FunctionOpInterface>(argument.getOwner()->getParentOp());
   return buffer.getDefiningOp<memref::AllocOp>() ||
@@ -59,22 +52,12 @@ bool isDeviceAccess(Operation *op) {
   return false;
 }
 
-/// Ops a kernel can run as they are: element reads and writes, and
-/// arithmetic without regions or effects. A terminator (an scf.yield of a
-/// loaded value) is none: it belongs to its block, and what it yields
-/// stays on the host.
-bool isScalarCode(Operation *op) {
-  if (op->hasTrait<OpTrait::IsTerminator>())
-    return false;
-  return isMemoryAccess(op) || isa<memref::DeallocOp>(op) ||
-         (op->getNumRegions() == 0 && isPure(op));
-}
 
 /// Whether code in `launch` reads or writes `buffer` or a view of it.
 bool launchUses(gpu::LaunchOp launch, Value buffer) {
   auto usesBuffer = [&](Operation *op) {
     return llvm::any_of(op->getOperands(), [&](Value v) {
-      return isa<MemRefType>(v.getType()) && rootOf(v) == buffer;
+      return isa<MemRefType>(v.getType()) && weft::rootOf(v) == buffer;
     });
   };
   return launch
@@ -94,7 +77,7 @@ void freeAfterLaunches(ArrayRef<Operation *> run,
     auto free = dyn_cast<memref::DeallocOp>(op);
     if (!free)
       continue;
-    Value buffer = rootOf(free.getMemref());
+    Value buffer = weft::rootOf(free.getMemref());
     for (gpu::LaunchOp launch : llvm::reverse(launches)) {
       if (launch->isBeforeInBlock(free))
         break;
@@ -177,7 +160,7 @@ private:
 SmallVector<SmallVector<Operation *>> runsIn(Block &block) {
   SmallVector<SmallVector<Operation *>> runs(1);
   for (Operation &op : block) {
-    if (isScalarCode(&op))
+    if (weft::isElementCode(&op))
       runs.back().push_back(&op);
     else if (!runs.back().empty())
       runs.emplace_back();

@@ -95,7 +95,9 @@ void mlir::weft::buildLinalgToCudaPipeline(OpPassManager &pm,
   kernels.blockSize = options.blockSize;
   pm.addNestedPass<func::FuncOp>(weft::createLoopsToGpuPass(kernels));
   // What host code reads or writes of a buffer runs on the GPU too, so that
-  // the host neither waits for it nor moves its managed page.
+  // the host neither waits for it nor moves its managed page; scalars it
+  // computed from kernels' results for later kernels go through buffers.
+  pm.addNestedPass<func::FuncOp>(weft::createCarryScalarsPass());
   pm.addNestedPass<func::FuncOp>(weft::createScalarsToGpuPass());
   if (options.emulateOnCpu) {
     pm.addNestedPass<func::FuncOp>(weft::createEmulateGpuLaunchesPass());

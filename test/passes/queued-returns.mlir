@@ -53,3 +53,30 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// A branch that only queues work needs no wait at its end, nor before it:
+// what follows the scf.if up to the return is queued work too. Every host
+// wait goes (an async `gpu.wait` only joins tokens).
+// CHECK-LABEL: func.func @queued_branches
+// CHECK-NOT:     {{^ *}}gpu.wait
+// CHECK:         return
+module attributes {gpu.container_module} {
+  func.func @queued_branches(%out: memref<f32>, %on: i1) attributes {weft.entry = "train_step_sgd"} {
+    %c1 = arith.constant 1 : index
+    gpu.launch_func @kernels::@step blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%out : memref<f32>)
+    scf.if %on {
+      gpu.launch_func @kernels::@step blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%out : memref<f32>)
+    } else {
+      gpu.launch_func @kernels::@step blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%out : memref<f32>)
+    }
+    gpu.launch_func @kernels::@step blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%out : memref<f32>)
+    return
+  }
+  gpu.module @kernels {
+    gpu.func @step(%out: memref<f32>) kernel {
+      gpu.return
+    }
+  }
+}
