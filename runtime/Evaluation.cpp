@@ -6,6 +6,7 @@
 #include "runtime/Error.h"
 
 #include <algorithm>
+#include <optional>
 
 using namespace weft;
 
@@ -38,19 +39,40 @@ Metrics weft::evaluateOn(Model &model, const Dataset &data, int64_t batch,
   Metrics m;
   double lossSum = 0;
   int64_t correct = 0;
+  // As in training, a batch's results are read once the next batch is
+  // queued, so that on a GPU the host loads a batch while the GPU runs
+  // the one before.
+  struct Pending {
+    QueuedCall call;
+    std::vector<int32_t> labels;
+  };
+  std::optional<Pending> pending;
+  auto finishPending = [&] {
+    if (!pending)
+      return;
+    int64_t size = int64_t(pending->labels.size());
+    lossSum +=
+        double(model.evalResultsOf(pending->call, outputs)) * double(size);
+    for (int64_t i = 0; i < size; ++i) {
+      int64_t predicted =
+          predictedClass(model, outputs.data() + i * model.outputSize());
+      correct += predicted == pending->labels[size_t(i)];
+      if (confusion)
+        confusion->add(pending->labels[size_t(i)], predicted);
+    }
+    m.count += size;
+    pending.reset();
+  };
   for (Batch b; loader.next(b);) {
     if (b.size == 0)
       continue;
-    lossSum += double(model.evalStep(b.inputs.data(), b.labels.data(), b.size,
-                                     outputs)) * double(b.size);
-    for (int64_t i = 0; i < b.size; ++i) {
-      int64_t predicted = predictedClass(model, outputs.data() + i * model.outputSize());
-      correct += predicted == b.labels[size_t(i)];
-      if (confusion)
-        confusion->add(b.labels[size_t(i)], predicted);
-    }
-    m.count += b.size;
+    QueuedCall call =
+        model.queueEvalStep(b.inputs.data(), b.labels.data(), b.size);
+    finishPending();
+    pending = Pending{call, std::vector<int32_t>(b.labels.begin(),
+                                                 b.labels.begin() + b.size)};
   }
+  finishPending();
   if (m.count == 0)
     fail("no example of '", data.source, "' could be read");
   m.loss = lossSum / double(m.count);

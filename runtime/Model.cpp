@@ -299,6 +299,7 @@ QueuedCall Model::queue(weft_entry_fn fn, const char *name, const float *hyper,
   slot.number = call.number;
   // The second output 256-byte aligned, as the first.
   slot.out1Offset = size_t(out0Size + 63) / 64 * 64;
+  slot.out1Size = size_t(out1Size);
   size_t resultFloats = slot.out1Offset + size_t(out1Size);
   const weft_input_info *labelKind = labels ? labelInput() : nullptr;
   int64_t labelCount = labelKind ? encodedLabelCount(*labelKind, batch) : 0;
@@ -412,15 +413,21 @@ float Model::trainStep(const Hyperparameters &hp, int64_t step, uint32_t seed,
   return lossOf(queueTrainStep(hp, step, seed, inputs, labels, batch));
 }
 
+QueuedCall Model::queueEvalStep(const float *inputs, const int32_t *labels,
+                                int64_t batch) {
+  return queue(entry(model.eval_step, model.cuda_eval_step), "eval_step",
+               nullptr, 0, inputs, labels, batch, 1, batch * outputSize());
+}
+
+float Model::evalResultsOf(QueuedCall step, std::vector<float> &outputs) {
+  const float *out = secondOutput(step);
+  outputs.assign(out, out + slots[step.slot].out1Size);
+  return results(step)[0];
+}
+
 float Model::evalStep(const float *inputs, const int32_t *labels, int64_t batch,
                       std::vector<float> &outputs) {
-  int64_t size = batch * outputSize();
-  QueuedCall call =
-      queue(entry(model.eval_step, model.cuda_eval_step), "eval_step", nullptr,
-            0, inputs, labels, batch, 1, size);
-  const float *out = secondOutput(call);
-  outputs.assign(out, out + size);
-  return results(call)[0];
+  return evalResultsOf(queueEvalStep(inputs, labels, batch), outputs);
 }
 
 float Model::computeGradients(uint32_t seed, const float *inputs,

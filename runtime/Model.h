@@ -116,6 +116,11 @@ public:
   /// The loss of a batch and the model outputs ([batch, classes]).
   float evalStep(const float *inputs, const int32_t *labels, int64_t batch,
                  std::vector<float> &outputs);
+  /// The same, queued as queueTrainStep() is; evalResultsOf() waits for it
+  /// and returns its loss and outputs.
+  QueuedCall queueEvalStep(const float *inputs, const int32_t *labels,
+                           int64_t batch);
+  float evalResultsOf(QueuedCall step, std::vector<float> &outputs);
   /// The model outputs ([batch, outputSize()]) of a batch of inputs.
   void forward(const float *inputs, int64_t batch, std::vector<float> &outputs);
   /// A row of outputs as class probabilities: the softmax (sigmoid for a
@@ -144,9 +149,10 @@ private:
   struct CallSlot {
     /// The call that used the slot last (QueuedCall::number).
     uint64_t number = 0;
-    /// Where the call's results are once it has run, and their offsets.
+    /// Where the call's results are once it has run, where the second
+    /// output starts and its size.
     float *results = nullptr;
-    size_t out1Offset = 0;
+    size_t out1Offset = 0, out1Size = 0;
     /// CPU: the outputs, written by the call.
     std::vector<float> hostResults;
     /// GPU: what the host writes (hyperparameters, which the entry point's
