@@ -166,6 +166,21 @@ TEST(CudaModel, ReturnsBothOutputsOfAnEvaluation) {
   EXPECT_EQ(fake().copiesToHost, before + 2);
 }
 
+// Two evaluation batches queued before either is read keep their own
+// outputs.
+TEST(CudaModel, QueuesEvaluationsAhead) {
+  weft_model_info info = oneHotModel();
+  weft::Model model(info, weft::Device::Cuda);
+  std::vector<float> first{1, 2, 3, 4}, second{5, 6}, outputs;
+  std::vector<int32_t> labels{0, 1};
+  weft::QueuedCall a = model.queueEvalStep(first.data(), labels.data(), 2);
+  weft::QueuedCall b = model.queueEvalStep(second.data(), labels.data(), 1);
+  EXPECT_FLOAT_EQ(model.evalResultsOf(a, outputs), 7.0f);
+  EXPECT_EQ(outputs, (std::vector<float>{10, 20, 30, 40}));
+  EXPECT_FLOAT_EQ(model.evalResultsOf(b, outputs), 7.0f);
+  EXPECT_EQ(outputs, (std::vector<float>{50, 60}));
+}
+
 // A kernel that failed is reported when the host waits for the step.
 TEST(CudaModel, ReportsAFailedStepWhenItsLossIsRead) {
   weft_model_info info = oneHotModel();
