@@ -898,7 +898,9 @@ def ScalarsToGpuPass : Pass<"weft-scalars-to-gpu", "::mlir::func::FuncOp"> {
     the stretch or by host code (a hyperparameter, a clip-norm factor), and
     what it is computed from. A load or store that stays cuts the stretch,
     so that every access keeps its order; a buffer the GPU cannot reach
-    (the host's stack, a global) is left on the host.
+    (the host's stack, a global) is left on the host. A free does not cut
+    it: it moves after the last kernel that uses its buffer (the loss's
+    sum, freed once read). A block's terminator stays where it is.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::arith::ArithDialect"];

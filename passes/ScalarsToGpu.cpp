@@ -52,7 +52,6 @@ bool isDeviceAccess(Operation *op) {
   return false;
 }
 
-
 /// Whether code in `launch` reads or writes `buffer` or a view of it.
 bool launchUses(gpu::LaunchOp launch, Value buffer) {
   auto usesBuffer = [&](Operation *op) {
