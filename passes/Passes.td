@@ -951,7 +951,7 @@ def QueuedReturnsPass : Pass<"weft-queued-returns", "::mlir::ModuleOp"> {
     `scf.if`s made of such code. The search steps out of a branch to the
     code after its `scf.if`; a loop's body ends it. The caller, Weft's
     runtime, waits before it reads a result (`Model` in
-    runtime/Model.cpp), so the host can queue the next training step while
+    runtime/ModelCalls.cpp), so the host can queue the next training step while
     the GPU runs this one. Runs after `weft-host-shared-allocations`.
     Private functions keep their waits: their caller may read what they
     wrote.

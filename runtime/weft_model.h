@@ -128,7 +128,7 @@ typedef struct weft_model_info {
      memory the GPU reads: the runtime's managed memory, or pinned host
      memory for the hyperparameters, which their host code reads too. They
      return with their work queued on the runtime's one stream; the caller
-     waits before it reads a result (runtime/Model.cpp). */
+     waits before it reads a result (runtime/ModelCalls.cpp). */
   weft_entry_fn cuda_forward, cuda_eval_step, cuda_gradients,
       cuda_train_step_sgd, cuda_train_step_adam;
 } weft_model_info;
