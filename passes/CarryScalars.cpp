@@ -65,14 +65,14 @@ SmallVector<OpOperand *> usesToCarry(Value value) {
   SmallVector<OpOperand *> uses;
   for (OpOperand &use : value.getUses()) {
     Operation *user = use.getOwner();
-    bool sameStretch = user->getBlock() == value.getParentBlock() &&
-                       weft::isElementCode(user) &&
-                       !canReadFromBuffer(value, user);
-    if (sameStretch)
+    if (canReadFromBuffer(value, user)) {
+      uses.push_back(&use);
       continue;
-    if (!canReadFromBuffer(value, user))
+    }
+    bool sameStretch =
+        user->getBlock() == value.getParentBlock() && weft::isElementCode(user);
+    if (!sameStretch)
       return {};
-    uses.push_back(&use);
   }
   return uses;
 }
@@ -141,9 +141,8 @@ void dropResults(scf::IfOp branch, ArrayRef<unsigned> drop) {
 
 /// The scf.if results that come from kernel memory in some branch and can
 /// be read from a buffer by all their users: each branch stores what it
-/// yields into a rank-0 buffer, and the users read that. Returns whether
-/// anything changed.
-bool carryBranchResults(func::FuncOp function,
+/// yields into a rank-0 buffer, and the users read that.
+void carryBranchResults(func::FuncOp function,
                         const llvm::SetVector<Value> &fromKernels) {
   SmallVector<std::pair<scf::IfOp, unsigned>> results;
   function.walk([&](scf::IfOp branch) {
@@ -179,7 +178,6 @@ bool carryBranchResults(func::FuncOp function,
   }
   for (auto &[op, indices] : carried)
     dropResults(cast<scf::IfOp>(op), indices);
-  return !results.empty();
 }
 
 /// The values host code computes from kernel memory: its loads, and the

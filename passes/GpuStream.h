@@ -20,6 +20,12 @@ namespace mlir::weft {
 /// once; later work on the one stream may reuse it.
 constexpr llvm::StringLiteral kFreeFunction = "weft_cuda_free";
 
+/// A wait that makes the host wait (no token of its own).
+inline bool isHostWait(Operation *op) {
+  auto wait = dyn_cast<gpu::WaitOp>(op);
+  return wait && !wait.getAsyncToken();
+}
+
 /// The token that stands for an operation with `dependencies` once it is
 /// lowered to a host call: its one dependency, or a `gpu.wait async` that
 /// joins several.

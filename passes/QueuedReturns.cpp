@@ -25,12 +25,6 @@ using namespace mlir;
 
 namespace {
 
-/// A wait that makes the host wait (no token of its own).
-bool isHostWait(Operation *op) {
-  auto wait = dyn_cast<gpu::WaitOp>(op);
-  return wait && !wait.getAsyncToken();
-}
-
 /// Host code that needs no wait before it: code without effects, queued
 /// GPU work (launches, library calls, joined tokens), allocations and
 /// frees (the runtime's cache hands out and takes back memory at once;
@@ -62,7 +56,7 @@ bool allNeedNoWait(Operation *op) {
 /// iteration would come first).
 bool isNeedless(gpu::WaitOp wait) {
   for (Operation *op = wait->getNextNode(); op;) {
-    if (isHostWait(op) || isa<func::ReturnOp>(op))
+    if (weft::isHostWait(op) || isa<func::ReturnOp>(op))
       return true;
     if (isa<scf::YieldOp>(op)) {
       Operation *parent = op->getParentOp();
@@ -89,7 +83,7 @@ struct QueuedReturnsPass
       // either needs the GPU to have finished.
       SmallVector<gpu::WaitOp> waits;
       function.walk([&](gpu::WaitOp wait) {
-        if (isHostWait(wait))
+        if (weft::isHostWait(wait))
           waits.push_back(wait);
       });
       for (gpu::WaitOp wait : llvm::reverse(waits))

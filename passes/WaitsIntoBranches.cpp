@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/GpuStream.h"
 #include "passes/Passes.h"
 
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -23,19 +24,13 @@ using namespace mlir;
 
 namespace {
 
-/// A wait that makes the host wait (no token of its own).
-bool isHostWait(Operation *op) {
-  auto wait = dyn_cast<gpu::WaitOp>(op);
-  return wait && !wait.getAsyncToken();
-}
-
 /// Whether what follows `branch`, up to the next host wait, is only queued
 /// work or code without effects: then nothing after the branch relied on
 /// the wait before it. Every queue is the runtime's one stream, so the next
 /// wait covers the work the moved one waited for.
 bool onlyQueuedUntilNextWait(scf::IfOp branch) {
   for (Operation *op = branch->getNextNode(); op; op = op->getNextNode()) {
-    if (isHostWait(op))
+    if (weft::isHostWait(op))
       return true;
     auto async = dyn_cast<gpu::AsyncOpInterface>(op);
     if (!(async && async.getAsyncToken()) && !isMemoryEffectFree(op))
@@ -60,7 +55,7 @@ struct WaitsIntoBranchesPass
   void runOnOperation() override {
     SmallVector<gpu::WaitOp> waits;
     getOperation()->walk([&](gpu::WaitOp wait) {
-      if (isHostWait(wait))
+      if (weft::isHostWait(wait))
         waits.push_back(wait);
     });
     for (gpu::WaitOp wait : waits) {

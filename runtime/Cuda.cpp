@@ -295,14 +295,20 @@ weft::TemporaryStats weft::cuda::memoryStats() {
   return s.stats;
 }
 
+/// A wait for queued work returned `result`: the kernel that failed may be
+/// any since the last wait, so the message names the last one launched.
+static void checkQueuedWork(const State &s, CUresult result) {
+  if (result != 0)
+    weft::fail("CUDA: a kernel failed (the last launched was ",
+               s.lastKernel ? s.lastKernel : "none",
+               "): ", weft::cuda::errorText(result));
+}
+
 void weft::cuda::synchronize() {
   State &s = state();
   if (!s.ready)
     return;
-  CUresult result = s.driver.cuStreamSynchronize(s.stream);
-  if (result != 0)
-    weft::fail("CUDA: a kernel failed (the last launched was ",
-               s.lastKernel ? s.lastKernel : "none", "): ", errorText(result));
+  checkQueuedWork(s, s.driver.cuStreamSynchronize(s.stream));
 }
 
 void *weft::cuda::allocatePinned(size_t bytes) {
@@ -366,30 +372,7 @@ void weft::cuda::Event::wait() {
     return;
   State &s = state();
   pending = false;
-  CUresult result = s.driver.cuEventSynchronize(event);
-  if (result != 0)
-    weft::fail("CUDA: a kernel failed (the last launched was ",
-               s.lastKernel ? s.lastKernel : "none", "): ", errorText(result));
-}
-
-void *weft::cuda::DeviceBuffer::reserve(size_t bytes) {
-  if (bytes > capacity || !pointer) {
-    release(pointer);
-    pointer = nullptr;
-    pointer = allocate(bytes);
-    capacity = bytes;
-  }
-  return pointer;
-}
-
-void *weft::cuda::PinnedBuffer::reserve(size_t bytes) {
-  if (bytes > capacity || !pointer) {
-    releasePinned(pointer);
-    pointer = nullptr;
-    pointer = allocatePinned(bytes);
-    capacity = bytes;
-  }
-  return pointer;
+  checkQueuedWork(s, s.driver.cuEventSynchronize(event));
 }
 
 //===----------------------------------------------------------------------===//

@@ -80,36 +80,35 @@ private:
   bool pending = false;
 };
 
-/// GPU memory from allocate() that grows on demand; what it held is not
-/// kept, and nothing is written to it (the host never touches its pages).
-class DeviceBuffer {
+/// Memory from `Allocate` that grows on demand; what it held is not kept,
+/// and nothing is written to it.
+template <void *(*Allocate)(size_t), void (*Release)(void *)>
+class GrowingBuffer {
 public:
-  DeviceBuffer() = default;
-  DeviceBuffer(const DeviceBuffer &) = delete;
-  DeviceBuffer &operator=(const DeviceBuffer &) = delete;
-  ~DeviceBuffer() { release(pointer); }
+  GrowingBuffer() = default;
+  GrowingBuffer(const GrowingBuffer &) = delete;
+  GrowingBuffer &operator=(const GrowingBuffer &) = delete;
+  ~GrowingBuffer() { Release(pointer); }
   /// At least `bytes` bytes.
-  void *reserve(size_t bytes);
+  void *reserve(size_t bytes) {
+    if (pointer && bytes <= capacity)
+      return pointer;
+    Release(pointer);
+    pointer = nullptr;
+    pointer = Allocate(bytes);
+    capacity = bytes;
+    return pointer;
+  }
 
 private:
   void *pointer = nullptr;
   size_t capacity = 0;
 };
 
-/// Pinned host memory that grows on demand; what it held is not kept.
-class PinnedBuffer {
-public:
-  PinnedBuffer() = default;
-  PinnedBuffer(const PinnedBuffer &) = delete;
-  PinnedBuffer &operator=(const PinnedBuffer &) = delete;
-  ~PinnedBuffer() { releasePinned(pointer); }
-  /// At least `bytes` bytes.
-  void *reserve(size_t bytes);
-
-private:
-  void *pointer = nullptr;
-  size_t capacity = 0;
-};
+/// GPU memory (allocate()'s): the host never touches its pages.
+using DeviceBuffer = GrowingBuffer<allocate, release>;
+/// Pinned host memory.
+using PinnedBuffer = GrowingBuffer<allocatePinned, releasePinned>;
 
 /// What the CUDA driver's error code `code` means, as cuGetErrorName and
 /// cuGetErrorString say ("CUDA_ERROR_OUT_OF_MEMORY: out of memory"), or

@@ -175,12 +175,12 @@ private:
                    int64_t hyperCount, const float *inputs,
                    const int32_t *labels, int64_t batch, int64_t out0Size,
                    int64_t out1Size);
-  /// The buffers a call passes besides the parameters, state and gradients.
-  std::vector<weft_buffer> callBuffers(const float *hyper, int64_t hyperCount,
-                                       const void *inputs, const void *labels,
-                                       int64_t batch, int64_t labelCount,
-                                       float *out0, int64_t out0Size,
-                                       float *out1, int64_t out1Size);
+  /// Calls entry point `fn` with the parameters, state and gradients and
+  /// these buffers, in the order of weft_model.h.
+  void callEntry(weft_entry_fn fn, const float *hyper, int64_t hyperCount,
+                 const void *inputs, const void *labels, int64_t batch,
+                 int64_t labelCount, float *out0, int64_t out0Size, float *out1,
+                 int64_t out1Size);
   /// Waits for `call` and returns its first output; its second starts at
   /// secondOutput().
   const float *results(QueuedCall call);

@@ -67,11 +67,10 @@ int64_t Model::encodeLabels(const weft_input_info &input, const int32_t *labels,
   return count;
 }
 
-std::vector<weft_buffer>
-Model::callBuffers(const float *hyper, int64_t hyperCount, const void *inputs,
-                   const void *labels, int64_t batch, int64_t labelCount,
-                   float *out0, int64_t out0Size, float *out1,
-                   int64_t out1Size) {
+void Model::callEntry(weft_entry_fn fn, const float *hyper, int64_t hyperCount,
+                      const void *inputs, const void *labels, int64_t batch,
+                      int64_t labelCount, float *out0, int64_t out0Size,
+                      float *out1, int64_t out1Size) {
   std::vector<weft_buffer> buffers{
       bufferOf(params.data(), int64_t(params.size())),
       bufferOf(state.data(), int64_t(state.size())),
@@ -87,7 +86,10 @@ Model::callBuffers(const float *hyper, int64_t hyperCount, const void *inputs,
   }
   buffers.push_back(bufferOf(out0, out0Size));
   buffers.push_back(bufferOf(out1, out1Size));
-  return buffers;
+  std::vector<weft_buffer *> args;
+  for (weft_buffer &b : buffers)
+    args.push_back(&b);
+  fn(args.data());
 }
 
 QueuedCall Model::queue(weft_entry_fn fn, const char *name, const float *hyper,
@@ -119,13 +121,8 @@ QueuedCall Model::queue(weft_entry_fn fn, const char *name, const float *hyper,
     }
     slot.hostResults.resize(resultFloats);
     slot.results = slot.hostResults.data();
-    std::vector<weft_buffer> buffers = callBuffers(
-        hyper, hyperCount, inputs, labelData, batch, labelCount, slot.results,
-        out0Size, slot.results + slot.out1Offset, out1Size);
-    std::vector<weft_buffer *> args;
-    for (weft_buffer &b : buffers)
-      args.push_back(&b);
-    fn(args.data());
+    callEntry(fn, hyper, hyperCount, inputs, labelData, batch, labelCount,
+              slot.results, out0Size, slot.results + slot.out1Offset, out1Size);
     return call;
   }
 
@@ -152,13 +149,9 @@ QueuedCall Model::queue(weft_entry_fn fn, const char *name, const float *hyper,
   }
   auto *gpuResults =
       static_cast<float *>(deviceResults.reserve(resultFloats * sizeof(float)));
-  std::vector<weft_buffer> buffers = callBuffers(
-      pinnedHyper, hyperCount, gpuInputs, gpuLabels, batch, labelCount,
-      gpuResults, out0Size, gpuResults + slot.out1Offset, out1Size);
-  std::vector<weft_buffer *> args;
-  for (weft_buffer &b : buffers)
-    args.push_back(&b);
-  fn(args.data());
+  callEntry(fn, pinnedHyper, hyperCount, gpuInputs, gpuLabels, batch,
+            labelCount, gpuResults, out0Size, gpuResults + slot.out1Offset,
+            out1Size);
   slot.results = static_cast<float *>(
       slot.pinnedResults.reserve(resultFloats * sizeof(float)));
   cuda::copyToHost(slot.results, gpuResults, size_t(out0Size) * sizeof(float));
