@@ -4,25 +4,52 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
 
 namespace {
 
-/// Whether `op` or an operation nested in it uses `memref`.
-bool uses(Operation *op, Value memref) {
+/// Whether `a` and `b` index different elements of one buffer, as far as
+/// constants tell: some position holds two different constants (the copies
+/// of an unrolled loop's body index their own elements so).
+bool differentElements(ValueRange a, ValueRange b) {
+  for (auto [x, y] : llvm::zip(a, b)) {
+    std::optional<int64_t> first = getConstantIntValue(x);
+    std::optional<int64_t> second = getConstantIntValue(y);
+    if (first && second && *first != *second)
+      return true;
+  }
+  return false;
+}
+
+/// Whether `op` or an operation nested in it may touch `load`'s element:
+/// it uses the buffer other than by loads and stores of other elements.
+bool mayTouch(Operation *op, memref::LoadOp load) {
+  Value memref = load.getMemRef();
   return op
       ->walk([&](Operation *inner) {
-        if (llvm::is_contained(inner->getOperands(), memref))
+        if (!llvm::is_contained(inner->getOperands(), memref))
+          return WalkResult::advance();
+        auto otherLoad = dyn_cast<memref::LoadOp>(inner);
+        auto otherStore = dyn_cast<memref::StoreOp>(inner);
+        if (otherStore && otherStore.getValueToStore() == memref)
           return WalkResult::interrupt();
-        return WalkResult::advance();
+        if (otherLoad &&
+            differentElements(otherLoad.getIndices(), load.getIndices()))
+          return WalkResult::advance();
+        if (otherStore &&
+            differentElements(otherStore.getIndices(), load.getIndices()))
+          return WalkResult::advance();
+        return WalkResult::interrupt();
       })
       .wasInterrupted();
 }
 
 /// The store in `loop`'s body (not nested deeper) of `load`'s element, if
-/// it follows the load and the loop touches that buffer no other way.
+/// it follows the load and the loop touches that element no other way.
 memref::StoreOp onlyStoreOf(scf::ForOp loop, memref::LoadOp load) {
   memref::StoreOp found;
   for (Operation &op : loop.getBody()->without_terminator()) {
@@ -32,7 +59,7 @@ memref::StoreOp onlyStoreOf(scf::ForOp loop, memref::LoadOp load) {
     if (store && store.getMemRef() == load.getMemRef() && !found &&
         store.getIndices() == load.getIndices() && load->isBeforeInBlock(store))
       found = store;
-    else if (uses(&op, load.getMemRef()))
+    else if (mayTouch(&op, load))
       return {};
   }
   return found;
@@ -199,4 +226,59 @@ LogicalResult mlir::weft::makeSharedSumsAtomic(scf::ParallelOp loop) {
           "stores to one element from several GPU threads, and what it "
           "stores is not a sum that atomic additions could compute");
   return success();
+}
+
+void mlir::weft::unrollNestedParallelLoops(Operation *root,
+                                           int64_t mostIterations) {
+  SmallVector<scf::ParallelOp> nested;
+  root->walk([&](scf::ParallelOp loop) {
+    if (loop != root)
+      nested.push_back(loop);
+  });
+  // The copies' indices are constants defined before `root`, outside every
+  // loop, so that the accumulators they index move out of all of them.
+  OpBuilder constants(root);
+  DenseMap<int64_t, Value> constantOf;
+  auto indexConstant = [&](int64_t value) {
+    Value &constant = constantOf[value];
+    if (!constant)
+      constant =
+          arith::ConstantIndexOp::create(constants, root->getLoc(), value);
+    return constant;
+  };
+  for (scf::ParallelOp loop : nested) {
+    if (loop.getNumResults() != 0)
+      continue;
+    SmallVector<int64_t> lower, trips, steps;
+    int64_t iterations = 1;
+    for (auto [lb, ub, step] : llvm::zip(
+             loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
+      std::optional<int64_t> first = getConstantIntValue(lb);
+      std::optional<int64_t> last = getConstantIntValue(ub);
+      std::optional<int64_t> stride = getConstantIntValue(step);
+      if (!first || !last || !stride || *stride <= 0)
+        break;
+      lower.push_back(*first);
+      steps.push_back(*stride);
+      trips.push_back(
+          llvm::divideCeil(std::max<int64_t>(*last - *first, 0), *stride));
+      iterations *= trips.back();
+    }
+    if (trips.size() != loop.getNumLoops() || iterations > mostIterations)
+      continue;
+    OpBuilder b(loop);
+    for (int64_t point = 0; point < iterations; ++point) {
+      IRMapping mapping;
+      int64_t rest = point;
+      for (int64_t d = int64_t(trips.size()) - 1; d >= 0; --d) {
+        int64_t index = rest % trips[d];
+        rest /= trips[d];
+        mapping.map(loop.getInductionVars()[d],
+                    indexConstant(lower[d] + index * steps[d]));
+      }
+      for (Operation &op : loop.getBody()->without_terminator())
+        b.clone(op, mapping);
+    }
+    loop.erase();
+  }
 }

@@ -1,10 +1,11 @@
 //===- GpuAccumulations.h - Sums in registers, shared sums atomic -*- C++ -*-===//
 //
-// Two rewrites weft-loops-to-gpu applies to a loop nest before it becomes a
+// Rewrites weft-loops-to-gpu applies to a loop nest before it becomes a
 // kernel. Loops from linalg read and write a reduction's output element on
-// every step; a thread can keep it in a register instead. And when
-// weft-spread-reductions has several threads sum into one element, their
-// additions must be atomic.
+// every step; a thread can keep it in a register instead, several of them
+// when weft-register-tiles gave it a small parallel loop of outputs, which
+// is unrolled first. And when weft-spread-reductions has several threads
+// sum into one element, their additions must be atomic.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,8 +16,15 @@
 
 namespace mlir::weft {
 
+/// Every `scf.parallel` nested in `root` with constant bounds and at most
+/// `mostIterations` iterations, replaced by a copy of its body for each
+/// iteration, in order. Each copy's induction variables are constants
+/// defined before `root`.
+void unrollNestedParallelLoops(Operation *root, int64_t mostIterations);
+
 /// In every `scf.for` under `root`, innermost first: an element the loop
-/// loads and stores at indices fixed in the loop, and touches no other way,
+/// loads and stores at indices fixed in the loop, and touches no other way
+/// (other elements of its buffer, at different constant indices, may be),
 /// is loaded once before the loop, carried as an iteration argument and
 /// stored once after it.
 void keepAccumulatorsInRegisters(Operation *root);

@@ -14,7 +14,10 @@
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/CSE.h"
 
 namespace mlir::weft {
 #define GEN_PASS_DEF_LOOPSTOGPUPASS
@@ -25,10 +28,12 @@ using namespace mlir;
 
 namespace {
 
-/// The number of iterations of a loop dimension: ceil((ub - lb) / step).
+/// The number of iterations of a loop dimension: ceil((ub - lb) / step),
+/// folded where the bounds are constants, so that the kernel divides
+/// thread numbers by constants (which LLVM turns into multiplications).
 Value tripCount(OpBuilder &b, Location loc, Value lb, Value ub, Value step) {
-  Value span = arith::SubIOp::create(b, loc, ub, lb);
-  return arith::CeilDivSIOp::create(b, loc, span, step);
+  Value span = b.createOrFold<arith::SubIOp>(loc, ub, lb);
+  return b.createOrFold<arith::CeilDivSIOp>(loc, span, step);
 }
 
 /// One thread per iteration of `loop`, `blockSize` threads a block.
@@ -42,15 +47,15 @@ LogicalResult launchParallel(scf::ParallelOp loop, int64_t blockSize) {
   for (auto [lb, ub, step] :
        llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
     trips.push_back(tripCount(b, loc, lb, ub, step));
-    total = total ? arith::MulIOp::create(b, loc, total, trips.back())
+    total = total ? b.createOrFold<arith::MulIOp>(loc, total, trips.back())
                   : trips.back();
   }
   Value threads = arith::ConstantIndexOp::create(b, loc, blockSize);
   // At least one block: an empty loop (a batch of 0) launches one block
   // whose threads all stop at the bound check.
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value blocks = arith::MaxSIOp::create(
-      b, loc, arith::CeilDivSIOp::create(b, loc, total, threads), one);
+  Value blocks = b.createOrFold<arith::MaxSIOp>(
+      loc, b.createOrFold<arith::CeilDivSIOp>(loc, total, threads), one);
   gpu::LaunchOp launch = weft::createLaunch(b, loc, blocks, threads, one);
   Value id = arith::AddIOp::create(
       b, loc, arith::MulIOp::create(b, loc, launch.getBlockIds().x, threads),
@@ -65,18 +70,23 @@ LogicalResult launchParallel(scf::ParallelOp loop, int64_t blockSize) {
   Value rest = id;
   for (int64_t d = int64_t(trips.size()) - 1; d >= 0; --d) {
     Value index =
-        d == 0 ? rest : arith::RemSIOp::create(b, loc, rest, trips[d]);
+        d == 0 ? rest : b.createOrFold<arith::RemSIOp>(loc, rest, trips[d]);
     if (d > 0)
-      rest = arith::DivSIOp::create(b, loc, rest, trips[d]);
-    Value scaled = arith::MulIOp::create(b, loc, index, loop.getStep()[d]);
-    mapping.map(loop.getInductionVars()[d],
-                arith::AddIOp::create(b, loc, scaled, loop.getLowerBound()[d]));
+      rest = b.createOrFold<arith::DivSIOp>(loc, rest, trips[d]);
+    Value scaled = b.createOrFold<arith::MulIOp>(loc, index, loop.getStep()[d]);
+    mapping.map(
+        loop.getInductionVars()[d],
+        b.createOrFold<arith::AddIOp>(loc, scaled, loop.getLowerBound()[d]));
   }
   for (Operation &op : loop.getBody()->without_terminator())
     b.clone(op, mapping);
   loop.erase();
   return success();
 }
+
+/// A thread's outputs from weft-register-tiles (a nested parallel loop of
+/// a few iterations) are unrolled up to this many.
+constexpr int64_t kMostUnrolled = 16;
 
 bool touchesMemory(Operation *op) {
   return op
@@ -105,9 +115,16 @@ struct LoopsToGpuPass : public weft::impl::LoopsToGpuPassBase<LoopsToGpuPass> {
     });
     for (Operation *op : outermost) {
       if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
+        weft::unrollNestedParallelLoops(loop, kMostUnrolled);
         weft::keepAccumulatorsInRegisters(loop);
-        if (failed(weft::makeSharedSumsAtomic(loop)) ||
-            failed(launchParallel(loop, blockSize)))
+        if (failed(weft::makeSharedSumsAtomic(loop)))
+          return signalPassFailure();
+        // The unrolled copies load what they share once each; with their
+        // sums in registers nothing is stored between those loads.
+        IRRewriter rewriter(loop);
+        DominanceInfo dominance(loop);
+        eliminateCommonSubExpressions(rewriter, dominance, loop);
+        if (failed(launchParallel(loop, blockSize)))
           return signalPassFailure();
       } else {
         auto serial = cast<scf::ForOp>(op);

@@ -771,6 +771,42 @@ def SpreadReductionsPass : Pass<"weft-spread-reductions", "::mlir::func::FuncOp"
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def RegisterTilesPass : Pass<"weft-register-tiles", "::mlir::func::FuncOp"> {
+  let summary = "Gives a GPU thread several outputs of a product, so that it loads what they share once";
+  let description = [{
+    For the CUDA path, after `weft-spread-reductions`: in a bufferized
+    `linalg.generic` with reductions, one parallel dimension is split in
+    two, outer x `outputs-per-thread`, and the inner part moves after the
+    reductions. `convert-linalg-to-parallel-loops` makes it a small
+    `scf.parallel` innermost in each thread, which `weft-loops-to-gpu`
+    unrolls: the thread then keeps that many sums in registers and loads
+    each input element that none of them indexes once for all of them.
+
+    The dimension chosen is the one that shares the most loads: inputs it
+    does not index that neighbouring threads read at different places (the
+    last thread dimension indexes them). An input the last thread dimension
+    does not index is already one broadcast read a warp. For a convolution
+    that is the output channels (the input's elements are shared), for a
+    weight gradient the output channels too, for a dense layer's weight
+    gradient its outputs. The last thread dimension itself is never split,
+    so neighbouring threads still read neighbouring elements.
+
+    Only a dimension with a static extent that `outputs-per-thread`
+    divides, that every output has as an index of its own and no operand
+    has inside a larger index (a window's `p + r`), and only while the
+    kernel keeps at least `min-threads` threads (a dynamic extent counts
+    as 32). Each output element's sum runs in the same order as before.
+  }];
+  let options = [
+    Option<"factor", "outputs-per-thread", "int64_t", "4",
+           "Output elements a thread computes (1: one, no split)">,
+    Option<"minThreads", "min-threads", "int64_t", "16384",
+           "A kernel is split only if it keeps at least this many threads">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def GpuLibraryCallsPass : Pass<"weft-gpu-library-calls", "::mlir::func::FuncOp"> {
   let summary = "Convolutions to cuDNN and matrix products to cuBLAS";
   let description = [{

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/SplitDimension.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -27,12 +28,6 @@ namespace mlir::weft {
 using namespace mlir;
 
 namespace {
-
-/// The threads a dimension of `extent` iterations gives; a dynamic extent
-/// (the batch) counts as 32.
-int64_t threadsAlong(int64_t extent) {
-  return ShapedType::isDynamic(extent) ? 32 : extent;
-}
 
 /// A last reduction at least this long is split when threads are too few;
 /// shorter ones are not worth the atomic additions.
@@ -62,102 +57,12 @@ bool sumsWhereShared(linalg::GenericOp op, ArrayRef<unsigned> dims) {
   return true;
 }
 
-/// The result of `map` that is dimension `dim`, if `dim` appears there only
-/// as a result of its own; std::nullopt if it is absent; failure if it is
-/// part of a larger expression (a window's `p + r`), which no reshape
-/// splits.
-FailureOr<std::optional<unsigned>> plainResult(AffineMap map, unsigned dim) {
-  std::optional<unsigned> found;
-  for (auto [i, result] : llvm::enumerate(map.getResults())) {
-    if (!result.isFunctionOfDim(dim))
-      continue;
-    auto plain = dyn_cast<AffineDimExpr>(result);
-    if (!plain || found)
-      return failure();
-    found = i;
-  }
-  return found;
-}
-
 /// The largest divisor of `extent` that is at most `most`.
 int64_t largestDivisorAtMost(int64_t extent, int64_t most) {
   for (int64_t d = std::min(extent, most); d > 1; --d)
     if (extent % d == 0)
       return d;
   return 1;
-}
-
-/// `op` with dimension `dim` of `extent` iterations split in two, the
-/// outer of `extent / inner` and the inner of `inner` (dimensions `dim` and
-/// `dim + 1` of the result, both of `dim`'s kind): every operand that
-/// `dim` indexes is reshaped to match. Fails where `dim` is part of a
-/// larger index or the payload reads its indices.
-FailureOr<linalg::GenericOp> splitDimension(IRRewriter &rewriter,
-                                            linalg::GenericOp op, unsigned dim,
-                                            int64_t inner) {
-  if (!op.getRegion().front().getOps<linalg::IndexOp>().empty())
-    return failure();
-  int64_t extent = op.getStaticLoopRanges()[dim];
-  MLIRContext *context = op.getContext();
-  unsigned dims = op.getNumLoops() + 1;
-  // Old dimension d: d before `dim`, d + 1 after it; `dim` itself is the
-  // pair (dim, dim + 1).
-  SmallVector<AffineExpr> renamed;
-  for (unsigned d = 0; d < op.getNumLoops(); ++d)
-    renamed.push_back(getAffineDimExpr(d <= dim ? d : d + 1, context));
-  Location loc = op.getLoc();
-  rewriter.setInsertionPoint(op);
-  SmallVector<Value> operands;
-  SmallVector<AffineMap> maps;
-  for (OpOperand &operand : op->getOpOperands()) {
-    AffineMap map = op.getMatchingIndexingMap(&operand);
-    FailureOr<std::optional<unsigned>> position = plainResult(map, dim);
-    if (failed(position))
-      return failure();
-    SmallVector<AffineExpr> results;
-    for (AffineExpr result : map.getResults())
-      results.push_back(result.replaceDims(renamed));
-    Value value = operand.get();
-    if (*position) {
-      unsigned at = **position;
-      results.insert(results.begin() + at + 1,
-                     getAffineDimExpr(dim + 1, context));
-      auto type = cast<MemRefType>(value.getType());
-      SmallVector<int64_t> shape(type.getShape());
-      shape[at] = extent / inner;
-      shape.insert(shape.begin() + at + 1, inner);
-      SmallVector<ReassociationIndices> groups;
-      SmallVector<OpFoldResult> sizes;
-      for (int64_t i = 0, e = type.getRank(); i < e; ++i) {
-        unsigned first = i <= at ? i : i + 1;
-        groups.push_back(i == at ? ReassociationIndices{first, first + 1}
-                                 : ReassociationIndices{first});
-        if (i != at) {
-          sizes.push_back(memref::getMixedSize(rewriter, loc, value, i));
-          continue;
-        }
-        sizes.push_back(rewriter.getIndexAttr(extent / inner));
-        sizes.push_back(rewriter.getIndexAttr(inner));
-      }
-      if (failed(
-              memref::ExpandShapeOp::computeExpandedType(type, shape, groups)))
-        return failure();
-      value = memref::ExpandShapeOp::create(rewriter, loc, shape, value, groups,
-                                            sizes);
-    }
-    operands.push_back(value);
-    maps.push_back(AffineMap::get(dims, 0, results, context));
-  }
-  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-  iterators.insert(iterators.begin() + dim + 1, iterators[dim]);
-  unsigned inputs = op.getNumDpsInputs();
-  auto split = linalg::GenericOp::create(
-      rewriter, loc, TypeRange{}, ArrayRef(operands).take_front(inputs),
-      ArrayRef(operands).drop_front(inputs), maps, iterators);
-  rewriter.inlineRegionBefore(op.getRegion(), split.getRegion(),
-                              split.getRegion().end());
-  rewriter.eraseOp(op);
-  return split;
 }
 
 struct SpreadReductionsPass
@@ -185,7 +90,7 @@ struct SpreadReductionsPass
     for (auto [d, iterator] : llvm::enumerate(iterators)) {
       if (iterator == utils::IteratorType::parallel) {
         parallel.push_back(d);
-        threads *= threadsAlong(extents[d]);
+        threads *= weft::threadsAlong(extents[d]);
       } else {
         reduction.push_back(d);
       }
@@ -202,7 +107,7 @@ struct SpreadReductionsPass
       if (!sumsWhereShared(op, candidate))
         break;
       spread = candidate;
-      threads *= threadsAlong(extents[d]);
+      threads *= weft::threadsAlong(extents[d]);
     }
     // Too few threads still, with one sequential reduction left: a long one
     // (conv1's bias gradient sums 676 positions in each of 8192 threads)
@@ -223,7 +128,7 @@ struct SpreadReductionsPass
       if (extent >= kLongReduction && inner > 1 &&
           sumsWhereShared(op, shared)) {
         FailureOr<linalg::GenericOp> split =
-            splitDimension(rewriter, op, last, inner);
+            weft::splitDimension(rewriter, op, last, inner);
         if (succeeded(split)) {
           op = *split;
           splitAt = last;

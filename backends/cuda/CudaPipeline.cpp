@@ -89,6 +89,10 @@ void mlir::weft::buildLinalgToCudaPipeline(OpPassManager &pm,
   // parallel ones are too few; then parallel dimensions become scf.parallel,
   // reductions scf.for inside.
   pm.addNestedPass<func::FuncOp>(weft::createSpreadReductionsPass());
+  // Then a product's thread computes a few outputs that share loads.
+  weft::RegisterTilesPassOptions tiles;
+  tiles.factor = options.outputsPerThread;
+  pm.addNestedPass<func::FuncOp>(weft::createRegisterTilesPass(tiles));
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
   weft::LoopsToGpuPassOptions kernels;
@@ -105,6 +109,11 @@ void mlir::weft::buildLinalgToCudaPipeline(OpPassManager &pm,
     addCpuLoopsToLLVMPasses(pm);
     return;
   }
+  // Constants (loop bounds, strides, the divisors that number threads) are
+  // copied into the kernels instead of passed as arguments, so that LLVM
+  // folds them: a division by a constant is a multiplication, a 3x3
+  // window's loops unroll.
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(weft::createMergeGpuModulesPass());
   // One chain of launches per entry point: a call would end the chain with

@@ -26,6 +26,10 @@ struct CudaOptions {
   std::string toolkit;
   /// Threads per block of each kernel.
   int64_t blockSize = 256;
+  /// Output elements each thread of a convolution or matrix product
+  /// computes, sharing the loads they have in common (weft-register-tiles);
+  /// 1 for one each.
+  int64_t outputsPerThread = 4;
   /// Runs each kernel's blocks and threads as CPU loops instead
   /// (weft-emulate-gpu-launches), and lowers everything for the CPU: tests
   /// check the kernels against the CPU build where no GPU is present.

@@ -3,12 +3,14 @@
 // A 2-D parallel loop becomes one launch of one thread per iteration, in
 // blocks of 128: the thread number is split into the loop's indices, the
 // last dimension fastest, and threads past the last iteration do nothing.
-// The sequential reduction inside stays in each thread, its sum in a
-// register (loaded before the loop, stored after it).
+// Trip counts fold where the bounds are constants, so that the thread
+// number is divided by a constant (10), not by a computed value. The
+// sequential reduction inside stays in each thread, its sum in a register
+// (loaded before the loop, stored after it).
 // CHECK-LABEL: func.func @matvec
-// CHECK:         %[[ROWS:.*]] = arith.ceildivsi
-// CHECK:         %[[COLS:.*]] = arith.ceildivsi
-// CHECK:         %[[TOTAL:.*]] = arith.muli %[[ROWS]], %[[COLS]] : index
+// CHECK:         %[[C10:.*]] = arith.constant 10 : index
+// CHECK:         %[[ROWS:.*]] = memref.dim
+// CHECK:         %[[TOTAL:.*]] = arith.muli %[[ROWS]], %[[C10]] : index
 // CHECK:         %[[C128:.*]] = arith.constant 128 : index
 // CHECK:         %[[BLOCKS:.*]] = arith.ceildivsi %[[TOTAL]], %[[C128]] : index
 // CHECK:         %[[GRID:.*]] = arith.maxsi %[[BLOCKS]], %{{.*}} : index
@@ -17,14 +19,9 @@
 // CHECK:           %[[ID:.*]] = arith.addi %[[FIRST]], %[[TX]] : index
 // CHECK:           %[[IN:.*]] = arith.cmpi slt, %[[ID]], %[[TOTAL]] : index
 // CHECK:           scf.if %[[IN]] {
-// CHECK:             %[[COL:.*]] = arith.remsi %[[ID]], %[[COLS]] : index
-// CHECK:             %[[ROW:.*]] = arith.divsi %[[ID]], %[[COLS]] : index
-// CHECK-NOT:         arith.remsi
-// CHECK:             %[[J0:.*]] = arith.muli %[[COL]], %{{.*}} : index
-// CHECK:             %[[J:.*]] = arith.addi %[[J0]], %{{.*}} : index
-// CHECK:             %[[I0:.*]] = arith.muli %[[ROW]], %{{.*}} : index
-// CHECK:             %[[I:.*]] = arith.addi %[[I0]], %{{.*}} : index
-// CHECK:             %[[ACC0:.*]] = memref.load %{{.*}}[%[[I]], %[[J]]] : memref<?x10xf32>
+// CHECK-NEXT:        %[[J:.*]] = arith.remsi %[[ID]], %[[C10]] : index
+// CHECK-NEXT:        %[[I:.*]] = arith.divsi %[[ID]], %[[C10]] : index
+// CHECK-NEXT:        %[[ACC0:.*]] = memref.load %{{.*}}[%[[I]], %[[J]]] : memref<?x10xf32>
 // CHECK:             %[[SUM:.*]] = scf.for %[[K:[^ ]*]] = {{.*}} iter_args(%{{.*}} = %[[ACC0]]) -> (f32)
 // CHECK:               memref.load %{{.*}}[%[[I]], %[[K]]] : memref<?x4xf32>
 // CHECK-NOT:           memref.store
@@ -147,6 +144,109 @@ func.func @shared_sum_of_one(%dy: memref<?x8xf32>, %db: memref<8xf32>) {
     %acc = memref.load %db[%c] : memref<8xf32>
     %s = arith.addf %acc, %g : f32
     memref.store %s, %db[%c] : memref<8xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A thread's outputs (weft-register-tiles: a parallel loop of 2 inside the
+// reduction) are unrolled: both sums are carried in registers, loaded
+// before the loop and stored after it, and the element of %a both copies
+// read is loaded once.
+// CHECK-LABEL: func.func @two_outputs
+// CHECK:         gpu.launch
+// CHECK-COUNT-2:   memref.load %{{.*}} : memref<?x2xf32>
+// CHECK:           scf.for {{.*}} -> (f32, f32)
+// CHECK-COUNT-1:     memref.load %{{.*}} : memref<?x4xf32>
+// CHECK-NOT:         memref.load %{{.*}} : memref<?x4xf32>
+// CHECK-COUNT-2:     memref.load %{{.*}} : memref<2x4xf32>
+// CHECK-NOT:         memref.store
+// CHECK:             scf.yield {{.*}} : f32, f32
+// CHECK-COUNT-2:   memref.store %{{.*}} : memref<?x2xf32>
+// CHECK-NOT:       scf.parallel
+// CHECK:           gpu.terminator
+func.func @two_outputs(%a: memref<?x4xf32>, %w: memref<2x4xf32>, %out: memref<?x2xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4 : index
+  %n = memref.dim %a, %c0 : memref<?x4xf32>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    scf.for %k = %c0 to %c4 step %c1 {
+      scf.parallel (%j) = (%c0) to (%c2) step (%c1) {
+        %x = memref.load %a[%i, %k] : memref<?x4xf32>
+        %y = memref.load %w[%j, %k] : memref<2x4xf32>
+        %acc = memref.load %out[%i, %j] : memref<?x2xf32>
+        %p = arith.mulf %x, %y : f32
+        %s = arith.addf %acc, %p : f32
+        memref.store %s, %out[%i, %j] : memref<?x2xf32>
+        scf.reduce
+      }
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Unrolled copies that add to the same element cannot keep it in a
+// register each: it stays in memory, read and written in order.
+// CHECK-LABEL: func.func @copies_share_an_element
+// CHECK:         gpu.launch
+// CHECK:           scf.for
+// CHECK-NOT:         iter_args
+// CHECK:             memref.load %{{.*}} : memref<?xf32>
+// CHECK:             memref.store %{{.*}} : memref<?xf32>
+// CHECK:             memref.load %{{.*}} : memref<?xf32>
+// CHECK:             memref.store %{{.*}} : memref<?xf32>
+func.func @copies_share_an_element(%a: memref<?x2x4xf32>, %out: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4 : index
+  %n = memref.dim %a, %c0 : memref<?x2x4xf32>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    scf.for %k = %c0 to %c4 step %c1 {
+      scf.parallel (%j) = (%c0) to (%c2) step (%c1) {
+        %x = memref.load %a[%i, %j, %k] : memref<?x2x4xf32>
+        %acc = memref.load %out[%i] : memref<?xf32>
+        %s = arith.addf %acc, %x : f32
+        memref.store %s, %out[%i] : memref<?xf32>
+        scf.reduce
+      }
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Nested parallel loops of more than 16 iterations, or of a bound known
+// only at run time, are not unrolled: each thread runs them in order.
+// CHECK-LABEL: func.func @long_inner_loops
+// CHECK:         gpu.launch
+// CHECK:           scf.parallel {{.*}} to (%{{.*}}) step
+// CHECK:           scf.parallel {{.*}} to (%{{.*}}) step
+func.func @long_inner_loops(%a: memref<?x32xf32>, %b: memref<?x?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %a, %c0 : memref<?x32xf32>
+  %m = memref.dim %b, %c1 : memref<?x?xf32>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    scf.parallel (%j) = (%c0) to (%c32) step (%c1) {
+      memref.store %zero, %a[%i, %j] : memref<?x32xf32>
+      scf.reduce
+    }
+    scf.parallel (%j) = (%c0) to (%m) step (%c1) {
+      memref.store %zero, %b[%i, %j] : memref<?x?xf32>
+      scf.reduce
+    }
     scf.reduce
   }
   return

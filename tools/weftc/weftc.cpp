@@ -85,6 +85,12 @@ cl::opt<bool> cudaStrictF32(
              "the libraries may round f32 operands to TF32 on tensor cores "
              "(Ampere and newer), as PyTorch does for convolutions"),
     cl::cat(weftCategory));
+cl::opt<unsigned> cudaOutputsPerThread(
+    "cuda-outputs-per-thread",
+    cl::desc("With --target=cuda: the output elements each thread of a "
+             "generated convolution or matrix product computes, loading what "
+             "they share once (1 to 16; default 4)"),
+    cl::init(4), cl::value_desc("N"), cl::cat(weftCategory));
 cl::opt<std::string> cpu("cpu", cl::desc("Target CPU, or 'native'"),
                          cl::init("native"), cl::cat(weftCategory));
 cl::opt<bool> printIRAfterAll("print-ir-after-all",
@@ -240,10 +246,19 @@ int compile(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
     cudaOptions.cublas |= library == CudaLibrary::Cublas;
   }
   cudaOptions.tf32 = !cudaStrictF32;
-  if ((!cudaLibraries.empty() || cudaStrictF32) && !cuda &&
-      !emulateGpuKernels) {
-    llvm::errs() << "weftc: error: --cuda-libraries and --cuda-strict-f32 "
-                    "choose how --target=cuda computes; add --target=cuda\n";
+  if (cudaOutputsPerThread < 1 || cudaOutputsPerThread > 16) {
+    llvm::errs() << "weftc: error: --cuda-outputs-per-thread expects 1 to 16, "
+                    "not "
+                 << cudaOutputsPerThread << "\n";
+    return 1;
+  }
+  cudaOptions.outputsPerThread = cudaOutputsPerThread;
+  if ((!cudaLibraries.empty() || cudaStrictF32 ||
+       cudaOutputsPerThread.getNumOccurrences()) &&
+      !cuda && !emulateGpuKernels && emit != Emit::PTX) {
+    llvm::errs() << "weftc: error: --cuda-libraries, --cuda-strict-f32 and "
+                    "--cuda-outputs-per-thread choose how --target=cuda "
+                    "computes; add --target=cuda\n";
     return 1;
   }
   if (cuda && stage == backend::Stage::LLVMDialect &&
