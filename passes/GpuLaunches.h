@@ -25,6 +25,17 @@ inline Value rootOf(Value buffer) {
   return buffer;
 }
 
+/// The buffer `value` reshapes (expand_shape, collapse_shape: the same
+/// elements), or `value` itself.
+inline Value reshapeSource(Value value) {
+  while (Operation *op = value.getDefiningOp()) {
+    if (!isa<memref::ExpandShapeOp, memref::CollapseShapeOp>(op))
+      break;
+    value = op->getOperand(0);
+  }
+  return value;
+}
+
 /// Host code a kernel of one thread can run as it is: element reads and
 /// writes, frees, and arithmetic without regions or effects. A terminator
 /// (an scf.yield of a loaded value) is none: it belongs to its block.

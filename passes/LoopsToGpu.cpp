@@ -119,6 +119,7 @@ struct LoopsToGpuPass : public weft::impl::LoopsToGpuPassBase<LoopsToGpuPass> {
         weft::keepAccumulatorsInRegisters(loop);
         if (failed(weft::makeSharedSumsAtomic(loop)))
           return signalPassFailure();
+        weft::startSumsFromFills(loop);
         // The unrolled copies load what they share once each; with their
         // sums in registers nothing is stored between those loads.
         IRRewriter rewriter(loop);
@@ -138,6 +139,12 @@ struct LoopsToGpuPass : public weft::impl::LoopsToGpuPassBase<LoopsToGpuPass> {
             weft::launchOneThread(serial.getOperation()));
       }
     }
+    // Marks of weft-fold-fills-into-sums that found no register to start
+    // (a sum of one thread) leave with the fill still in place.
+    getOperation()->walk([](Operation *op) {
+      op->removeDiscardableAttr(weft::kStartsFrom);
+      op->removeDiscardableAttr(weft::kStartOfSum);
+    });
   }
 };
 

@@ -807,6 +807,37 @@ def RegisterTilesPass : Pass<"weft-register-tiles", "::mlir::func::FuncOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def FoldFillsIntoSumsPass : Pass<"weft-fold-fills-into-sums", "::mlir::func::FuncOp"> {
+  let summary = "Starts a GPU thread's sum from the constant a fill would have written";
+  let description = [{
+    For the CUDA path, before `convert-linalg-to-parallel-loops`: a
+    bufferized `linalg.fill` of a constant followed by the reduction it
+    starts (a `linalg.generic` whose one output is the filled buffer or a
+    reshape of it, with only operations without memory effects between
+    them) becomes parallel loops here, both of them, marked:
+    `weft.starts_from` (the constant) on the reduction's reads of its
+    output, `weft.start_of_sum` on the fill's store.
+
+    Only where the reduction writes every element of the buffer once: its
+    output map lists each parallel dimension once and nothing else (no
+    reduction spread over threads, which would add to the filled values),
+    and it reads the buffer no other way.
+
+    `weft-loops-to-gpu`, once a thread carries a marked start in a
+    register, uses the constant instead of the read; then, if nothing in
+    the kernel reads the buffer any more, it drops the fill's launch just
+    before it. That is a kernel less and a pass over the buffer less each:
+    fashion_cnn's max pools, the softmax's maximum, conv2's input gradient,
+    fc2's input gradient and fc1's weight gradient. The marks are on
+    operations inside the loops, which canonicalization keeps when it
+    rebuilds a loop; if a mark is lost, the fill stays and the sum reads
+    it.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def GpuLibraryCallsPass : Pass<"weft-gpu-library-calls", "::mlir::func::FuncOp"> {
   let summary = "Convolutions to cuDNN and matrix products to cuBLAS";
   let description = [{

@@ -93,6 +93,8 @@ void mlir::weft::buildLinalgToCudaPipeline(OpPassManager &pm,
   weft::RegisterTilesPassOptions tiles;
   tiles.factor = options.outputsPerThread;
   pm.addNestedPass<func::FuncOp>(weft::createRegisterTilesPass(tiles));
+  // A sum's thread starts from its fill's constant, and the fill goes.
+  pm.addNestedPass<func::FuncOp>(weft::createFoldFillsIntoSumsPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
   weft::LoopsToGpuPassOptions kernels;
