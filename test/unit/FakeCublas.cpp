@@ -8,9 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "FakeCudaLibraries.h"
-
-#include <cstdio>
-#include <cstdlib>
+#include "FakeLog.h"
 
 namespace {
 constexpr int kSuccess = 0, kInvalidValue = 7, kTranspose = 1;
@@ -19,14 +17,8 @@ FakeCublasControl control;
 /// As in FakeCudnn.cpp: the calls, appended to $WEFT_FAKE_CUDA_LOG at exit.
 struct LogAtExit {
   ~LogAtExit() {
-    const char *path = std::getenv("WEFT_FAKE_CUDA_LOG");
-    if (!path)
-      return;
-    if (FILE *log = std::fopen(path, "a")) {
-      std::fprintf(log, "fake cuBLAS: %d gemm, math mode %d\n", control.gemms,
-                   control.lastMathMode);
-      std::fclose(log);
-    }
+    appendToFakeLog("fake cuBLAS: %d gemm, math mode %d\n", control.gemms,
+                    control.lastMathMode);
   }
 } logAtExit;
 } // namespace

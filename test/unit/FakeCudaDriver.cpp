@@ -9,8 +9,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "FakeCudaDriver.h"
+#include "FakeLog.h"
 
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -23,17 +23,10 @@ constexpr int kSuccess = 0, kOutOfMemory = 2, kIllegalAddress = 700;
 /// how its host code queued work and where it waited.
 struct LogAtExit {
   ~LogAtExit() {
-    const char *path = std::getenv("WEFT_FAKE_CUDA_LOG");
-    if (!path)
-      return;
-    if (FILE *log = std::fopen(path, "a")) {
-      std::fprintf(log,
-                   "fake CUDA driver: %d launches, %d stream waits, %d event "
-                   "waits, %d copies to the GPU, %d copies back\n",
-                   control.launches, control.streamWaits, control.eventWaits,
-                   control.copiesToDevice, control.copiesToHost);
-      std::fclose(log);
-    }
+    appendToFakeLog("fake CUDA driver: %d launches, %d stream waits, %d event "
+                    "waits, %d copies to the GPU, %d copies back\n",
+                    control.launches, control.streamWaits, control.eventWaits,
+                    control.copiesToDevice, control.copiesToHost);
   }
 } logAtExit;
 } // namespace

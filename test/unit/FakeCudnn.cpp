@@ -13,10 +13,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "FakeCudaLibraries.h"
+#include "FakeLog.h"
 
 #include <cstddef>
-#include <cstdio>
-#include <cstdlib>
 #include <utility>
 #include <vector>
 
@@ -156,17 +155,10 @@ int convolve(const Tensor &x, const Filter &w, const Convolution &conv,
 /// at exit, so that a test sees the library was used.
 struct LogAtExit {
   ~LogAtExit() {
-    const char *path = std::getenv("WEFT_FAKE_CUDA_LOG");
-    if (!path)
-      return;
-    if (FILE *log = std::fopen(path, "a")) {
-      std::fprintf(log,
-                   "fake cuDNN: %d forward, %d backward-data, %d "
-                   "backward-filter, math type %d\n",
-                   control.forward, control.backwardData,
-                   control.backwardFilter, control.lastMathType);
-      std::fclose(log);
-    }
+    appendToFakeLog("fake cuDNN: %d forward, %d backward-data, %d "
+                    "backward-filter, math type %d\n",
+                    control.forward, control.backwardData,
+                    control.backwardFilter, control.lastMathType);
   }
 } logAtExit;
 
