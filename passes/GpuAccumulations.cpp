@@ -36,17 +36,15 @@ bool mayTouch(Operation *op, memref::LoadOp load) {
       ->walk([&](Operation *inner) {
         if (!llvm::is_contained(inner->getOperands(), memref))
           return WalkResult::advance();
-        auto otherLoad = dyn_cast<memref::LoadOp>(inner);
-        auto otherStore = dyn_cast<memref::StoreOp>(inner);
-        if (otherStore && otherStore.getValueToStore() == memref)
-          return WalkResult::interrupt();
-        if (otherLoad &&
-            differentElements(otherLoad.getIndices(), load.getIndices()))
-          return WalkResult::advance();
-        if (otherStore &&
-            differentElements(otherStore.getIndices(), load.getIndices()))
-          return WalkResult::advance();
-        return WalkResult::interrupt();
+        std::optional<ValueRange> indices;
+        if (auto other = dyn_cast<memref::LoadOp>(inner))
+          indices = other.getIndices();
+        else if (auto other = dyn_cast<memref::StoreOp>(inner);
+                 other && other.getMemRef() == memref)
+          indices = other.getIndices();
+        return indices && differentElements(*indices, load.getIndices())
+                   ? WalkResult::advance()
+                   : WalkResult::interrupt();
       })
       .wasInterrupted();
 }
@@ -252,13 +250,12 @@ void mlir::weft::startSumsFromFills(scf::ParallelOp loop) {
     return;
   bool readsBuffer = false;
   loop.getBody()->walk([&](Operation *op) {
-    for (Value operand : op->getOperands()) {
-      auto store = dyn_cast<memref::StoreOp>(op);
+    auto store = dyn_cast<memref::StoreOp>(op);
+    for (Value operand : op->getOperands())
       if (isa<MemRefType>(operand.getType()) &&
           weft::reshapeSource(operand) == buffer &&
           !(store && store.getMemRef() == operand))
         readsBuffer = true;
-    }
   });
   if (readsBuffer)
     return;
