@@ -1,13 +1,15 @@
 //===- FoldFillsIntoSums.cpp - A sum's start value in its kernel ----------===//
 //
 // See weft-fold-fills-into-sums in Passes.td. Bufferized, a reduction's
-// start value is a linalg.fill of its output buffer: on the GPU a kernel of
-// its own that writes the whole buffer, which the reduction's kernel then
-// reads back. The thread that computes an output element can start from the
-// constant instead. Whether the reduction writes every element the fill
-// wrote is a fact of the linalg op (its output map), which the loops it
-// becomes no longer show; so this pass decides at the linalg level, makes
-// the loops of the pair itself and marks them for weft-loops-to-gpu.
+// start value is written by an operation of its own: a linalg.fill of a
+// constant, or the broadcast of a bias a convolution or a dense layer sums
+// onto. On the GPU that is a kernel that writes the whole buffer, which the
+// reduction's kernel then reads back. The thread that computes an output
+// element can compute its start instead. Whether the reduction writes
+// every element the start wrote is a fact of the linalg op (its output
+// map), which the loops it becomes no longer show; so this pass decides at
+// the linalg level and makes the reduction's loops itself, with its sums
+// in registers, where the read of each start is one load it can replace.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,10 +17,14 @@
 #include "passes/GpuLaunches.h"
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/Affine/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/SmallBitVector.h"
 
 namespace mlir::weft {
@@ -43,7 +49,8 @@ bool views(Value value, Value buffer) {
 
 /// Whether every iteration of `op`'s parallel dimensions writes its own
 /// element of its one output, and together they write all of it: the
-/// output's map lists each parallel dimension once and nothing else.
+/// output's map lists each parallel dimension once and nothing else, but
+/// for dimensions of one iteration (a group of one).
 bool writesEveryElementOnce(linalg::GenericOp op) {
   if (op.getNumDpsInits() != 1)
     return false;
@@ -57,24 +64,55 @@ bool writesEveryElementOnce(linalg::GenericOp op) {
       return false;
     seen.set(dim.getPosition());
   }
-  return int64_t(seen.count()) == op.getNumParallelLoops();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  for (auto [dim, iterator] : llvm::enumerate(iterators))
+    if (iterator == utils::IteratorType::parallel && !seen.test(dim) &&
+        ranges[dim] != 1)
+      return false;
+  return true;
 }
 
-/// The reduction that `fill` starts, if it comes next (only operations
+/// Whether a sum's thread can compute what `op` writes to an element of its
+/// output on its own, where the sum starts: `op` is a fill of a constant,
+/// or an elementwise generic (a broadcast) over its whole output that reads
+/// neither that output nor anything sharing memory with it, by operations
+/// without memory effects.
+bool isStart(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1)
+    return false;
+  if (auto fill = dyn_cast<linalg::FillOp>(op.getOperation()))
+    return matchPattern(fill.getDpsInputOperand(0)->get(), m_Constant());
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic || generic.getNumReductionLoops() != 0)
+    return false;
+  OpOperand *output = generic.getDpsInitOperand(0);
+  if (!generic.getMatchingIndexingMap(output).isIdentity() ||
+      generic.payloadUsesValueFromOperand(output))
+    return false;
+  Value memory = weft::rootOf(output->get());
+  for (OpOperand *input : generic.getDpsInputOperands())
+    if (weft::rootOf(input->get()) == memory)
+      return false;
+  return llvm::all_of(generic.getBody()->without_terminator(),
+                      [](Operation &inner) { return isPure(&inner); });
+}
+
+/// The reduction that `start` starts, if it comes next (only operations
 /// without memory effects between them, such as a reshape of the buffer),
-/// its output is the filled buffer or a reshape of it, it writes every
+/// it has parallel dimensions (a thread of its own for each output), its
+/// output is the written buffer or a reshape of it, it writes every
 /// element of that once, and it reads the buffer no other way.
-linalg::GenericOp sumStartedBy(linalg::FillOp fill) {
-  Value buffer = fill.getDpsInitOperand(0)->get();
-  for (Operation *op = fill->getNextNode(); op; op = op->getNextNode()) {
+linalg::GenericOp sumStartedBy(linalg::LinalgOp start) {
+  Value buffer = start.getDpsInitOperand(0)->get();
+  for (Operation *op = start->getNextNode(); op; op = op->getNextNode()) {
     auto sum = dyn_cast<linalg::GenericOp>(op);
     if (!sum) {
       if (isMemoryEffectFree(op))
         continue;
       return {};
     }
-    if (sum.getNumReductionLoops() == 0 || !sum.hasPureBufferSemantics() ||
-        !writesEveryElementOnce(sum) ||
+    if (sum.getNumReductionLoops() == 0 || sum.getNumParallelLoops() == 0 ||
+        !sum.hasPureBufferSemantics() || !writesEveryElementOnce(sum) ||
         weft::reshapeSource(sum.getDpsInitOperand(0)->get()) != buffer)
       return {};
     for (OpOperand *input : sum.getDpsInputOperands())
@@ -85,52 +123,126 @@ linalg::GenericOp sumStartedBy(linalg::FillOp fill) {
   return {};
 }
 
-/// `op` as parallel loops (upstream's conversion), erased; the loops.
-FailureOr<linalg::LinalgLoops> toParallelLoops(RewriterBase &rewriter,
-                                               linalg::LinalgOp op) {
-  rewriter.setInsertionPoint(op);
+/// The indices into `buffer` of the element that `view`, a reshape of it,
+/// has at `indices`.
+SmallVector<Value> indicesInSource(PatternRewriter &rewriter, Location loc,
+                                   Value view, ValueRange indices,
+                                   Value buffer) {
+  SmallVector<Value> current(indices);
+  while (view != buffer) {
+    SmallVector<Value> source;
+    if (auto expand = view.getDefiningOp<memref::ExpandShapeOp>()) {
+      memref::resolveSourceIndicesExpandShape(loc, rewriter, expand, current,
+                                              source, /*startsInbounds=*/true);
+      view = expand.getSrc();
+    } else {
+      auto collapse = view.getDefiningOp<memref::CollapseShapeOp>();
+      memref::resolveSourceIndicesCollapseShape(loc, rewriter, collapse,
+                                                current, source);
+      view = collapse.getSrc();
+    }
+    current = std::move(source);
+  }
+  return current;
+}
+
+/// What `start` writes to the element of `buffer`, its output, that
+/// `view` (a reshape of it) has at `indices`, computed at the rewriter's
+/// insertion point.
+Value valueWritten(PatternRewriter &rewriter, Location loc,
+                   linalg::LinalgOp start, Value view, ValueRange indices) {
+  if (auto fill = dyn_cast<linalg::FillOp>(start.getOperation()))
+    return fill.getDpsInputOperand(0)->get();
+  // The output's map is the identity: the element's indices are the
+  // iteration's. Each input is read where its map puts that iteration.
+  auto generic = cast<linalg::GenericOp>(start.getOperation());
+  SmallVector<OpFoldResult> iteration = getAsOpFoldResult(indicesInSource(
+      rewriter, loc, view, indices, generic.getDpsInitOperand(0)->get()));
+  IRMapping mapping;
+  for (OpOperand *input : generic.getDpsInputOperands()) {
+    BlockArgument argument = generic.getMatchingBlockArgument(input);
+    if (argument.getType() == input->get().getType()) {
+      mapping.map(argument, input->get()); // a scalar
+      continue;
+    }
+    AffineMap map = generic.getMatchingIndexingMap(input);
+    SmallVector<Value> at;
+    for (unsigned i = 0; i < map.getNumResults(); ++i)
+      at.push_back(getValueOrCreateConstantIndexOp(
+          rewriter, loc,
+          affine::makeComposedFoldedAffineApply(
+              rewriter, loc, map.getSubMap({i}), iteration)));
+    mapping.map(argument,
+                memref::LoadOp::create(rewriter, loc, input->get(), at));
+  }
+  for (Operation &op : generic.getBody()->without_terminator())
+    rewriter.clone(op, mapping);
+  return mapping.lookupOrDefault(
+      generic.getBody()->getTerminator()->getOperand(0));
+}
+
+/// `sum` as parallel loops whose sums are carried in registers, each
+/// starting from what `start` wrote instead of reading it; `start` goes.
+/// Where a sum's start stays in memory (not carried in a register), the
+/// loops read `start`'s output, which stays.
+void fold(PatternRewriter &rewriter, linalg::LinalgOp start,
+          linalg::GenericOp sum) {
+  Value output = sum.getDpsInitOperand(0)->get();
+  rewriter.setInsertionPoint(sum);
   FailureOr<linalg::LinalgLoops> loops =
-      linalg::linalgOpToParallelLoops(rewriter, op);
-  if (succeeded(loops))
-    rewriter.eraseOp(op);
-  return loops;
+      linalg::linalgOpToParallelLoops(rewriter, sum);
+  if (failed(loops) || loops->empty())
+    return;
+  rewriter.eraseOp(sum);
+  auto root = dyn_cast<scf::ParallelOp>(loops->front());
+  if (!root)
+    return;
+  // The loops index the output through an affine.apply of each induction
+  // variable, one for the read and one for the write: folded, the read and
+  // the write of an element have the same indices.
+  SmallVector<Operation *> applies;
+  root.walk([&](affine::AffineApplyOp apply) { applies.push_back(apply); });
+  RewritePatternSet patterns(rewriter.getContext());
+  affine::AffineApplyOp::getCanonicalizationPatterns(patterns,
+                                                     rewriter.getContext());
+  (void)applyOpPatternsGreedily(applies, std::move(patterns));
+  weft::unrollNestedParallelLoops(root, weft::kMostUnrolledOutputs);
+  weft::keepAccumulatorsInRegisters(root);
+  // Carried in registers, each sum's start is one read of the output
+  // before its loops, directly in the parallel loop's body.
+  SmallVector<memref::LoadOp> starts;
+  bool inMemory = false;
+  root.getBody()->walk([&](memref::LoadOp load) {
+    if (load.getMemRef() != output)
+      return;
+    if (load->getParentOp() == root)
+      starts.push_back(load);
+    else
+      inMemory = true;
+  });
+  if (inMemory || starts.empty())
+    return;
+  for (memref::LoadOp load : starts) {
+    rewriter.setInsertionPoint(load);
+    rewriter.replaceOp(load, valueWritten(rewriter, load.getLoc(), start,
+                                          output, load.getIndices()));
+  }
+  rewriter.eraseOp(start);
 }
 
 struct FoldFillsIntoSumsPass
     : public weft::impl::FoldFillsIntoSumsPassBase<FoldFillsIntoSumsPass> {
   void runOnOperation() override {
-    SmallVector<std::tuple<linalg::FillOp, linalg::GenericOp, TypedAttr>> pairs;
-    getOperation()->walk([&](linalg::FillOp fill) {
-      TypedAttr value;
-      if (!fill.hasPureBufferSemantics() ||
-          !matchPattern(fill.getDpsInputOperand(0)->get(), m_Constant(&value)))
+    SmallVector<std::pair<linalg::LinalgOp, linalg::GenericOp>> pairs;
+    getOperation()->walk([&](linalg::LinalgOp start) {
+      if (!isStart(start))
         return;
-      if (linalg::GenericOp sum = sumStartedBy(fill))
-        pairs.push_back({fill, sum, value});
+      if (linalg::GenericOp sum = sumStartedBy(start))
+        pairs.push_back({start, sum});
     });
-    IRRewriter rewriter(&getContext());
-    for (auto [fill, sum, value] : pairs) {
-      Value output = sum.getDpsInitOperand(0)->get();
-      Value buffer = fill.getDpsInitOperand(0)->get();
-      FailureOr<linalg::LinalgLoops> sumLoops = toParallelLoops(rewriter, sum);
-      if (failed(sumLoops) || sumLoops->empty())
-        continue;
-      // The marks are on the sum's reads of its output and the fill's
-      // store, which canonicalization keeps when it rebuilds a loop (a unit
-      // dimension dropped).
-      sumLoops->front()->walk([&](memref::LoadOp load) {
-        if (load.getMemRef() == output)
-          load->setAttr(weft::kStartsFrom, value);
-      });
-      FailureOr<linalg::LinalgLoops> fillLoops =
-          toParallelLoops(rewriter, fill);
-      if (failed(fillLoops) || fillLoops->empty())
-        continue;
-      fillLoops->front()->walk([&](memref::StoreOp store) {
-        if (store.getMemRef() == buffer)
-          store->setAttr(weft::kStartOfSum, rewriter.getUnitAttr());
-      });
-    }
+    PatternRewriter rewriter(&getContext());
+    for (auto [start, sum] : pairs)
+      fold(rewriter, start, sum);
   }
 };
 

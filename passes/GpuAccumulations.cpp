@@ -1,15 +1,12 @@
 //===- GpuAccumulations.cpp - Sums in registers, shared sums atomic -------===//
 
 #include "passes/GpuAccumulations.h"
-#include "passes/GpuLaunches.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 using namespace mlir;
 
@@ -84,8 +81,6 @@ scf::ForOp promoteOne(RewriterBase &rewriter, scf::ForOp loop) {
     SmallVector<Value> indices(load.getIndices());
     rewriter.setInsertionPoint(loop);
     auto initial = memref::LoadOp::create(rewriter, loc, memref, indices);
-    // A mark of weft-fold-fills-into-sums moves to the read that remains.
-    initial->setDiscardableAttrs(load->getDiscardableAttrDictionary());
     Value stored = store.getValueToStore();
     FailureOr<LoopLikeOpInterface> replaced = loop.replaceWithAdditionalYields(
         rewriter, initial.getResult(), /*replaceInitOperandUsesInLoop=*/false,
@@ -105,24 +100,6 @@ scf::ForOp promoteOne(RewriterBase &rewriter, scf::ForOp loop) {
     return promoted;
   }
   return {};
-}
-
-/// Whether `launch` only stores to `buffer` by a store that
-/// weft-fold-fills-into-sums marked: it is the fill of a sum's start.
-bool onlyFills(gpu::LaunchOp launch, Value buffer) {
-  int marked = 0;
-  bool other = false;
-  launch.getBody().walk([&](Operation *op) {
-    if (op->getNumRegions() != 0)
-      return;
-    auto store = dyn_cast<memref::StoreOp>(op);
-    if (store && store->hasAttr(weft::kStartOfSum) &&
-        weft::reshapeSource(store.getMemRef()) == buffer)
-      ++marked;
-    else if (!isMemoryEffectFree(op))
-      other = true;
-  });
-  return marked == 1 && !other;
 }
 
 /// Whether `value` depends on `iv` inside `root`.
@@ -221,50 +198,6 @@ void mlir::weft::keepAccumulatorsInRegisters(Operation *root) {
   for (scf::ForOp loop : loops)
     while (scf::ForOp promoted = promoteOne(rewriter, loop))
       loop = promoted;
-}
-
-void mlir::weft::startSumsFromFills(scf::ParallelOp loop) {
-  SmallVector<memref::LoadOp> starts;
-  bool deeper = false;
-  loop.getBody()->walk([&](memref::LoadOp load) {
-    if (!load->hasAttr(kStartsFrom))
-      return;
-    if (load->getParentOp() == loop)
-      starts.push_back(load);
-    else
-      deeper = true;
-  });
-  if (starts.empty())
-    return;
-  Value buffer = weft::reshapeSource(starts.front().getMemRef());
-  IRRewriter rewriter(loop);
-  for (memref::LoadOp load : starts) {
-    rewriter.setInsertionPoint(load);
-    auto value = cast<TypedAttr>(load->getAttr(kStartsFrom));
-    rewriter.replaceOp(
-        load, arith::ConstantOp::create(rewriter, load.getLoc(), value));
-  }
-  // A sum whose start stayed in memory (not carried in a register) still
-  // reads the fill, and so would an atomic addition.
-  if (deeper)
-    return;
-  bool readsBuffer = false;
-  loop.getBody()->walk([&](Operation *op) {
-    auto store = dyn_cast<memref::StoreOp>(op);
-    for (Value operand : op->getOperands())
-      if (isa<MemRefType>(operand.getType()) &&
-          weft::reshapeSource(operand) == buffer &&
-          !(store && store.getMemRef() == operand))
-        readsBuffer = true;
-  });
-  if (readsBuffer)
-    return;
-  Operation *before = loop->getPrevNode();
-  while (before && isMemoryEffectFree(before))
-    before = before->getPrevNode();
-  auto fill = dyn_cast_or_null<gpu::LaunchOp>(before);
-  if (fill && onlyFills(fill, buffer))
-    rewriter.eraseOp(fill);
 }
 
 LogicalResult mlir::weft::makeSharedSumsAtomic(scf::ParallelOp loop) {

@@ -16,11 +16,9 @@
 
 namespace mlir::weft {
 
-/// weft-fold-fills-into-sums marks a sum's reads of its output with the
-/// constant the fill before it wrote there ...
-constexpr llvm::StringLiteral kStartsFrom = "weft.starts_from";
-/// ... and that fill's store, which may go once no read of it is left.
-constexpr llvm::StringLiteral kStartOfSum = "weft.start_of_sum";
+/// A thread's outputs from weft-register-tiles (a nested parallel loop of
+/// a few iterations) are unrolled up to this many.
+constexpr int64_t kMostUnrolledOutputs = 16;
 
 /// Every `scf.parallel` nested in `root` with constant bounds and at most
 /// `mostIterations` iterations, replaced by a copy of its body for each
@@ -34,12 +32,6 @@ void unrollNestedParallelLoops(Operation *root, int64_t mostIterations);
 /// is loaded once before the loop, carried as an iteration argument and
 /// stored once after it.
 void keepAccumulatorsInRegisters(Operation *root);
-
-/// The reads of a sum's start that weft-fold-fills-into-sums marked, once
-/// carried in registers (directly in `loop`'s body), become the fill's
-/// constant. Then, if `loop` reads the buffer no other way, the launch of
-/// the fill just before `loop` goes: the sum writes every element.
-void startSumsFromFills(scf::ParallelOp loop);
 
 /// Every store under `loop` that several of its iterations make to the same
 /// element (its indices do not depend on every induction variable) becomes

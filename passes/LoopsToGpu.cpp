@@ -84,10 +84,6 @@ LogicalResult launchParallel(scf::ParallelOp loop, int64_t blockSize) {
   return success();
 }
 
-/// A thread's outputs from weft-register-tiles (a nested parallel loop of
-/// a few iterations) are unrolled up to this many.
-constexpr int64_t kMostUnrolled = 16;
-
 bool touchesMemory(Operation *op) {
   return op
       ->walk([](Operation *inner) {
@@ -115,11 +111,10 @@ struct LoopsToGpuPass : public weft::impl::LoopsToGpuPassBase<LoopsToGpuPass> {
     });
     for (Operation *op : outermost) {
       if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
-        weft::unrollNestedParallelLoops(loop, kMostUnrolled);
+        weft::unrollNestedParallelLoops(loop, weft::kMostUnrolledOutputs);
         weft::keepAccumulatorsInRegisters(loop);
         if (failed(weft::makeSharedSumsAtomic(loop)))
           return signalPassFailure();
-        weft::startSumsFromFills(loop);
         // The unrolled copies load what they share once each; with their
         // sums in registers nothing is stored between those loads.
         IRRewriter rewriter(loop);
@@ -139,12 +134,6 @@ struct LoopsToGpuPass : public weft::impl::LoopsToGpuPassBase<LoopsToGpuPass> {
             weft::launchOneThread(serial.getOperation()));
       }
     }
-    // Marks of weft-fold-fills-into-sums that found no register to start
-    // (a sum of one thread) leave with the fill still in place.
-    getOperation()->walk([](Operation *op) {
-      op->removeDiscardableAttr(weft::kStartsFrom);
-      op->removeDiscardableAttr(weft::kStartOfSum);
-    });
   }
 };
 

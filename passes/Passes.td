@@ -808,34 +808,41 @@ def RegisterTilesPass : Pass<"weft-register-tiles", "::mlir::func::FuncOp"> {
 }
 
 def FoldFillsIntoSumsPass : Pass<"weft-fold-fills-into-sums", "::mlir::func::FuncOp"> {
-  let summary = "Starts a GPU thread's sum from the constant a fill would have written";
+  let summary = "Starts a GPU thread's sum from what a fill or a broadcast would have written";
   let description = [{
-    For the CUDA path, before `convert-linalg-to-parallel-loops`: a
-    bufferized `linalg.fill` of a constant followed by the reduction it
-    starts (a `linalg.generic` whose one output is the filled buffer or a
-    reshape of it, with only operations without memory effects between
-    them) becomes parallel loops here, both of them, marked:
-    `weft.starts_from` (the constant) on the reduction's reads of its
-    output, `weft.start_of_sum` on the fill's store.
+    For the CUDA path, before `convert-linalg-to-parallel-loops`. A
+    reduction's start is written by an operation of its own: a bufferized
+    `linalg.fill` of a constant, or an elementwise `linalg.generic` over
+    the whole buffer that does not read it (the broadcast of a bias that a
+    convolution or a dense layer sums onto). Where the reduction comes next
+    (only operations without memory effects between them, such as a
+    reshape), its one output is the buffer or a reshape of it, and it
+    writes every element of that once, this pass makes the reduction's
+    loops itself: the nested loop of a thread's outputs unrolled, each sum
+    carried in a register (the rewrites `weft-loops-to-gpu` applies), so
+    that each thread reads each of its starts once, before its sum. That
+    read becomes the fill's constant, or the broadcast's body applied to
+    its inputs at the element's indices (through the reshape), and the
+    start's operation goes: a kernel less, and a write and a read of the
+    buffer less.
 
-    Only where the reduction writes every element of the buffer once: its
-    output map lists each parallel dimension once and nothing else (no
-    reduction spread over threads, which would add to the filled values),
-    and it reads the buffer no other way.
+    "Every element once": the reduction's output map lists each parallel
+    dimension once and nothing else, but for dimensions of one iteration.
+    A reduction spread over threads (`weft-spread-reductions`) fails this:
+    its threads add to the start. A broadcast must not read the buffer or
+    any memory that shares its root (an arena), since the sum's threads
+    read its inputs later. Where a sum's start stays in memory (not
+    carried in a register), the start's operation stays and the loops read
+    it, as they would have.
 
-    `weft-loops-to-gpu`, once a thread carries a marked start in a
-    register, uses the constant instead of the read; then, if nothing in
-    the kernel reads the buffer any more, it drops the fill's launch just
-    before it. That is a kernel less and a pass over the buffer less each:
-    fashion_cnn's max pools, the softmax's maximum, conv2's input gradient,
-    fc2's input gradient and fc1's weight gradient. The marks are on
-    operations inside the loops, which canonicalization keeps when it
-    rebuilds a loop; if a mark is lost, the fill stays and the sum reads
-    it.
+    fashion_cnn: the max pools, the softmax's maximum, conv2's and fc2's
+    input gradients, fc1's weight gradient, and both convolutions' bias
+    broadcasts.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::memref::MemRefDialect",
-                           "::mlir::arith::ArithDialect"];
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::affine::AffineDialect"];
 }
 
 def GpuLibraryCallsPass : Pass<"weft-gpu-library-calls", "::mlir::func::FuncOp"> {

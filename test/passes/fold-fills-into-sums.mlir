@@ -1,28 +1,24 @@
 // RUN: weft-opt %s --split-input-file --weft-fold-fills-into-sums | FileCheck %s
 // RUN: weft-opt %s --split-input-file --weft-fold-fills-into-sums --convert-linalg-to-parallel-loops --canonicalize --weft-loops-to-gpu | FileCheck %s --check-prefix=KERNEL
 
-// A fill of zeros, then the product that sums onto it: both become loops
-// here, the product's read of its output marked with the fill's constant,
-// the fill's store marked as a sum's start.
+// A fill of zeros, then the product that sums onto it: the product becomes
+// loops here, each thread's sum carried in a register from the fill's
+// constant; the output is never read, and the fill is gone.
 // CHECK-LABEL: func.func @product
+// CHECK-SAME:    %[[Y:[^:]*]]: memref<?x16xf32>
+// CHECK-NOT:     linalg.
+// CHECK:         %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK-NOT:     linalg.
 // CHECK:         scf.parallel
-// CHECK:           memref.store %{{.*}} {weft.start_of_sum} : memref<?x16xf32>
-// CHECK:         scf.parallel
-// CHECK:           memref.load %{{.*}} {weft.starts_from = 0.000000e+00 : f32} : memref<?x16xf32>
+// CHECK-NEXT:      scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO]]) -> (f32)
+// CHECK-NOT:       memref.load %[[Y]]
+// CHECK:           memref.store %{{.*}}, %[[Y]]
 // CHECK-NOT:     linalg.
 //
-// In the kernel each thread starts its sum from 0 in a register, the
-// product's output is never read, and the fill's launch is gone: one launch.
+// One launch: the fill's kernel is gone.
 // KERNEL-LABEL: func.func @product
 // KERNEL-COUNT-1: gpu.launch
 // KERNEL-NOT:     gpu.launch
-// KERNEL:           %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
-// KERNEL:           scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO]]) -> (f32)
-// KERNEL-NOT:       memref.load %{{.*}} : memref<?x16xf32>
-// KERNEL:           memref.store %{{.*}} : memref<?x16xf32>
-// KERNEL-NOT:     weft.starts_from
-// KERNEL-NOT:     weft.start_of_sum
 #a = affine_map<(n, o, k) -> (n, k)>
 #b = affine_map<(n, o, k) -> (o, k)>
 #c = affine_map<(n, o, k) -> (n, o)>
@@ -46,7 +42,11 @@ func.func @product(%x: memref<?x8xf32>, %w: memref<16x8xf32>, %y: memref<?x16xf3
 // its channels): every element is still written once. A maximum starts from
 // the fill's -inf the same way.
 // CHECK-LABEL: func.func @reshaped_maximum
-// CHECK:         memref.load %{{.*}} {weft.starts_from = 0xFF800000 : f32} : memref<?x4x4xf32>
+// CHECK-NOT:     linalg.fill
+// CHECK:         %[[LOWEST:.*]] = arith.constant 0xFF800000 : f32
+// CHECK-NOT:     linalg.fill
+// CHECK:         scf.for {{.*}} iter_args(%{{.*}} = %[[LOWEST]]) -> (f32)
+// CHECK-NOT:       memref.load %{{.*}} : memref<?x4x4xf32>
 // KERNEL-LABEL: func.func @reshaped_maximum
 // KERNEL-COUNT-1: gpu.launch
 // KERNEL-NOT:     gpu.launch
@@ -70,10 +70,108 @@ func.func @reshaped_maximum(%x: memref<?x4x4x9xf32>, %y: memref<?x16xf32>) {
 
 // -----
 
+// A bias broadcast starts a product whose thread computes 4 outputs
+// (weft-register-tiles: output channel 4 * co + k, the 4 after the
+// reduction). Each of the thread's 4 sums starts from the bias of its
+// channel, read through the reshape, and the broadcast is gone.
+// CHECK-LABEL: func.func @biased_tiles
+// CHECK-SAME:    %[[W:[^:]*]]: memref<4x4x8xf32>, %[[B:[^:]*]]: memref<16xf32>
+// CHECK-NOT:     linalg.
+// CHECK:         scf.parallel (%[[N:.*]], %[[CO:.*]]) =
+// CHECK:           %[[AT0:.*]] = affine.linearize_index disjoint [%[[CO]], %[[K0:.*]]] by (4, 4)
+// CHECK:           %[[B0:.*]] = memref.load %[[B]][%[[AT0]]]
+// CHECK:           %[[AT1:.*]] = affine.linearize_index disjoint [%[[CO]], %[[K1:.*]]] by (4, 4)
+// CHECK:           %[[B1:.*]] = memref.load %[[B]][%[[AT1]]]
+// CHECK:           %[[AT2:.*]] = affine.linearize_index disjoint [%[[CO]], %[[K2:.*]]] by (4, 4)
+// CHECK:           %[[B2:.*]] = memref.load %[[B]][%[[AT2]]]
+// CHECK:           %[[AT3:.*]] = affine.linearize_index disjoint [%[[CO]], %[[K3:.*]]] by (4, 4)
+// CHECK:           %[[B3:.*]] = memref.load %[[B]][%[[AT3]]]
+// CHECK:           %[[SUMS:.*]]:4 = scf.for {{.*}} iter_args(%{{.*}} = %[[B0]], %{{.*}} = %[[B1]], %{{.*}} = %[[B2]], %{{.*}} = %[[B3]]) -> (f32, f32, f32, f32)
+// CHECK:             memref.load %[[W]][%[[CO]], %[[K0]], %{{.*}}]
+// CHECK:             memref.load %[[W]][%[[CO]], %[[K1]], %{{.*}}]
+// CHECK:             memref.load %[[W]][%[[CO]], %[[K2]], %{{.*}}]
+// CHECK:             memref.load %[[W]][%[[CO]], %[[K3]], %{{.*}}]
+// CHECK:           memref.store %[[SUMS]]#3, %{{.*}}[%[[N]], %[[CO]], %[[K3]]]
+// CHECK:           memref.store %[[SUMS]]#2, %{{.*}}[%[[N]], %[[CO]], %[[K2]]]
+// CHECK:           memref.store %[[SUMS]]#1, %{{.*}}[%[[N]], %[[CO]], %[[K1]]]
+// CHECK:           memref.store %[[SUMS]]#0, %{{.*}}[%[[N]], %[[CO]], %[[K0]]]
+// CHECK-NOT:     linalg.
+// KERNEL-LABEL: func.func @biased_tiles
+// KERNEL-COUNT-1: gpu.launch
+// KERNEL-NOT:     gpu.launch
+#bias = affine_map<(n, c) -> (c)>
+#all = affine_map<(n, c) -> (n, c)>
+#x = affine_map<(n, co, ci, k) -> (n, ci)>
+#w = affine_map<(n, co, ci, k) -> (co, k, ci)>
+#y = affine_map<(n, co, ci, k) -> (n, co, k)>
+func.func @biased_tiles(%x: memref<?x8xf32>, %w: memref<4x4x8xf32>, %b: memref<16xf32>, %y: memref<?x16xf32>) {
+  %c0 = arith.constant 0 : index
+  linalg.generic {indexing_maps = [#bias, #all], iterator_types = ["parallel", "parallel"]}
+      ins(%b : memref<16xf32>) outs(%y : memref<?x16xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  }
+  %n = memref.dim %y, %c0 : memref<?x16xf32>
+  %tiles = memref.expand_shape %y [[0], [1, 2]] output_shape [%n, 4, 4] : memref<?x16xf32> into memref<?x4x4xf32>
+  linalg.generic {indexing_maps = [#x, #w, #y],
+                  iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+      ins(%x, %w : memref<?x8xf32>, memref<4x4x8xf32>) outs(%tiles : memref<?x4x4xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %m = arith.mulf %p, %q : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A parallel dimension of one iteration (a group of one) that the output
+// does not index still writes each element once: the bias's sum starts
+// from it, computed by the broadcast's body (here bias + 1).
+// CHECK-LABEL: func.func @one_group
+// CHECK-SAME:    %[[B:[^:]*]]: memref<10xf32>
+// CHECK-NOT:     linalg.
+// CHECK:         scf.parallel (%{{.*}}, %[[O:[^,]*]], %{{.*}}) =
+// CHECK:           %[[BIAS:.*]] = memref.load %[[B]][%[[O]]]
+// CHECK:           %[[START:.*]] = arith.addf %[[BIAS]], %{{.*}} : f32
+// CHECK:           scf.for {{.*}} iter_args(%{{.*}} = %[[START]]) -> (f32)
+// CHECK-NOT:     linalg.
+// KERNEL-LABEL: func.func @one_group
+// KERNEL-COUNT-1: gpu.launch
+// KERNEL-NOT:     gpu.launch
+#row = affine_map<(n, o) -> (o)>
+#both = affine_map<(n, o) -> (n, o)>
+#gx = affine_map<(n, o, g, k) -> (n, g, k)>
+#gw = affine_map<(n, o, g, k) -> (o, g, k)>
+#gy = affine_map<(n, o, g, k) -> (n, o)>
+func.func @one_group(%x: memref<?x1x64xf32>, %w: memref<10x1x64xf32>, %b: memref<10xf32>, %y: memref<?x10xf32>) {
+  %one = arith.constant 1.0 : f32
+  linalg.generic {indexing_maps = [#row, #both], iterator_types = ["parallel", "parallel"]}
+      ins(%b : memref<10xf32>) outs(%y : memref<?x10xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %plus = arith.addf %v, %one : f32
+    linalg.yield %plus : f32
+  }
+  linalg.generic {indexing_maps = [#gx, #gw, #gy],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x1x64xf32>, memref<10x1x64xf32>) outs(%y : memref<?x10xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %m = arith.mulf %p, %q : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
 // Left as they are: a sum whose threads share outputs (a bias gradient
 // spread over the batch: its output map lacks a parallel dimension, and the
 // threads add to the filled zeros); a sum that reads the filled buffer as
-// an input too; a fill followed by another write before the sum.
+// an input too; a fill followed by another write before the sum; a
+// broadcast that reads memory its output shares (the sum's threads would
+// read it after others wrote it).
 // CHECK-LABEL: func.func @spread_sum
 // CHECK:         linalg.fill
 // CHECK:         linalg.generic
@@ -85,6 +183,9 @@ func.func @reshaped_maximum(%x: memref<?x4x4x9xf32>, %y: memref<?x16xf32>) {
 // CHECK-LABEL: func.func @written_between
 // CHECK:         linalg.fill
 // CHECK:         memref.store
+// CHECK:         linalg.generic
+// CHECK-LABEL: func.func @shares_memory
+// CHECK:         linalg.generic
 // CHECK:         linalg.generic
 #rows = affine_map<(n, c, p) -> (n, c, p)>
 #channel = affine_map<(n, c, p) -> (c)>
@@ -102,6 +203,7 @@ func.func @spread_sum(%dy: memref<?x8x16xf32>, %db: memref<8xf32>) {
 }
 #sq = affine_map<(i, j) -> (i, j)>
 #row = affine_map<(i, j) -> (i)>
+#row1 = affine_map<(i) -> (i)>
 func.func @reads_its_output(%x: memref<16x16xf32>, %y: memref<16xf32>) {
   %zero = arith.constant 0.0 : f32
   linalg.fill ins(%zero : f32) outs(%y : memref<16xf32>)
@@ -128,5 +230,24 @@ func.func @written_between(%x: memref<16x16xf32>, %y: memref<16xf32>) {
     %s = arith.addf %acc, %v : f32
     linalg.yield %s : f32
   }
+  return
+}
+func.func @shares_memory(%x: memref<16x16xf32>) {
+  %arena = memref.alloc() : memref<32xf32>
+  %b = memref.subview %arena[0] [16] [1] : memref<32xf32> to memref<16xf32, strided<[1]>>
+  %y = memref.subview %arena[16] [16] [1] : memref<32xf32> to memref<16xf32, strided<[1], offset: 16>>
+  linalg.generic {indexing_maps = [#row1, #row1], iterator_types = ["parallel"]}
+      ins(%b : memref<16xf32, strided<[1]>>) outs(%y : memref<16xf32, strided<[1], offset: 16>>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  }
+  linalg.generic {indexing_maps = [#sq, #row],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<16x16xf32>) outs(%y : memref<16xf32, strided<[1], offset: 16>>) {
+  ^bb0(%v: f32, %acc: f32):
+    %s = arith.addf %acc, %v : f32
+    linalg.yield %s : f32
+  }
+  memref.dealloc %arena : memref<32xf32>
   return
 }
