@@ -82,8 +82,11 @@ bool isStart(linalg::LinalgOp op) {
     return false;
   if (auto fill = dyn_cast<linalg::FillOp>(op.getOperation()))
     return matchPattern(fill.getDpsInputOperand(0)->get(), m_Constant());
+  // The body is copied into the sum's loops: it must not ask a linalg op
+  // for its iteration (linalg.index).
   auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
-  if (!generic || generic.getNumReductionLoops() != 0)
+  if (!generic || generic.getNumReductionLoops() != 0 ||
+      generic.hasIndexSemantics())
     return false;
   OpOperand *output = generic.getDpsInitOperand(0);
   if (!generic.getMatchingIndexingMap(output).isIdentity() ||

@@ -171,7 +171,8 @@ func.func @one_group(%x: memref<?x1x64xf32>, %w: memref<10x1x64xf32>, %b: memref
 // threads add to the filled zeros); a sum that reads the filled buffer as
 // an input too; a fill followed by another write before the sum; a
 // broadcast that reads memory its output shares (the sum's threads would
-// read it after others wrote it).
+// read it after others wrote it); a start computed from its iteration
+// (linalg.index has no meaning outside a linalg op).
 // CHECK-LABEL: func.func @spread_sum
 // CHECK:         linalg.fill
 // CHECK:         linalg.generic
@@ -186,6 +187,9 @@ func.func @one_group(%x: memref<?x1x64xf32>, %w: memref<10x1x64xf32>, %b: memref
 // CHECK:         linalg.generic
 // CHECK-LABEL: func.func @shares_memory
 // CHECK:         linalg.generic
+// CHECK:         linalg.generic
+// CHECK-LABEL: func.func @start_from_index
+// CHECK:         linalg.index
 // CHECK:         linalg.generic
 #rows = affine_map<(n, c, p) -> (n, c, p)>
 #channel = affine_map<(n, c, p) -> (c)>
@@ -249,5 +253,23 @@ func.func @shares_memory(%x: memref<16x16xf32>) {
     linalg.yield %s : f32
   }
   memref.dealloc %arena : memref<32xf32>
+  return
+}
+func.func @start_from_index(%x: memref<16x16xf32>, %y: memref<16xf32>) {
+  linalg.generic {indexing_maps = [#row1], iterator_types = ["parallel"]}
+      outs(%y : memref<16xf32>) {
+  ^bb0(%o: f32):
+    %i = linalg.index 0 : index
+    %n = arith.index_cast %i : index to i32
+    %v = arith.sitofp %n : i32 to f32
+    linalg.yield %v : f32
+  }
+  linalg.generic {indexing_maps = [#sq, #row],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<16x16xf32>) outs(%y : memref<16xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %s = arith.addf %acc, %v : f32
+    linalg.yield %s : f32
+  }
   return
 }
