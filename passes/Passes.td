@@ -763,12 +763,27 @@ def SpreadReductionsPass : Pass<"weft-spread-reductions", "::mlir::func::FuncOp"
     a few outputs share (50 x 32). Not where the dimension is part of a
     larger index (a window's `p + r`), the payload reads its indices, or
     an output it does not index is no sum.
+
+    When threads are still too few and the one sequential reduction left
+    has a dynamic extent (the batch, summed by a dense layer's weight and
+    bias gradients, the softmax's gradient and a loss), no reshape splits
+    it exactly. The generic becomes loops here instead, with a new first
+    thread dimension of min(iterations, n) threads that the reduction's
+    iterations are dealt out to in turn (thread t runs t, t + threads,
+    ...), n the power of two that brings the threads up to `min-threads`,
+    at most 256. Outputs the reduction indexes are written by the one
+    thread that runs that iteration; the others are sums, which
+    `weft-loops-to-gpu` adds to atomically. In fashion_cnn these were 10
+    to 640 threads that each ran the whole batch in turn: at batch 256, a
+    chain of 256 dependent steps per thread.
   }];
   let options = [
     Option<"minThreads", "min-threads", "int64_t", "65536",
            "Reduction dimensions are spread over threads while the kernel has fewer threads than this">,
   ];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
 }
 
 def RegisterTilesPass : Pass<"weft-register-tiles", "::mlir::func::FuncOp"> {

@@ -9,15 +9,20 @@
 // dimensions first fixes the nest; when they alone give too few threads (a
 // bias gradient has one output per channel), the outer reduction dimensions
 // run in threads too, each thread summing its part of the reduction and
-// adding it to the output atomically (weft-loops-to-gpu).
+// adding it to the output atomically (weft-loops-to-gpu). A last
+// reduction over the batch, whose extent is known only at run time, is
+// dealt out to threads in turn instead: as loops, since no reshape splits
+// a dimension of unknown extent exactly.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
 #include "passes/SplitDimension.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::weft {
@@ -32,6 +37,11 @@ namespace {
 /// A last reduction at least this long is split when threads are too few;
 /// shorter ones are not worth the atomic additions.
 constexpr int64_t kLongReduction = 64;
+
+/// A reduction of a dynamic extent is dealt out to at most this many
+/// threads for each output (each adds its part atomically): the batch
+/// sizes trained with, one or two iterations each.
+constexpr int64_t kMostDealtOut = 256;
 
 /// Whether output `init` of `op` is a sum: its payload yields
 /// `addf(out, x)` and reads `out` nowhere else, so that threads may each
@@ -55,6 +65,68 @@ bool sumsWhereShared(linalg::GenericOp op, ArrayRef<unsigned> dims) {
       return false;
   }
   return true;
+}
+
+/// `op` as loops whose last, a sequential reduction, has its iterations
+/// dealt out in turn to a new first thread dimension of `most` threads at
+/// most (fewer when it has fewer iterations): thread t runs iterations t,
+/// t + threads, ... The caller has checked that the outputs the reduction
+/// does not index are sums.
+void dealOutLastLoop(RewriterBase &rewriter, linalg::GenericOp op,
+                     int64_t most) {
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::LinalgLoops> loops =
+      linalg::linalgOpToParallelLoops(rewriter, op);
+  if (failed(loops) || loops->empty())
+    return;
+  rewriter.eraseOp(op);
+  auto last = dyn_cast<scf::ForOp>(loops->back());
+  if (!last)
+    return;
+  Operation *outer = loops->front();
+  Location loc = last.getLoc();
+  // The bounds of every loop are computed before the nest.
+  rewriter.setInsertionPoint(outer);
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  Value span = rewriter.createOrFold<arith::SubIOp>(loc, last.getUpperBound(),
+                                                    last.getLowerBound());
+  Value trips =
+      rewriter.createOrFold<arith::CeilDivSIOp>(loc, span, last.getStep());
+  Value threads = rewriter.createOrFold<arith::MinSIOp>(
+      loc, trips, arith::ConstantIndexOp::create(rewriter, loc, most));
+  // The new dimension comes first, so that neighbouring threads still
+  // differ in the innermost parallel dimension.
+  SmallVector<Value> lower{zero}, upper{threads}, steps{one};
+  Block *body = nullptr;
+  auto parallel = dyn_cast<scf::ParallelOp>(outer);
+  if (parallel) {
+    llvm::append_range(lower, parallel.getLowerBound());
+    llvm::append_range(upper, parallel.getUpperBound());
+    llvm::append_range(steps, parallel.getStep());
+    body = parallel.getBody();
+  }
+  auto dealt = scf::ParallelOp::create(rewriter, loc, lower, upper, steps);
+  Block *dealtBody = dealt.getBody();
+  if (parallel) {
+    rewriter.eraseOp(dealtBody->getTerminator());
+    rewriter.mergeBlocks(body, dealtBody,
+                         ValueRange(dealt.getInductionVars()).drop_front());
+    rewriter.eraseOp(parallel);
+  } else {
+    rewriter.moveOpBefore(outer, dealtBody->getTerminator());
+  }
+  Value thread = dealt.getInductionVars().front();
+  rewriter.setInsertionPoint(last);
+  Value first = rewriter.createOrFold<arith::AddIOp>(
+      loc, last.getLowerBound(),
+      rewriter.createOrFold<arith::MulIOp>(loc, thread, last.getStep()));
+  Value stride =
+      rewriter.createOrFold<arith::MulIOp>(loc, last.getStep(), threads);
+  rewriter.modifyOpInPlace(last, [&] {
+    last.setLowerBound(first);
+    last.setStep(stride);
+  });
 }
 
 /// The largest divisor of `extent` that is at most `most`.
@@ -137,6 +209,18 @@ struct SpreadReductionsPass
         }
       }
     }
+    // Too few threads still, and the one reduction left sequential is of a
+    // dynamic extent (a dense layer's weight or bias gradient, a loss: a
+    // sum over the batch, in 10 to 640 threads that each ran every
+    // example): its iterations are dealt out to threads.
+    bool dealOut = threads < minThreads && !splitAt &&
+                   spread.size() + 1 == reduction.size() &&
+                   ShapedType::isDynamic(extents[reduction.back()]);
+    if (dealOut) {
+      SmallVector<unsigned> shared(spread);
+      shared.push_back(reduction.back());
+      dealOut = sumsWhereShared(op, shared);
+    }
     SmallVector<unsigned> order(spread);
     llvm::append_range(order, parallel);
     if (splitAt) {
@@ -153,7 +237,7 @@ struct SpreadReductionsPass
         return;
       op = *reordered;
     }
-    if (spread.empty() && !splitAt)
+    if (spread.empty() && !splitAt && !dealOut)
       return;
     // In the new order: the spread reductions, the parallel dimensions, the
     // split's inner part, then what stays sequential.
@@ -164,6 +248,11 @@ struct SpreadReductionsPass
           &getContext(),
           d < threadDims ? utils::IteratorType::parallel : iterator));
     op.setIteratorTypesAttr(ArrayAttr::get(&getContext(), types));
+    if (dealOut)
+      dealOutLastLoop(
+          rewriter, op,
+          std::min<int64_t>(kMostDealtOut, llvm::PowerOf2Ceil(llvm::divideCeil(
+                                               minThreads, threads))));
   }
 };
 
