@@ -157,6 +157,9 @@ struct SpreadReductionsPass
   void schedule(IRRewriter &rewriter, linalg::GenericOp op) {
     SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
     SmallVector<int64_t> extents = op.getStaticLoopRanges();
+    // An empty dimension has no iterations to spread; nor is it a divisor.
+    if (llvm::is_contained(extents, 0))
+      return;
     SmallVector<unsigned> parallel, reduction;
     int64_t threads = 1;
     for (auto [d, iterator] : llvm::enumerate(iterators)) {
@@ -248,11 +251,12 @@ struct SpreadReductionsPass
           &getContext(),
           d < threadDims ? utils::IteratorType::parallel : iterator));
     op.setIteratorTypesAttr(ArrayAttr::get(&getContext(), types));
-    if (dealOut)
-      dealOutLastLoop(
-          rewriter, op,
-          std::min<int64_t>(kMostDealtOut, llvm::PowerOf2Ceil(llvm::divideCeil(
-                                               minThreads, threads))));
+    if (dealOut) {
+      uint64_t wanted = llvm::divideCeil(minThreads, threads);
+      dealOutLastLoop(rewriter, op,
+                      std::min<int64_t>(kMostDealtOut,
+                                        int64_t(llvm::PowerOf2Ceil(wanted))));
+    }
   }
 };
 

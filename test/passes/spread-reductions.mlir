@@ -250,3 +250,22 @@ func.func @batch_maximum(%x: memref<?x10xf32>, %m: memref<10xf32>) {
   }
   return
 }
+
+// -----
+
+// An empty dimension: nothing to spread or deal out (and no thread count
+// to divide by).
+// CHECK-LABEL: func.func @empty
+// CHECK:         linalg.generic
+// CHECK-SAME:      iterator_types = ["parallel", "reduction"]
+#in3 = affine_map<(c, p) -> (c, p)>
+#out3 = affine_map<(c, p) -> (c)>
+func.func @empty(%x: memref<0x?xf32>, %y: memref<0xf32>) {
+  linalg.generic {indexing_maps = [#in3, #out3], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<0x?xf32>) outs(%y : memref<0xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %s = arith.addf %b, %a : f32
+    linalg.yield %s : f32
+  }
+  return
+}
