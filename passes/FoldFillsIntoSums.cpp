@@ -47,6 +47,19 @@ bool views(Value value, Value buffer) {
   return true;
 }
 
+/// Whether `view` is `buffer` or a reshape of it (expand_shape,
+/// collapse_shape, any number of them): the same elements. `buffer` may be
+/// a reshape itself (a gradient's fill writes its parameter's shape).
+bool reshapes(Value view, Value buffer) {
+  while (view != buffer) {
+    Operation *op = view.getDefiningOp();
+    if (!isa_and_nonnull<memref::ExpandShapeOp, memref::CollapseShapeOp>(op))
+      return false;
+    view = op->getOperand(0);
+  }
+  return true;
+}
+
 /// Whether every iteration of `op`'s parallel dimensions writes its own
 /// element of its one output, and together they write all of it: the
 /// output's map lists each parallel dimension once and nothing else, but
@@ -116,7 +129,7 @@ linalg::GenericOp sumStartedBy(linalg::LinalgOp start) {
     }
     if (sum.getNumReductionLoops() == 0 || sum.getNumParallelLoops() == 0 ||
         !sum.hasPureBufferSemantics() || !writesEveryElementOnce(sum) ||
-        weft::reshapeSource(sum.getDpsInitOperand(0)->get()) != buffer)
+        !reshapes(sum.getDpsInitOperand(0)->get(), buffer))
       return {};
     for (OpOperand *input : sum.getDpsInputOperands())
       if (views(input->get(), buffer))
@@ -233,9 +246,40 @@ void fold(PatternRewriter &rewriter, linalg::LinalgOp start,
   rewriter.eraseOp(start);
 }
 
+/// A copy of a buffer that a fill of a constant wrote just before (only
+/// operations without memory effects between them) as a fill of its
+/// output: bufferization starts two sums from one filled buffer so (the
+/// softmax's sum copies a zeroed buffer another sum starts from).
+void copiesOfFillsAsFills(func::FuncOp function, RewriterBase &rewriter) {
+  SmallVector<std::pair<linalg::CopyOp, linalg::FillOp>> copies;
+  function.walk([&](linalg::CopyOp copy) {
+    if (!copy.hasPureBufferSemantics())
+      return;
+    Value source = copy.getDpsInputOperand(0)->get();
+    for (Operation *op = copy->getPrevNode(); op; op = op->getPrevNode()) {
+      auto fill = dyn_cast<linalg::FillOp>(op);
+      if (fill && fill.getDpsInitOperand(0)->get() == source) {
+        if (isStart(fill))
+          copies.push_back({copy, fill});
+        return;
+      }
+      if (!isMemoryEffectFree(op))
+        return;
+    }
+  });
+  for (auto [copy, fill] : copies) {
+    rewriter.setInsertionPoint(copy);
+    rewriter.replaceOpWithNewOp<linalg::FillOp>(
+        copy, fill.getDpsInputOperand(0)->get(),
+        copy.getDpsInitOperand(0)->get());
+  }
+}
+
 struct FoldFillsIntoSumsPass
     : public weft::impl::FoldFillsIntoSumsPassBase<FoldFillsIntoSumsPass> {
   void runOnOperation() override {
+    PatternRewriter rewriter(&getContext());
+    copiesOfFillsAsFills(getOperation(), rewriter);
     SmallVector<std::pair<linalg::LinalgOp, linalg::GenericOp>> pairs;
     getOperation()->walk([&](linalg::LinalgOp start) {
       if (!isStart(start))
@@ -243,7 +287,6 @@ struct FoldFillsIntoSumsPass
       if (linalg::GenericOp sum = sumStartedBy(start))
         pairs.push_back({start, sum});
     });
-    PatternRewriter rewriter(&getContext());
     for (auto [start, sum] : pairs)
       fold(rewriter, start, sum);
   }

@@ -841,6 +841,11 @@ def FoldFillsIntoSumsPass : Pass<"weft-fold-fills-into-sums", "::mlir::func::Fun
     start's operation goes: a kernel less, and a write and a read of the
     buffer less.
 
+    The buffer may be a reshape itself (a gradient's fill writes its
+    parameter's shape, and the sum a further reshape). A `linalg.copy` of
+    a buffer a constant fill wrote just before is first made a fill of its
+    output: bufferization starts two sums from one zeroed buffer so.
+
     "Every element once": the reduction's output map lists each parallel
     dimension once and nothing else, but for dimensions of one iteration.
     A reduction spread over threads (`weft-spread-reductions`) fails this:

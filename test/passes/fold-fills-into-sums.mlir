@@ -166,6 +166,77 @@ func.func @one_group(%x: memref<?x1x64xf32>, %w: memref<10x1x64xf32>, %b: memref
 
 // -----
 
+// A gradient's fill writes its parameter's shape, a reshape of a part of
+// the flat gradient buffer; the sum writes a further reshape of that (its
+// thread's 4 outputs). The fill is found through both reshapes.
+// CHECK-LABEL: func.func @reshaped_fill
+// CHECK-NOT:     linalg.
+// CHECK:         scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32)
+// CHECK-NOT:     linalg.
+// KERNEL-LABEL: func.func @reshaped_fill
+// KERNEL-COUNT-1: gpu.launch
+// KERNEL-NOT:     gpu.launch
+#gx = affine_map<(o, i, n, k) -> (n, o, k)>
+#gh = affine_map<(o, i, n, k) -> (n, i)>
+#gw = affine_map<(o, i, n, k) -> (o, k, i)>
+func.func @reshaped_fill(%dy: memref<?x4x4xf32>, %h: memref<?x8xf32>, %grads: memref<200xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %part = memref.subview %grads[72] [128] [1] : memref<200xf32> to memref<128xf32, strided<[1], offset: 72>>
+  %dw = memref.expand_shape %part [[0, 1]] output_shape [16, 8] : memref<128xf32, strided<[1], offset: 72>> into memref<16x8xf32, strided<[8, 1], offset: 72>>
+  linalg.fill ins(%zero : f32) outs(%dw : memref<16x8xf32, strided<[8, 1], offset: 72>>)
+  %tiles = memref.expand_shape %dw [[0, 1], [2]] output_shape [4, 4, 8] : memref<16x8xf32, strided<[8, 1], offset: 72>> into memref<4x4x8xf32, strided<[32, 8, 1], offset: 72>>
+  linalg.generic {indexing_maps = [#gx, #gh, #gw],
+                  iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+      ins(%dy, %h : memref<?x4x4xf32>, memref<?x8xf32>) outs(%tiles : memref<4x4x8xf32, strided<[32, 8, 1], offset: 72>>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %t = arith.addf %acc, %m : f32
+    linalg.yield %t : f32
+  }
+  return
+}
+
+// -----
+
+// Two sums start from one zeroed buffer: bufferization fills it and copies
+// it for the first. The copy is a fill of its output, which folds into the
+// first sum; the fill stays for the second, which does not follow it.
+// CHECK-LABEL: func.func @copied_fill
+// CHECK-SAME:    %[[A:[^:]*]]: memref<?xf32>, %[[B:[^:]*]]: memref<?xf32>
+// CHECK:         linalg.fill ins(%{{.*}} : f32) outs(%[[A]] : memref<?xf32>)
+// CHECK-NOT:     linalg.copy
+// CHECK:         scf.parallel
+// CHECK:           scf.for
+// CHECK:           memref.store %{{.*}}, %[[B]]
+// CHECK:         linalg.generic
+// CHECK-SAME:      outs(%[[A]] : memref<?xf32>)
+// KERNEL-LABEL: func.func @copied_fill
+// KERNEL-COUNT-3: gpu.launch
+// KERNEL-NOT:     gpu.launch
+#r2 = affine_map<(n, c) -> (n, c)>
+#n2 = affine_map<(n, c) -> (n)>
+func.func @copied_fill(%x: memref<?x10xf32>, %a: memref<?xf32>, %b: memref<?xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%a : memref<?xf32>)
+  linalg.copy ins(%a : memref<?xf32>) outs(%b : memref<?xf32>)
+  linalg.generic {indexing_maps = [#r2, #n2], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<?x10xf32>) outs(%b : memref<?xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %e = math.exp %v : f32
+    %t = arith.addf %acc, %e : f32
+    linalg.yield %t : f32
+  }
+  linalg.generic {indexing_maps = [#r2, #n2], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<?x10xf32>) outs(%a : memref<?xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %t = arith.addf %acc, %v : f32
+    linalg.yield %t : f32
+  }
+  return
+}
+
+// -----
+
 // Left as they are: a sum whose threads share outputs (a bias gradient
 // spread over the batch: its output map lacks a parallel dimension, and the
 // threads add to the filled zeros); a sum that reads the filled buffer as
