@@ -80,9 +80,17 @@ struct FlatGradientsPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto gradFn = module.lookupSymbol<func::FuncOp>("loss_grad");
-    if (!gradFn || !gradFn->hasAttr("weft.gradients") ||
-        !gradFn.getBody().hasOneBlock())
+    // The gradient function by its attribute, not its name: the CUDA path
+    // runs this pass on a copy whose functions are renamed (cuda_loss_grad).
+    func::FuncOp gradFn;
+    for (auto function : module.getOps<func::FuncOp>()) {
+      if (!function->hasAttr("weft.gradients"))
+        continue;
+      if (gradFn)
+        return; // Which one? Leave them as they are.
+      gradFn = function;
+    }
+    if (!gradFn || !gradFn.getBody().hasOneBlock())
       return;
     // Results: the loss, then one gradient per parameter, all static.
     ArrayRef<Type> results = gradFn.getResultTypes();
