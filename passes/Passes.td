@@ -277,7 +277,9 @@ def FuseElementwisePass : Pass<"weft-fuse-elementwise"> {
 def FlatGradientsPass : Pass<"weft-flat-gradients", "::mlir::ModuleOp"> {
   let summary = "Returns every gradient of @loss_grad in one flat tensor";
   let description = [{
-    `@loss_grad` returns the loss and then one gradient per parameter. This
+    `@loss_grad` (the function with `weft.gradients`, whatever its name:
+    the CUDA path's copy is `@cuda_loss_grad`) returns the loss and then
+    one gradient per parameter. This
     pass makes it return the loss and one rank-1 tensor holding every
     gradient, flattened, in the order of `weft.gradients` (the parameters'
     own order in the parameter buffer), and its callers read each gradient
