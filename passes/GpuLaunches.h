@@ -36,6 +36,15 @@ inline Value reshapeSource(Value value) {
   return value;
 }
 
+/// The number of iterations of a loop dimension: ceil((ub - lb) / step),
+/// folded where the bounds are constants, so that a kernel divides thread
+/// numbers by constants (which LLVM turns into multiplications).
+inline Value tripCount(OpBuilder &b, Location loc, Value lb, Value ub,
+                       Value step) {
+  Value span = b.createOrFold<arith::SubIOp>(loc, ub, lb);
+  return b.createOrFold<arith::CeilDivSIOp>(loc, span, step);
+}
+
 /// Host code a kernel of one thread can run as it is: element reads and
 /// writes, frees, and arithmetic without regions or effects. A terminator
 /// (an scf.yield of a loaded value) is none: it belongs to its block.

@@ -28,14 +28,6 @@ using namespace mlir;
 
 namespace {
 
-/// The number of iterations of a loop dimension: ceil((ub - lb) / step),
-/// folded where the bounds are constants, so that the kernel divides
-/// thread numbers by constants (which LLVM turns into multiplications).
-Value tripCount(OpBuilder &b, Location loc, Value lb, Value ub, Value step) {
-  Value span = b.createOrFold<arith::SubIOp>(loc, ub, lb);
-  return b.createOrFold<arith::CeilDivSIOp>(loc, span, step);
-}
-
 /// One thread per iteration of `loop`, `blockSize` threads a block.
 LogicalResult launchParallel(scf::ParallelOp loop, int64_t blockSize) {
   if (loop.getNumResults() != 0)
@@ -46,7 +38,7 @@ LogicalResult launchParallel(scf::ParallelOp loop, int64_t blockSize) {
   Value total;
   for (auto [lb, ub, step] :
        llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
-    trips.push_back(tripCount(b, loc, lb, ub, step));
+    trips.push_back(weft::tripCount(b, loc, lb, ub, step));
     total = total ? b.createOrFold<arith::MulIOp>(loc, total, trips.back())
                   : trips.back();
   }

@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/GpuLaunches.h"
 #include "passes/Passes.h"
 #include "passes/SplitDimension.h"
 
@@ -89,10 +90,8 @@ void dealOutLastLoop(RewriterBase &rewriter, linalg::GenericOp op,
   rewriter.setInsertionPoint(outer);
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
-  Value span = rewriter.createOrFold<arith::SubIOp>(loc, last.getUpperBound(),
-                                                    last.getLowerBound());
-  Value trips =
-      rewriter.createOrFold<arith::CeilDivSIOp>(loc, span, last.getStep());
+  Value trips = weft::tripCount(rewriter, loc, last.getLowerBound(),
+                                last.getUpperBound(), last.getStep());
   Value threads = rewriter.createOrFold<arith::MinSIOp>(
       loc, trips, arith::ConstantIndexOp::create(rewriter, loc, most));
   // The new dimension comes first, so that neighbouring threads still
